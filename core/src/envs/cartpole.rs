@@ -1,0 +1,148 @@
+//! CartPole-v1: balance a pole on a cart by pushing it left or right.
+//!
+//! Reference: Gymnasium 1.x `gymnasium/envs/classic_control/cartpole.py` (Barto, Sutton &
+//! Anderson 1983), Euler integration. Full equations: `docs/envs/cartpole.md`.
+//!
+//! | obs | name | range |
+//! |---|---|---|
+//! | 0 | cart position `x` | terminates outside ±2.4 |
+//! | 1 | cart velocity `x_dot` | unbounded |
+//! | 2 | pole angle `theta` (rad) | terminates outside ±12° |
+//! | 3 | pole angular velocity `theta_dot` | unbounded |
+//!
+//! Action: `Discrete(2)`, 0 pushes left, 1 pushes right, with `force_mag`.
+//! Reward: +1 every step, including the terminating one (`sutton_barto_reward=False`).
+//! Termination: `|x| > x_threshold` or `|theta| > theta_threshold_radians`.
+//! Truncation: 500 steps (`TimeLimit`). Reset: every state component uniform in ±0.05.
+//! Deviation: computed in `f32` (Gymnasium uses `f64`); see the parity tolerances in the docs.
+
+use crate::lane::Lane;
+use crate::math;
+use crate::record;
+use crate::rng::Rng;
+use crate::spec::{ActionSpace, Env, EnvSpec, Transition};
+use bytemuck::{Pod, Zeroable};
+
+/// CartPole-v1's constants, named as in Gymnasium.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Pod, Zeroable)]
+pub struct CartPoleParams {
+    /// Gravitational acceleration (m/s²).
+    pub gravity: f32,
+    /// Mass of the cart (kg).
+    pub masscart: f32,
+    /// Mass of the pole (kg).
+    pub masspole: f32,
+    /// Half the pole's length (m): Gymnasium's `length` is the distance to the pole's centre.
+    pub length: f32,
+    /// Magnitude of the push (N).
+    pub force_mag: f32,
+    /// Seconds between state updates.
+    pub tau: f32,
+    /// Pole angle beyond which the episode terminates (rad): 12 degrees.
+    pub theta_threshold_radians: f32,
+    /// Cart position beyond which the episode terminates (m).
+    pub x_threshold: f32,
+    /// Reset draws every state component uniformly from `[-reset_bound, reset_bound)`.
+    pub reset_bound: f32,
+    /// `TimeLimit` of the registered env (0 = none).
+    pub max_episode_steps: u32,
+}
+
+impl Default for CartPoleParams {
+    fn default() -> Self {
+        CartPoleParams {
+            gravity: 9.8,
+            masscart: 1.0,
+            masspole: 0.1,
+            length: 0.5,
+            force_mag: 10.0,
+            tau: 0.02,
+            theta_threshold_radians: (12.0 * 2.0 * core::f64::consts::PI / 360.0) as f32,
+            x_threshold: 2.4,
+            reset_bound: 0.05,
+            max_episode_steps: 500,
+        }
+    }
+}
+
+record! {
+    /// `[x, x_dot, theta, theta_dot]`, Gymnasium's internal state order; also the observation.
+    pub struct CartPoleState {
+        /// Cart position (m).
+        x,
+        /// Cart velocity (m/s).
+        x_dot,
+        /// Pole angle from upright (rad).
+        theta,
+        /// Pole angular velocity (rad/s).
+        theta_dot,
+    }
+}
+
+record! {
+    /// The action index as a float (0 = push left, 1 = push right).
+    pub struct CartPoleAction {
+        /// 0 pushes left, 1 pushes right.
+        push,
+    }
+}
+
+/// CartPole-v1.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CartPole;
+
+impl Env for CartPole {
+    const SPEC: EnvSpec = EnvSpec {
+        id: "CartPole-v1",
+        reference: "gymnasium/envs/classic_control/cartpole.py (Gymnasium 1.x)",
+    };
+    type Params = CartPoleParams;
+    type State<L: Lane> = CartPoleState<L>;
+    type Obs<L: Lane> = CartPoleState<L>;
+    type Action<L: Lane> = CartPoleAction<L>;
+
+    fn action_space(_: &CartPoleParams) -> ActionSpace {
+        ActionSpace::Discrete { n: 2 }
+    }
+
+    fn max_episode_steps(p: &CartPoleParams) -> u32 {
+        p.max_episode_steps
+    }
+
+    #[inline(always)]
+    fn reset<L: Lane>(p: &CartPoleParams, rng: &mut Rng<L>) -> CartPoleState<L> {
+        let b = p.reset_bound;
+        CartPoleState { x: rng.uniform(-b, b), x_dot: rng.uniform(-b, b), theta: rng.uniform(-b, b), theta_dot: rng.uniform(-b, b) }
+    }
+
+    #[inline(always)]
+    fn step<L: Lane>(p: &CartPoleParams, s: &CartPoleState<L>, a: &CartPoleAction<L>) -> Transition<CartPoleState<L>, L> {
+        let total_mass = p.masspole + p.masscart;
+        let polemass_length = p.masspole * p.length;
+        let force = L::select(a.push.eq(L::splat(1.0)), L::splat(p.force_mag), L::splat(-p.force_mag));
+        let (sintheta, costheta) = math::sin_cos(s.theta);
+        // Same operation order as Gymnasium, so the only difference is f32 rounding.
+        let temp = (force + L::splat(polemass_length) * (s.theta_dot * s.theta_dot) * sintheta) / L::splat(total_mass);
+        let thetaacc = (L::splat(p.gravity) * sintheta - costheta * temp)
+            / (L::splat(p.length) * (L::splat(4.0 / 3.0) - L::splat(p.masspole) * (costheta * costheta) / L::splat(total_mass)));
+        let xacc = temp - L::splat(polemass_length) * thetaacc * costheta / L::splat(total_mass);
+        // kinematics_integrator = "euler": positions advance with the old velocities.
+        let tau = L::splat(p.tau);
+        let next = CartPoleState {
+            x: s.x + tau * s.x_dot,
+            x_dot: s.x_dot + tau * xacc,
+            theta: s.theta + tau * s.theta_dot,
+            theta_dot: s.theta_dot + tau * thetaacc,
+        };
+        let xt = L::splat(p.x_threshold);
+        let tt = L::splat(p.theta_threshold_radians);
+        let terminated = next.x.lt(-xt) | next.x.gt(xt) | next.theta.lt(-tt) | next.theta.gt(tt);
+        Transition { state: next, reward: L::splat(1.0), terminated }
+    }
+
+    #[inline(always)]
+    fn observe<L: Lane>(_: &CartPoleParams, s: &CartPoleState<L>) -> CartPoleState<L> {
+        *s
+    }
+}

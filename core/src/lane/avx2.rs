@@ -1,0 +1,176 @@
+//! An 8-wide lane written with AVX2 intrinsics, for run-time dispatch on x86_64.
+//!
+//! `wide` chooses its instructions when *it* is compiled, so wrapping a `wide::f32x8` kernel in
+//! `#[target_feature(enable = "avx2")]` still runs SSE2 code. These types call the intrinsics
+//! directly: every method is `#[inline(always)]`, so inside a `#[target_feature(enable =
+//! "avx2")]` kernel ([`crate::simd`]) each intrinsic is inlined and compiled to one AVX
+//! instruction.
+//!
+//! Soundness: a value of these types only exists inside a kernel that [`crate::simd`] calls
+//! after `is_x86_feature_detected!("avx2")` returned true; the constructors are crate-private.
+
+use super::{Lane, Mask, U32Lane};
+use core::arch::x86_64::*;
+use core::ops::{Add, BitAnd, BitOr, Div, Mul, Neg, Not, Sub};
+
+/// Eight `f32` lanes in one `__m256`.
+#[derive(Clone, Copy)]
+pub struct Avx2F32(__m256);
+/// Eight lane masks (all bits set = true) in one `__m256`.
+#[derive(Clone, Copy)]
+pub struct Avx2Mask(__m256);
+/// Eight `u32` lanes in one `__m256i`.
+#[derive(Clone, Copy)]
+pub struct Avx2U32(__m256i);
+
+// SAFETY (for every `unsafe` block below): the intrinsics need AVX/AVX2, which the dispatcher
+// checked before entering any code that creates these values.
+
+macro_rules! binop {
+    ($Tr:ident, $f:ident, $T:ident, $intr:ident) => {
+        impl $Tr for $T {
+            type Output = $T;
+            #[inline(always)]
+            fn $f(self, rhs: $T) -> $T {
+                $T(unsafe { $intr(self.0, rhs.0) })
+            }
+        }
+    };
+}
+binop!(Add, add, Avx2F32, _mm256_add_ps);
+binop!(Sub, sub, Avx2F32, _mm256_sub_ps);
+binop!(Mul, mul, Avx2F32, _mm256_mul_ps);
+binop!(Div, div, Avx2F32, _mm256_div_ps);
+binop!(BitAnd, bitand, Avx2Mask, _mm256_and_ps);
+binop!(BitOr, bitor, Avx2Mask, _mm256_or_ps);
+
+impl Neg for Avx2F32 {
+    type Output = Avx2F32;
+    #[inline(always)]
+    fn neg(self) -> Avx2F32 {
+        Avx2F32(unsafe { _mm256_xor_ps(self.0, _mm256_set1_ps(-0.0)) })
+    }
+}
+
+impl Not for Avx2Mask {
+    type Output = Avx2Mask;
+    #[inline(always)]
+    fn not(self) -> Avx2Mask {
+        Avx2Mask(unsafe { _mm256_xor_ps(self.0, _mm256_castsi256_ps(_mm256_set1_epi32(-1))) })
+    }
+}
+
+macro_rules! cmp {
+    ($f:ident, $pred:ident) => {
+        #[inline(always)]
+        fn $f(self, rhs: Self) -> Avx2Mask {
+            // Ordered, non-signalling predicates: false when either side is NaN, as in scalar.
+            Avx2Mask(unsafe { _mm256_cmp_ps::<$pred>(self.0, rhs.0) })
+        }
+    };
+}
+
+impl Lane for Avx2F32 {
+    const WIDTH: usize = 8;
+    type Mask = Avx2Mask;
+    type U32 = Avx2U32;
+
+    #[inline(always)]
+    fn splat(v: f32) -> Self {
+        Avx2F32(unsafe { _mm256_set1_ps(v) })
+    }
+    #[inline(always)]
+    unsafe fn load(src: *const f32) -> Self {
+        Avx2F32(_mm256_loadu_ps(src))
+    }
+    #[inline(always)]
+    unsafe fn store(self, dst: *mut f32) {
+        _mm256_storeu_ps(dst, self.0)
+    }
+    cmp!(lt, _CMP_LT_OQ);
+    cmp!(le, _CMP_LE_OQ);
+    cmp!(gt, _CMP_GT_OQ);
+    cmp!(ge, _CMP_GE_OQ);
+    cmp!(eq, _CMP_EQ_OQ);
+    #[inline(always)]
+    fn select(mask: Avx2Mask, if_true: Self, if_false: Self) -> Self {
+        Avx2F32(unsafe { _mm256_blendv_ps(if_false.0, if_true.0, mask.0) })
+    }
+    #[inline(always)]
+    fn abs(self) -> Self {
+        Avx2F32(unsafe { _mm256_andnot_ps(_mm256_set1_ps(-0.0), self.0) })
+    }
+    #[inline(always)]
+    fn sqrt(self) -> Self {
+        Avx2F32(unsafe { _mm256_sqrt_ps(self.0) })
+    }
+    #[inline(always)]
+    fn from_u32(v: Avx2U32) -> Self {
+        Avx2F32(unsafe { _mm256_cvtepi32_ps(v.0) })
+    }
+}
+
+impl Mask for Avx2Mask {
+    #[inline(always)]
+    fn any(self) -> bool {
+        unsafe { _mm256_movemask_ps(self.0) != 0 }
+    }
+    #[inline(always)]
+    fn bitmask(self) -> u32 {
+        unsafe { _mm256_movemask_ps(self.0) as u32 }
+    }
+    #[inline(always)]
+    unsafe fn store_bytes(self, dst: *mut u8) {
+        super::spread_bits::<8>(self.bitmask(), dst)
+    }
+}
+
+impl U32Lane for Avx2U32 {
+    type Mask = Avx2Mask;
+    #[inline(always)]
+    fn splat(v: u32) -> Self {
+        Avx2U32(unsafe { _mm256_set1_epi32(v as i32) })
+    }
+    #[inline(always)]
+    fn iota() -> Self {
+        Avx2U32(unsafe { _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7) })
+    }
+    #[inline(always)]
+    unsafe fn load(src: *const u32) -> Self {
+        Avx2U32(_mm256_loadu_si256(src as *const __m256i))
+    }
+    #[inline(always)]
+    unsafe fn store(self, dst: *mut u32) {
+        _mm256_storeu_si256(dst as *mut __m256i, self.0)
+    }
+    #[inline(always)]
+    fn add(self, rhs: Self) -> Self {
+        Avx2U32(unsafe { _mm256_add_epi32(self.0, rhs.0) })
+    }
+    #[inline(always)]
+    fn mul(self, rhs: Self) -> Self {
+        Avx2U32(unsafe { _mm256_mullo_epi32(self.0, rhs.0) })
+    }
+    #[inline(always)]
+    fn xor(self, rhs: Self) -> Self {
+        Avx2U32(unsafe { _mm256_xor_si256(self.0, rhs.0) })
+    }
+    #[inline(always)]
+    fn shr(self, n: u32) -> Self {
+        Avx2U32(unsafe { _mm256_srl_epi32(self.0, _mm_cvtsi32_si128(n as i32)) })
+    }
+    #[inline(always)]
+    fn eq(self, rhs: Self) -> Avx2Mask {
+        Avx2Mask(unsafe { _mm256_castsi256_ps(_mm256_cmpeq_epi32(self.0, rhs.0)) })
+    }
+    #[inline(always)]
+    fn select(mask: Avx2Mask, if_true: Self, if_false: Self) -> Self {
+        Avx2U32(unsafe {
+            _mm256_castps_si256(_mm256_blendv_ps(
+                _mm256_castsi256_ps(if_false.0),
+                _mm256_castsi256_ps(if_true.0),
+                mask.0,
+            ))
+        })
+    }
+}

@@ -1,0 +1,49 @@
+//! # fusegym-core
+//!
+//! The `no_std` heart of fusegym: vectorized reinforcement-learning environments whose whole
+//! step (physics, reward, termination, truncation, observation and same-step auto-reset) runs
+//! as **one fused pass** over a structure-of-arrays batch.
+//!
+//! * Each environment in [`envs`] writes its step once, generic over a [`Lane`] type, and
+//!   runs as scalar `f32`, as portable SIMD (`wide::f32x4` / `wide::f32x8`) and, on x86_64
+//!   CPUs that have it, as AVX2 chosen at run time ([`SimdPath`]). All lane types produce
+//!   bit-identical results: the step uses only IEEE-exact operations (`+ - * /`, `sqrt`,
+//!   compares, selects) and the shared polynomials in [`math`].
+//! * Resets and random actions draw from a counter-based [`rng`] keyed by
+//!   `(seed, global env index, episode, draw)`, so a shard of a batch reproduces the
+//!   matching envs of the unsplit batch exactly.
+//! * [`VecEnv`] is the static API (env type known at compile time); [`make`] is the
+//!   dynamic one used by front-ends (CLI, wasm).
+//!
+//! Layout of every batch buffer: **feature-major** (structure of arrays). Component `k` of
+//! env `i` lives at `buf[k * num_envs + i]`; a buffer with one component per env is just
+//! `buf[i]`.
+//!
+//! The design notes live in `docs/ARCHITECTURE.md`.
+#![no_std]
+#![warn(missing_docs)]
+
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+pub mod envs;
+pub mod error;
+pub mod exec;
+pub mod kernel;
+pub mod lane;
+pub mod math;
+pub mod record;
+pub mod registry;
+pub mod rng;
+pub mod simd;
+pub mod spec;
+pub mod vec_env;
+
+pub use error::Error;
+pub use exec::{Executor, Serial};
+pub use lane::{Lane, Mask, U32Lane};
+pub use registry::{make, make_shard, DynVecEnv, ENV_IDS};
+pub use simd::{Backend, SimdPath};
+pub use spec::{ActionSpace, Actions, Env, EnvSpec, Transition};
+pub use vec_env::{StepView, VecEnv};

@@ -1,0 +1,68 @@
+//! Counter-based random numbers keyed by `(seed, global env index, episode, draw)`.
+//!
+//! Nothing is stored between draws except the key, so any env's reset can be recomputed from
+//! its coordinates alone: a shard that holds envs `k..` of a batch draws exactly what the
+//! unsplit batch draws for them, and the GPU (`shaders/rng.wgsl`) draws the same numbers.
+//! Only 32-bit integer operations are used because WGSL has no 64-bit integers.
+
+use crate::lane::{Lane, U32Lane};
+
+/// 2^32 / golden ratio: spreads consecutive counters across the 32-bit range.
+pub const GOLDEN: u32 = 0x9e37_79b9;
+
+/// A bijective 32-bit integer hash (the "lowbias32" finaliser: two multiply/xor-shift rounds).
+#[inline(always)]
+pub fn mix<U: U32Lane>(x: U) -> U {
+    let x = x.xor(x.shr(16)).mul(U::splat(0x7feb_352d));
+    let x = x.xor(x.shr(15)).mul(U::splat(0x846c_a68b));
+    x.xor(x.shr(16))
+}
+
+/// Folds a 64-bit user seed into the 32-bit key the kernels use (done once on the host).
+pub fn seed_key(seed: u64) -> u32 {
+    let lo = seed as u32;
+    let hi = (seed >> 32) as u32;
+    mix(mix(lo ^ GOLDEN) ^ hi)
+}
+
+/// The draws of one episode for `L::WIDTH` envs at once.
+#[derive(Clone, Copy)]
+pub struct Rng<L: Lane> {
+    key: L::U32,
+    draw: u32,
+}
+
+impl<L: Lane> Rng<L> {
+    /// The stream of episode `episode` of envs `env` (global indices) under `seed_key`.
+    #[inline(always)]
+    pub fn new(seed_key: u32, env: L::U32, episode: L::U32) -> Self {
+        let key = mix(mix(L::U32::splat(seed_key).xor(env)).xor(episode));
+        Rng { key, draw: 0 }
+    }
+
+    /// The stream of step `step` of that episode (on-device random actions).
+    #[inline(always)]
+    pub fn at_step(self, step: L::U32) -> Self {
+        Rng { key: mix(self.key.xor(mix(step.add(L::U32::splat(GOLDEN))))), draw: 0 }
+    }
+
+    /// The next 32 random bits.
+    #[inline(always)]
+    pub fn next_u32(&mut self) -> L::U32 {
+        let counter = self.draw.wrapping_mul(GOLDEN);
+        self.draw += 1;
+        mix(self.key.add(L::U32::splat(counter)))
+    }
+
+    /// Uniform in `[0, 1)` with 24 random bits (every value exactly representable).
+    #[inline(always)]
+    pub fn unit(&mut self) -> L {
+        L::from_u32(self.next_u32().shr(8)) * L::splat(1.0 / 16_777_216.0)
+    }
+
+    /// Uniform in `[low, high)`, as `numpy`'s `low + (high - low) * U`.
+    #[inline(always)]
+    pub fn uniform(&mut self, low: f32, high: f32) -> L {
+        L::splat(low) + L::splat(high - low) * self.unit()
+    }
+}

@@ -1,0 +1,150 @@
+//! Which lane type runs the step, chosen once per batch and reported to the user.
+
+use crate::kernel::{self, Buffers};
+use crate::spec::Env;
+use core::fmt;
+
+/// The code path a batch steps with. All paths give bit-identical results.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SimdPath {
+    /// One env at a time (`f32`).
+    Scalar,
+    /// `wide::f32x4`: simd128 on wasm32, SSE2/NEON elsewhere.
+    Wide4,
+    /// `wide::f32x8`: the portable 8-wide path (two SSE2 halves on default x86_64 builds).
+    Wide8,
+    /// AVX2 intrinsics, 8 lanes, selected at run time on x86_64.
+    Avx2,
+}
+
+impl SimdPath {
+    /// Every path, in order of preference (best last).
+    pub const ALL: [SimdPath; 4] = [SimdPath::Scalar, SimdPath::Wide4, SimdPath::Wide8, SimdPath::Avx2];
+
+    /// Short name used by the CLI and reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            SimdPath::Scalar => "scalar",
+            SimdPath::Wide4 => "wide-f32x4",
+            SimdPath::Wide8 => "wide-f32x8",
+            SimdPath::Avx2 => "avx2-f32x8",
+        }
+    }
+
+    /// Envs per lane group.
+    pub fn width(self) -> usize {
+        match self {
+            SimdPath::Scalar => 1,
+            SimdPath::Wide4 => 4,
+            SimdPath::Wide8 | SimdPath::Avx2 => 8,
+        }
+    }
+
+    /// Whether this CPU and build can run the path.
+    pub fn is_available(self) -> bool {
+        match self {
+            SimdPath::Avx2 => avx2_available(),
+            _ => true,
+        }
+    }
+
+    /// The fastest SIMD path on this machine: AVX2 when the CPU has it (x86_64), else the
+    /// portable `wide` path native to the build (f32x4 on wasm32 with simd128, f32x8 on other
+    /// 64-bit targets). A wasm32 build without simd128 gets `Scalar`: emulated `wide` vectors
+    /// run several times slower than plain scalar code there.
+    pub fn best() -> SimdPath {
+        if avx2_available() {
+            SimdPath::Avx2
+        } else if cfg!(all(target_arch = "wasm32", not(target_feature = "simd128"))) {
+            SimdPath::Scalar
+        } else if cfg!(target_arch = "wasm32") {
+            SimdPath::Wide4
+        } else {
+            SimdPath::Wide8
+        }
+    }
+
+    /// Paths available here, comma separated (for errors and reports).
+    pub fn available_list() -> alloc::string::String {
+        let mut s = alloc::string::String::new();
+        for p in SimdPath::ALL.iter().filter(|p| p.is_available()) {
+            if !s.is_empty() {
+                s.push_str(", ");
+            }
+            s.push_str(p.name());
+        }
+        s
+    }
+
+    /// Parses a name as printed by [`SimdPath::name`].
+    pub fn from_name(name: &str) -> Option<SimdPath> {
+        SimdPath::ALL.into_iter().find(|p| p.name() == name)
+    }
+}
+
+impl fmt::Display for SimdPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// What a user asks for: the scalar reference or the best SIMD path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Backend {
+    /// [`SimdPath::Scalar`].
+    Scalar,
+    /// [`SimdPath::best`] (the default).
+    #[default]
+    Simd,
+}
+
+impl Backend {
+    /// The path this backend runs on this machine.
+    pub fn path(self) -> SimdPath {
+        match self {
+            Backend::Scalar => SimdPath::Scalar,
+            Backend::Simd => SimdPath::best(),
+        }
+    }
+}
+
+#[cfg(all(target_arch = "x86_64", feature = "std"))]
+fn avx2_available() -> bool {
+    std::is_x86_feature_detected!("avx2")
+}
+#[cfg(not(all(target_arch = "x86_64", feature = "std")))]
+fn avx2_available() -> bool {
+    false
+}
+
+/// A monomorphised step over a range of envs.
+pub(crate) type StepFn<E> = unsafe fn(&<E as Env>::Params, &Buffers, usize, usize);
+
+/// The step of env `E` on `path`. The caller must have checked `path.is_available()`.
+pub(crate) fn step_fn<E: Env>(path: SimdPath) -> StepFn<E> {
+    match path {
+        SimdPath::Scalar => kernel::step_range::<E, f32>,
+        SimdPath::Wide4 => kernel::step_range::<E, wide::f32x4>,
+        SimdPath::Wide8 => kernel::step_range::<E, wide::f32x8>,
+        #[cfg(all(target_arch = "x86_64", feature = "std"))]
+        SimdPath::Avx2 => step_range_avx2::<E>,
+        #[cfg(not(all(target_arch = "x86_64", feature = "std")))]
+        SimdPath::Avx2 => unreachable_path::<E>,
+    }
+}
+
+/// The AVX2 kernel: the generic step inlined into a function compiled with AVX2 enabled.
+///
+/// # Safety
+/// The CPU must support AVX2 (checked by `SimdPath::is_available`), plus `step_range`'s rules.
+#[cfg(all(target_arch = "x86_64", feature = "std"))]
+#[target_feature(enable = "avx2")]
+unsafe fn step_range_avx2<E: Env>(p: &E::Params, b: &Buffers, start: usize, end: usize) {
+    kernel::step_range::<E, crate::lane::avx2::Avx2F32>(p, b, start, end)
+}
+
+#[cfg(not(all(target_arch = "x86_64", feature = "std")))]
+unsafe fn unreachable_path<E: Env>(p: &E::Params, b: &Buffers, start: usize, end: usize) {
+    // Never selected: `is_available` is false for AVX2 here. Stay correct anyway.
+    kernel::step_range::<E, f32>(p, b, start, end)
+}

@@ -1,0 +1,129 @@
+//! What an environment is: the [`Env`] trait each file in [`crate::envs`] implements, and the
+//! spaces and inputs the shared plumbing validates against.
+
+use crate::lane::Lane;
+use crate::record::Record;
+use crate::rng::Rng;
+use core::fmt::Debug;
+
+/// Most action components any environment has (Reach3D has 3).
+pub const MAX_ACTION_DIM: usize = 4;
+
+/// The action space of an environment.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum ActionSpace {
+    /// `Discrete(n)`: one integer in `[0, n)` per env.
+    Discrete {
+        /// Number of actions.
+        n: u32,
+    },
+    /// `Box(low, high, shape=(dim,))`: `dim` floats per env. Out-of-range values are clipped by
+    /// the environment exactly where Gymnasium clips them; non-finite values are rejected.
+    Box {
+        /// Number of components.
+        dim: usize,
+        /// Lower bounds (first `dim` used).
+        low: [f32; MAX_ACTION_DIM],
+        /// Upper bounds (first `dim` used).
+        high: [f32; MAX_ACTION_DIM],
+    },
+}
+
+impl ActionSpace {
+    /// Components per env (1 for discrete spaces).
+    pub fn dim(&self) -> usize {
+        match self {
+            ActionSpace::Discrete { .. } => 1,
+            ActionSpace::Box { dim, .. } => *dim,
+        }
+    }
+    /// Whether actions are integers.
+    pub fn is_discrete(&self) -> bool {
+        matches!(self, ActionSpace::Discrete { .. })
+    }
+}
+
+/// A batch of actions from the caller, feature-major (`actions[k * num_envs + i]`).
+#[derive(Clone, Copy, Debug)]
+pub enum Actions<'a> {
+    /// Discrete actions as `u32`.
+    Discrete(&'a [u32]),
+    /// Discrete actions as `i32` (negative values are rejected).
+    DiscreteI32(&'a [i32]),
+    /// Continuous actions.
+    Continuous(&'a [f32]),
+}
+
+impl Actions<'_> {
+    /// Number of values.
+    pub fn len(&self) -> usize {
+        match self {
+            Actions::Discrete(a) => a.len(),
+            Actions::DiscreteI32(a) => a.len(),
+            Actions::Continuous(a) => a.len(),
+        }
+    }
+    /// True if there are no values.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// The element type, for error messages.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Actions::Discrete(_) => "u32",
+            Actions::DiscreteI32(_) => "i32",
+            Actions::Continuous(_) => "f32",
+        }
+    }
+}
+
+/// Static facts about an environment.
+#[derive(Clone, Copy, Debug)]
+pub struct EnvSpec {
+    /// Gymnasium-style id, e.g. `"CartPole-v1"`.
+    pub id: &'static str,
+    /// Where the reference implementation lives (for the docs and `fusegym info`).
+    pub reference: &'static str,
+}
+
+/// The result of one step of dynamics, before truncation and auto-reset.
+#[derive(Clone, Copy)]
+pub struct Transition<S, L: Lane> {
+    /// State after the step.
+    pub state: S,
+    /// Reward for the step.
+    pub reward: L,
+    /// Whether the new state is terminal.
+    pub terminated: L::Mask,
+}
+
+/// An environment: its parameters and the pieces of its step, each generic over the lane type.
+///
+/// The shared kernel ([`crate::kernel`]) owns the flow: load state and action, `step`, count
+/// steps for truncation, `observe`, and on done `reset` + select, then store. An environment
+/// supplies only these pieces, so the flow (and its bit-exactness across lane types) is
+/// written once.
+pub trait Env: Copy + Default + Send + Sync + 'static {
+    /// Static facts (id, reference).
+    const SPEC: EnvSpec;
+    /// Plain-data parameters: the single source of the env's constants, uploaded as is to the
+    /// GPU. `Default` gives Gymnasium's values.
+    type Params: bytemuck::Pod + Default + Debug + PartialEq + Send + Sync;
+    /// Internal state, in Gymnasium's `env.unwrapped.state` order.
+    type State<L: Lane>: Record<L>;
+    /// Observation.
+    type Obs<L: Lane>: Record<L>;
+    /// Action components as floats (discrete indices arrive as exact small floats).
+    type Action<L: Lane>: Record<L>;
+
+    /// The action space under `params`.
+    fn action_space(params: &Self::Params) -> ActionSpace;
+    /// Gymnasium's `TimeLimit` (`max_episode_steps`); 0 means no time limit.
+    fn max_episode_steps(params: &Self::Params) -> u32;
+    /// Draws the first state of an episode.
+    fn reset<L: Lane>(params: &Self::Params, rng: &mut Rng<L>) -> Self::State<L>;
+    /// One step of dynamics, reward and termination.
+    fn step<L: Lane>(params: &Self::Params, state: &Self::State<L>, action: &Self::Action<L>) -> Transition<Self::State<L>, L>;
+    /// The observation of a state.
+    fn observe<L: Lane>(params: &Self::Params, state: &Self::State<L>) -> Self::Obs<L>;
+}

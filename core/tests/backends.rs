@@ -1,0 +1,185 @@
+//! Every lane type gives the same bits as the scalar reference, for every env, over 10,000
+//! steps with random actions and the resets they cause; shards equal the unsplit batch; the
+//! way a batch is split into chunks does not matter.
+
+use fusegym_core::{make, make_shard, ActionSpace, Actions, DynVecEnv, Executor, SimdPath, ENV_IDS};
+
+/// Deterministic test actions (independent of the library's RNG): a 64-bit LCG.
+struct ActionGen(u64);
+impl ActionGen {
+    fn next(&mut self) -> u32 {
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (self.0 >> 33) as u32
+    }
+    /// One batch of actions; continuous ones also go past the bounds (clipping is tested too).
+    fn fill(&mut self, space: ActionSpace, n: usize, disc: &mut Vec<u32>, cont: &mut Vec<f32>) {
+        match space {
+            ActionSpace::Discrete { n: k } => {
+                disc.clear();
+                disc.extend((0..n).map(|_| self.next() % k));
+            }
+            ActionSpace::Box { dim, low, high } => {
+                cont.clear();
+                for d in 0..dim {
+                    for _ in 0..n {
+                        let u = self.next() as f32 / u32::MAX as f32;
+                        cont.push(low[d] + (high[d] - low[d]) * (1.4 * u - 0.2));
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn actions<'a>(space: ActionSpace, disc: &'a [u32], cont: &'a [f32]) -> Actions<'a> {
+    if space.is_discrete() {
+        Actions::Discrete(disc)
+    } else {
+        Actions::Continuous(cont)
+    }
+}
+
+/// Every output of a step, as bits.
+fn snapshot(env: &dyn DynVecEnv) -> Vec<u32> {
+    let v = env.view();
+    let mut out: Vec<u32> = v.obs.iter().map(|x| x.to_bits()).collect();
+    out.extend(v.reward.iter().map(|x| x.to_bits()));
+    out.extend(v.terminated.iter().map(|&b| b as u32));
+    out.extend(v.truncated.iter().map(|&b| b as u32));
+    let dones: Vec<bool> = v.terminated.iter().zip(v.truncated).map(|(a, b)| *a || *b).collect();
+    let n = env.num_envs();
+    for (k, x) in v.final_obs.iter().enumerate() {
+        // final_obs is defined only where an episode ended.
+        if dones[k % n] {
+            out.push(x.to_bits());
+        }
+    }
+    out.extend(env.state().iter().map(|x| x.to_bits()));
+    out.extend(env.episodes());
+    out
+}
+
+const N: usize = 203; // not a multiple of any lane width: exercises the scalar tail
+const STEPS: usize = 10_000;
+
+#[test]
+fn every_simd_path_matches_scalar_bit_for_bit() {
+    for id in ENV_IDS {
+        let paths: Vec<SimdPath> = SimdPath::ALL.into_iter().filter(|p| p.is_available()).collect();
+        let mut envs: Vec<Box<dyn DynVecEnv>> = paths
+            .iter()
+            .map(|&p| {
+                let mut e = make(id, N, 7).unwrap();
+                e.set_simd_path(p).unwrap();
+                e
+            })
+            .collect();
+        let space = envs[0].action_space();
+        let mut gen = ActionGen(1);
+        let (mut disc, mut cont) = (Vec::new(), Vec::new());
+        let mut dones = 0usize;
+        for t in 0..STEPS {
+            gen.fill(space, N, &mut disc, &mut cont);
+            for e in envs.iter_mut() {
+                e.step(actions(space, &disc, &cont)).unwrap();
+            }
+            let reference = snapshot(envs[0].as_ref());
+            for (e, p) in envs.iter().zip(&paths).skip(1) {
+                assert!(snapshot(e.as_ref()) == reference, "{id}: {p} differs from scalar at step {t}");
+            }
+            let v = envs[0].view();
+            dones += v.terminated.iter().zip(v.truncated).filter(|(a, b)| **a || **b).count();
+        }
+        assert!(dones > 0, "{id}: no episode ended in {STEPS} steps; resets were not exercised");
+    }
+}
+
+#[test]
+fn shards_reproduce_the_unsplit_batch() {
+    for id in ENV_IDS {
+        let mut whole = make(id, N, 99).unwrap();
+        let cut = 77;
+        let mut left = make_shard(id, cut, 0, 99).unwrap();
+        let mut right = make_shard(id, N - cut, cut as u32, 99).unwrap();
+        let space = whole.action_space();
+        let dim = space.dim();
+        let mut gen = ActionGen(5);
+        let (mut disc, mut cont) = (Vec::new(), Vec::new());
+        for _ in 0..2_000 {
+            gen.fill(space, N, &mut disc, &mut cont);
+            // Split feature-major actions column by column.
+            let (mut dl, mut dr, mut cl, mut cr) = (vec![], vec![], vec![], vec![]);
+            for k in 0..dim {
+                if space.is_discrete() {
+                    dl.extend_from_slice(&disc[k * N..k * N + cut]);
+                    dr.extend_from_slice(&disc[k * N + cut..(k + 1) * N]);
+                } else {
+                    cl.extend_from_slice(&cont[k * N..k * N + cut]);
+                    cr.extend_from_slice(&cont[k * N + cut..(k + 1) * N]);
+                }
+            }
+            whole.step(actions(space, &disc, &cont)).unwrap();
+            left.step(actions(space, &dl, &cl)).unwrap();
+            right.step(actions(space, &dr, &cr)).unwrap();
+            let (w, l, r) = (whole.view(), left.view(), right.view());
+            let od = whole.obs_dim();
+            for k in 0..od {
+                assert_eq!(&w.obs[k * N..k * N + cut], &l.obs[k * cut..(k + 1) * cut], "{id}: left shard obs");
+                assert_eq!(&w.obs[k * N + cut..(k + 1) * N], &r.obs[k * (N - cut)..(k + 1) * (N - cut)], "{id}: right shard obs");
+            }
+            assert_eq!(&w.reward[..cut], l.reward, "{id}");
+            assert_eq!(&w.reward[cut..], r.reward, "{id}");
+            assert_eq!(&w.terminated[cut..], r.terminated, "{id}");
+            assert_eq!(&w.truncated[..cut], l.truncated, "{id}");
+            assert_eq!(&whole.episodes()[cut..], right.episodes(), "{id}");
+        }
+    }
+}
+
+/// Runs chunks in reverse order and of uneven sizes, on one thread.
+struct Scrambled;
+impl Executor for Scrambled {
+    fn threads(&self) -> usize {
+        1
+    }
+    fn run(&self, len: usize, job: &(dyn Fn(usize, usize) + Sync)) {
+        let cuts = [0, 3, 64, 65, 130, len];
+        for w in cuts.windows(2).rev() {
+            let (a, b) = (w[0].min(len), w[1].min(len));
+            if a < b {
+                job(a, b);
+            }
+        }
+    }
+}
+
+#[test]
+fn chunking_does_not_change_results() {
+    for id in ENV_IDS {
+        let mut a = make(id, N, 3).unwrap();
+        let mut b = make(id, N, 3).unwrap();
+        let space = a.action_space();
+        let mut gen = ActionGen(9);
+        let (mut disc, mut cont) = (Vec::new(), Vec::new());
+        for _ in 0..1_000 {
+            gen.fill(space, N, &mut disc, &mut cont);
+            a.step(actions(space, &disc, &cont)).unwrap();
+            b.step_with(actions(space, &disc, &cont), &Scrambled).unwrap();
+            assert!(snapshot(a.as_ref()) == snapshot(b.as_ref()), "{id}");
+        }
+    }
+}
+
+#[test]
+fn seeds_change_resets_and_reset_is_repeatable() {
+    for id in ENV_IDS {
+        let mut a = make(id, 64, 1).unwrap();
+        let b = make(id, 64, 2).unwrap();
+        assert_ne!(a.view().obs, b.view().obs, "{id}: different seeds gave the same first observations");
+        let first = a.view().obs.to_vec();
+        let fresh = make(id, 64, 1).unwrap();
+        assert_eq!(first, fresh.view().obs, "{id}");
+        a.reset_with_seed(1);
+        assert_eq!(first, a.view().obs, "{id}");
+    }
+}
