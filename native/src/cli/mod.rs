@@ -1,0 +1,46 @@
+//! Argument parsing and dispatch; each command lives in its own file.
+
+mod bench;
+mod info;
+mod validate;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Vectorized RL environments with one fused SIMD step.
+#[derive(Parser, Debug)]
+#[command(name = "fusegym", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Benchmark every environment on every backend (validates each backend first).
+    Bench(bench::BenchArgs),
+    /// Replay Gymnasium golden trajectories and report how close our step comes.
+    Validate(validate::ValidateArgs),
+    /// Versions, environments and their spaces, SIMD paths available.
+    Info,
+}
+
+/// Runs a command; `Err` is bad input (exit 2).
+pub fn run(cli: Cli) -> Result<ExitCode, String> {
+    match cli.command {
+        Command::Bench(a) => bench::run(a),
+        Command::Validate(a) => validate::run(a),
+        Command::Info => info::run(),
+    }
+}
+
+/// The backends the CLI knows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum BackendArg {
+    /// One env at a time, one thread.
+    Scalar,
+    /// Best SIMD path, one thread.
+    Simd,
+    /// Best SIMD path on all threads (or --threads).
+    Threads,
+}

@@ -1,0 +1,27 @@
+//! # fusegym
+//!
+//! Vectorized reinforcement-learning environments with one fused step per env: physics,
+//! reward, termination, truncation, observation and same-step auto-reset in a single SIMD pass.
+//! This crate is what users add with cargo; it re-exports the `no_std` core
+//! ([`fusegym_core`]) and adds what needs `std`: a persistent thread pool ([`Threads`]), the
+//! Gymnasium golden-trajectory checker ([`golden`]) and the `fusegym` command line.
+//!
+//! ```
+//! use fusegym::{Actions, VecEnv, envs::CartPole};
+//!
+//! let mut env = VecEnv::<CartPole>::new(1024, 42)?;
+//! let actions = vec![1u32; 1024];
+//! let step = env.step(Actions::Discrete(&actions))?;
+//! assert_eq!(step.reward.len(), 1024);
+//! // Observations are feature-major: component k of env i is obs[k * 1024 + i].
+//! assert_eq!(step.obs.len(), 4 * 1024);
+//! # Ok::<(), fusegym::Error>(())
+//! ```
+
+pub use fusegym_core::*;
+
+pub mod golden;
+pub mod hardware;
+pub mod threads;
+
+pub use threads::Threads;
