@@ -1,5 +1,9 @@
 //! The environments, one file each (mirrored by `shaders/<env>.wgsl` and `docs/envs/<env>.md`).
 
 pub mod cartpole;
+pub mod mountain_car;
+pub mod mountain_car_continuous;
 
 pub use cartpole::{CartPole, CartPoleParams};
+pub use mountain_car::{MountainCar, MountainCarParams};
+pub use mountain_car_continuous::{MountainCarContinuous, MountainCarContinuousParams};
