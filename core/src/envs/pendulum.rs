@@ -1,0 +1,170 @@
+//! Pendulum-v1: swing a frictionless pendulum up and hold it upright with a bounded torque.
+//!
+//! Reference: Gymnasium 1.x `gymnasium/envs/classic_control/pendulum.py`, semi-implicit Euler
+//! integration. Full equations: `docs/envs/pendulum.md`.
+//!
+//! | obs | name | range |
+//! |---|---|---|
+//! | 0 | `cos(theta)` | [-1, 1] |
+//! | 1 | `sin(theta)` | [-1, 1] |
+//! | 2 | angular velocity `theta_dot` (rad/s) | clipped to ±`max_speed` (8) |
+//!
+//! Action: `Box(1)` in ±`max_torque` (2); values outside are clipped, as Gymnasium does.
+//! Reward: `-(angle_normalize(theta)² + 0.1 theta_dot² + 0.001 u²)` of the state before the
+//! step and the clipped torque `u`. Termination: never. Truncation: 200 steps (`TimeLimit`).
+//! Reset: `theta` uniform in ±pi, `theta_dot` uniform in ±1.
+//! Deviation: computed in `f32` (Gymnasium mixes `f64` state with `f32` action terms); `theta`
+//! is not wrapped, so its `f32` resolution coarsens as it winds up (see the docs).
+
+use crate::lane::Lane;
+use crate::math;
+use crate::record;
+use crate::rng::Rng;
+use crate::spec::{ActionSpace, Env, EnvSpec, Transition, MAX_ACTION_DIM};
+use bytemuck::{Pod, Zeroable};
+
+/// Pendulum-v1's constants, named as in Gymnasium.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Pod, Zeroable)]
+pub struct PendulumParams {
+    /// Angular velocity limit (rad/s); the new velocity is clipped to ±`max_speed`.
+    pub max_speed: f32,
+    /// Torque limit (N m): the action space's bound and the clip applied to actions.
+    pub max_torque: f32,
+    /// Seconds between state updates.
+    pub dt: f32,
+    /// Gravitational acceleration (m/s²).
+    pub g: f32,
+    /// Mass of the rod (kg).
+    pub m: f32,
+    /// Length of the rod (m).
+    pub l: f32,
+    /// Weight of `theta_dot²` in the cost (a literal `0.1` in Gymnasium's `step`).
+    pub cost_thdot_coef: f32,
+    /// Weight of `u²` in the cost (a literal `0.001` in Gymnasium's `step`).
+    pub cost_u_coef: f32,
+    /// Reset draws `theta` uniformly from `[-x_init, x_init)` (Gymnasium's reset option
+    /// `x_init`, default `DEFAULT_X = pi`).
+    pub x_init: f32,
+    /// Reset draws `theta_dot` uniformly from `[-y_init, y_init)` (Gymnasium's reset option
+    /// `y_init`, default `DEFAULT_Y = 1.0`).
+    pub y_init: f32,
+    /// `TimeLimit` of the registered env (0 = none).
+    pub max_episode_steps: u32,
+}
+
+impl Default for PendulumParams {
+    fn default() -> Self {
+        PendulumParams {
+            max_speed: 8.0,
+            max_torque: 2.0,
+            dt: 0.05,
+            g: 10.0,
+            m: 1.0,
+            l: 1.0,
+            cost_thdot_coef: 0.1,
+            cost_u_coef: 0.001,
+            x_init: core::f32::consts::PI,
+            y_init: 1.0,
+            max_episode_steps: 200,
+        }
+    }
+}
+
+// Gymnasium's `3 g / (2 l) sin(th) + 3 / (m l²) u` is the angular acceleration of a uniform
+// rod pivoted at one end: inertia `m l² / 3`, weight acting at `l / 2`. These divisors are
+// that geometry, fixed in Gymnasium's code rather than attributes, so they are not parameters.
+/// The rod's moment of inertia about the pivot is `m l² / ROD_INERTIA_DIV`.
+const ROD_INERTIA_DIV: f32 = 3.0;
+/// The rod's centre of mass is at `l / ROD_CENTRE_DIV` from the pivot.
+const ROD_CENTRE_DIV: f32 = 2.0;
+
+record! {
+    /// `[theta, theta_dot]`, Gymnasium's internal state order.
+    pub struct PendulumState {
+        /// Angle from upright (rad), not wrapped: it accumulates full turns.
+        theta,
+        /// Angular velocity (rad/s).
+        theta_dot,
+    }
+}
+
+record! {
+    /// `[cos(theta), sin(theta), theta_dot]`.
+    pub struct PendulumObs {
+        /// `cos(theta)`: 1 when upright.
+        cos_theta,
+        /// `sin(theta)`.
+        sin_theta,
+        /// Angular velocity (rad/s).
+        theta_dot,
+    }
+}
+
+record! {
+    /// The torque applied at the pivot, before clipping.
+    pub struct PendulumAction {
+        /// Torque (N m); clipped to ±`max_torque` by the step.
+        torque,
+    }
+}
+
+/// Pendulum-v1.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Pendulum;
+
+impl Env for Pendulum {
+    const SPEC: EnvSpec = EnvSpec {
+        id: "Pendulum-v1",
+        reference: "gymnasium/envs/classic_control/pendulum.py (Gymnasium 1.x)",
+    };
+    type Params = PendulumParams;
+    type State<L: Lane> = PendulumState<L>;
+    type Obs<L: Lane> = PendulumObs<L>;
+    type Action<L: Lane> = PendulumAction<L>;
+
+    fn action_space(p: &PendulumParams) -> ActionSpace {
+        let mut low = [0.0; MAX_ACTION_DIM];
+        let mut high = [0.0; MAX_ACTION_DIM];
+        low[0] = -p.max_torque;
+        high[0] = p.max_torque;
+        ActionSpace::Box { dim: 1, low, high }
+    }
+
+    fn max_episode_steps(p: &PendulumParams) -> u32 {
+        p.max_episode_steps
+    }
+
+    #[inline(always)]
+    fn reset<L: Lane>(p: &PendulumParams, rng: &mut Rng<L>) -> PendulumState<L> {
+        PendulumState { theta: rng.uniform(-p.x_init, p.x_init), theta_dot: rng.uniform(-p.y_init, p.y_init) }
+    }
+
+    #[inline(always)]
+    fn step<L: Lane>(p: &PendulumParams, s: &PendulumState<L>, a: &PendulumAction<L>) -> Transition<PendulumState<L>, L> {
+        let u = a.torque.clamp(L::splat(-p.max_torque), L::splat(p.max_torque));
+        // The cost reads the state before the update, as Gymnasium computes it first.
+        let th_n = math::angle_normalize(s.theta);
+        let cost = th_n * th_n
+            + L::splat(p.cost_thdot_coef) * (s.theta_dot * s.theta_dot)
+            + L::splat(p.cost_u_coef) * (u * u);
+        // Same grouping as Gymnasium (`3 * g / (2 * l) * sin(th)`), so only f32 rounding differs.
+        let gravity = L::splat(ROD_INERTIA_DIV * p.g / (ROD_CENTRE_DIV * p.l));
+        let drive = L::splat(ROD_INERTIA_DIV / (p.m * (p.l * p.l)));
+        let (sin_th, _) = math::sin_cos(s.theta);
+        let dt = L::splat(p.dt);
+        let theta_dot = s.theta_dot + (gravity * sin_th + drive * u) * dt;
+        let theta_dot = theta_dot.clamp(L::splat(-p.max_speed), L::splat(p.max_speed));
+        // Semi-implicit Euler: the angle advances with the new, clipped velocity.
+        let theta = s.theta + theta_dot * dt;
+        // Pendulum never terminates; only the TimeLimit ends an episode.
+        let never = L::splat(0.0).lt(L::splat(0.0));
+        Transition { state: PendulumState { theta, theta_dot }, reward: -cost, terminated: never }
+    }
+
+    #[inline(always)]
+    fn observe<L: Lane>(_: &PendulumParams, s: &PendulumState<L>) -> PendulumObs<L> {
+        let (sin_theta, cos_theta) = math::sin_cos(s.theta);
+        PendulumObs { cos_theta, sin_theta, theta_dot: s.theta_dot }
+    }
+}
