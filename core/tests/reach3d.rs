@@ -212,13 +212,13 @@ fn one_step_matches_the_f64_reference() {
         let (got, reward, terminated) = step(&p, s, a);
         let want = reference(&p, s, a);
         let mut err = (reward as f64 - want.reward).abs();
-        for k in 0..9 {
-            err = err.max((got[k] as f64 - want.state[k]).abs());
+        for (g, w) in got.iter().zip(want.state) {
+            err = err.max((*g as f64 - w).abs());
         }
         let obs = observe(&p, got);
         let want_obs = reference_obs(&p, got);
-        for k in 0..6 {
-            err = err.max((obs[k] as f64 - want_obs[k]).abs());
+        for (o, w) in obs.iter().zip(want_obs) {
+            err = err.max((*o as f64 - w).abs());
         }
         if err > TOL || terminated != want.terminated {
             // Only a decision right at its threshold may go the other way.
@@ -413,8 +413,8 @@ fn reaching_the_goal_terminates_with_the_bonus() {
     assert!(v.terminated[2] && !v.truncated[2]);
     assert!(v.terminated.iter().filter(|&&t| t).count() == 1);
     let want = observe(&p, terminal);
-    for k in 0..6 {
-        assert_eq!(v.final_obs[k * n + 2], want[k]);
+    for (k, w) in want.iter().enumerate() {
+        assert_eq!(v.final_obs[k * n + 2], *w);
     }
     assert!(v.reward[2] > p.goal_bonus - 0.1);
     assert_eq!(env.episodes()[2], 1);
@@ -542,8 +542,8 @@ fn truncates_at_exactly_1000_steps() {
     // The last observation of the episode, from the documented formula.
     let want = [0.8, 0.8, 0.9, -0.8, -0.8, -1.0];
     for i in 0..n {
-        for k in 0..6 {
-            assert!((v.final_obs[k * n + i] as f64 - want[k]).abs() < 1e-6, "final_obs[{k}] of env {i}");
+        for (k, w) in want.iter().enumerate() {
+            assert!((v.final_obs[k * n + i] as f64 - w).abs() < 1e-6, "final_obs[{k}] of env {i}");
         }
     }
     // ...and the next episode has begun.

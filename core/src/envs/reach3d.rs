@@ -243,8 +243,8 @@ fn bounds<L: Lane>(p: &Reach3DParams) -> (V3<L>, V3<L>) {
     (V3::splat(-h, -h, p.ground_z), V3::splat(h, h, p.ceiling_z))
 }
 
-/// Velocity after one step of forces (docs steps 1-8), and the clipped command for the
-/// stamina penalty.
+/// Velocity after one step of forces (physics steps 1-9 of the docs), and the clipped
+/// command for the stamina penalty.
 #[inline(always)]
 fn accelerate<L: Lane>(p: &Reach3DParams, s: &Reach3DState<L>, a: &Reach3DAction<L>) -> (V3<L>, V3<L>) {
     let one = L::splat(1.0);
