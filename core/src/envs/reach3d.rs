@@ -1,0 +1,370 @@
+//! Reach3D-v0: fly a point mass through a walled 3D arena, under gravity, to a goal.
+//!
+//! fusegym's own environment; there is no Gymnasium counterpart, so the reference is the
+//! specification in `docs/envs/reach3d.md` (equations in order, constants, design notes).
+//!
+//! | obs | name | range |
+//! |---|---|---|
+//! | 0 | `rel_x`: `(goal_x - x) / (2 arena_half_width)` | [-1, 1] |
+//! | 1 | `rel_y`: `(goal_y - y) / (2 arena_half_width)` | [-1, 1] |
+//! | 2 | `rel_z`: `(goal_z - z) / (ceiling_z - ground_z)` | [-1, 1] |
+//! | 3 | `pos_x`: `x` mapped from the arena to [-1, 1] | [-1, 1] |
+//! | 4 | `pos_y`: `y` mapped from the arena to [-1, 1] | [-1, 1] |
+//! | 5 | `pos_z`: `z` mapped from `[ground_z, ceiling_z]` to [-1, 1] | [-1, 1] |
+//!
+//! Action: `Box(-1, 1, (3,))`, an acceleration command; out-of-range components are clipped.
+//! Reward: progress toward the goal (moving away costs `retreat_factor` times as much), a goal
+//! bonus, a proximity bonus, minus a wall penalty and a stamina penalty.
+//! Termination: within `goal_threshold` of the goal. Truncation: 1000 steps.
+//! Reset: start (at rest, on or above the ground) and goal uniform in the arena, with margins.
+
+use crate::lane::Lane;
+use crate::record;
+use crate::rng::Rng;
+use crate::spec::{ActionSpace, Env, EnvSpec, Transition, MAX_ACTION_DIM};
+use bytemuck::{Pod, Zeroable};
+use core::ops::{Add, Mul, Sub};
+
+/// Reach3D-v0's constants. The arena is `[-arena_half_width, arena_half_width]²` in x and y
+/// and `[ground_z, ceiling_z]` in z; "per step" fractions assume the default `dt`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Pod, Zeroable)]
+pub struct Reach3DParams {
+    /// Seconds between state updates (s).
+    pub dt: f32,
+    /// Acceleration per unit of x or y command (m/s²).
+    pub accel_scale_xy: f32,
+    /// Acceleration per unit of z command (m/s²); above `gravity`, so the mass can climb.
+    pub accel_scale_z: f32,
+    /// Largest magnitude of the commanded acceleration vector (m/s²).
+    pub max_accel: f32,
+    /// Fraction of the carried-over velocity lost each step before the command acts (1/step).
+    pub momentum_damping: f32,
+    /// Gravitational acceleration, along -z (m/s²).
+    pub gravity: f32,
+    /// Fraction of horizontal velocity lost each step while touching the ground (1/step).
+    pub ground_friction: f32,
+    /// Fraction of velocity lost each step to linear air friction (1/step).
+    pub air_friction: f32,
+    /// Quadratic drag coefficient `k` in `dv/dt = -k |v| v` (1/m).
+    pub air_drag: f32,
+    /// Largest speed, the magnitude of the velocity vector (m/s).
+    pub max_vel: f32,
+    /// Largest downward speed (m/s).
+    pub terminal_vel_z: f32,
+    /// Half the arena's side in x and y (m).
+    pub arena_half_width: f32,
+    /// Height of the ground, the arena's floor (m).
+    pub ground_z: f32,
+    /// Height of the ceiling, the arena's top (m).
+    pub ceiling_z: f32,
+    /// Reward per metre of progress toward the goal (1/m).
+    pub progress_scale: f32,
+    /// How many times more a metre away from the goal costs than a metre toward it earns.
+    pub retreat_factor: f32,
+    /// Distance to the goal below which the episode terminates (m).
+    pub goal_threshold: f32,
+    /// Reward for reaching the goal, paid once on the terminating step.
+    pub goal_bonus: f32,
+    /// Distance to the goal below which the proximity bonus is paid (m).
+    pub proximity_threshold: f32,
+    /// Reward for every step that ends within `proximity_threshold` of the goal.
+    pub proximity_bonus: f32,
+    /// Penalty per metre the step tried to move past the arena's faces, summed over axes (1/m).
+    pub wall_penalty: f32,
+    /// Penalty per unit of command magnitude `|clip(action)|`, every step.
+    pub stamina_penalty: f32,
+    /// Smallest distance from a start position to the side walls and the ceiling (m).
+    pub start_margin: f32,
+    /// Smallest distance from a goal to every face of the arena, ground included (m).
+    pub goal_margin: f32,
+    /// Time limit of the registered env (steps; 0 = none).
+    pub max_episode_steps: u32,
+}
+
+impl Default for Reach3DParams {
+    fn default() -> Self {
+        Reach3DParams {
+            dt: 0.05,
+            accel_scale_xy: 8.0,
+            accel_scale_z: 15.0,
+            max_accel: 15.0,
+            momentum_damping: 0.02,
+            gravity: 9.81,
+            ground_friction: 0.2,
+            air_friction: 0.01,
+            air_drag: 0.05,
+            max_vel: 5.0,
+            terminal_vel_z: 4.0,
+            arena_half_width: 5.0,
+            ground_z: 0.0,
+            ceiling_z: 5.0,
+            progress_scale: 1.0,
+            retreat_factor: 2.0,
+            goal_threshold: 0.25,
+            goal_bonus: 10.0,
+            proximity_threshold: 1.0,
+            proximity_bonus: 0.05,
+            wall_penalty: 2.0,
+            stamina_penalty: 0.01,
+            start_margin: 0.5,
+            goal_margin: 0.5,
+            max_episode_steps: 1000,
+        }
+    }
+}
+
+record! {
+    /// Position, velocity, and the goal drawn at reset (it must survive between steps).
+    pub struct Reach3DState {
+        /// Position x (m).
+        x,
+        /// Position y (m).
+        y,
+        /// Height z (m).
+        z,
+        /// Velocity x (m/s).
+        vx,
+        /// Velocity y (m/s).
+        vy,
+        /// Velocity z (m/s), positive up.
+        vz,
+        /// Goal x (m).
+        goal_x,
+        /// Goal y (m).
+        goal_y,
+        /// Goal z (m).
+        goal_z,
+    }
+}
+
+record! {
+    /// Goal-relative position over the arena's extent, then position mapped to [-1, 1].
+    pub struct Reach3DObs {
+        /// `(goal_x - x) / (2 arena_half_width)`.
+        rel_x,
+        /// `(goal_y - y) / (2 arena_half_width)`.
+        rel_y,
+        /// `(goal_z - z) / (ceiling_z - ground_z)`.
+        rel_z,
+        /// `x` mapped from `[-arena_half_width, arena_half_width]` to [-1, 1].
+        pos_x,
+        /// `y` mapped from `[-arena_half_width, arena_half_width]` to [-1, 1].
+        pos_y,
+        /// `z` mapped from `[ground_z, ceiling_z]` to [-1, 1].
+        pos_z,
+    }
+}
+
+record! {
+    /// Acceleration command in [-1, 1] per axis (clipped before use).
+    pub struct Reach3DAction {
+        /// x command.
+        ax,
+        /// y command.
+        ay,
+        /// z command (positive up).
+        az,
+    }
+}
+
+/// Three lanes treated as one vector per env, so the physics reads like the equations.
+#[derive(Clone, Copy)]
+struct V3<L> {
+    x: L,
+    y: L,
+    z: L,
+}
+
+impl<L: Lane> V3<L> {
+    #[inline(always)]
+    fn new(x: L, y: L, z: L) -> Self {
+        V3 { x, y, z }
+    }
+    #[inline(always)]
+    fn splat(x: f32, y: f32, z: f32) -> Self {
+        V3::new(L::splat(x), L::splat(y), L::splat(z))
+    }
+    #[inline(always)]
+    fn map(self, f: impl Fn(L) -> L) -> Self {
+        V3::new(f(self.x), f(self.y), f(self.z))
+    }
+    #[inline(always)]
+    fn zip(self, o: Self, f: impl Fn(L, L) -> L) -> Self {
+        V3::new(f(self.x, o.x), f(self.y, o.y), f(self.z, o.z))
+    }
+    #[inline(always)]
+    fn sum(self) -> L {
+        self.x + self.y + self.z
+    }
+    #[inline(always)]
+    fn norm(self) -> L {
+        (self.x * self.x + self.y * self.y + self.z * self.z).sqrt()
+    }
+    /// Rescales the vector to magnitude `max` where it is longer, keeping its direction.
+    #[inline(always)]
+    fn clamp_norm(self, max: f32) -> Self {
+        let n = self.norm();
+        // The quotient is used only where n > max >= 0; the floor keeps the other lanes from
+        // dividing by zero (0/0 would be NaN), so no lane ever holds a NaN.
+        let shrink = L::splat(max) / n.max(L::splat(f32::MIN_POSITIVE));
+        self * L::select(n.gt(L::splat(max)), shrink, L::splat(1.0))
+    }
+}
+
+impl<L: Lane> Add for V3<L> {
+    type Output = Self;
+    #[inline(always)]
+    fn add(self, o: Self) -> Self {
+        self.zip(o, |a, b| a + b)
+    }
+}
+
+impl<L: Lane> Sub for V3<L> {
+    type Output = Self;
+    #[inline(always)]
+    fn sub(self, o: Self) -> Self {
+        self.zip(o, |a, b| a - b)
+    }
+}
+
+impl<L: Lane> Mul<L> for V3<L> {
+    type Output = Self;
+    #[inline(always)]
+    fn mul(self, s: L) -> Self {
+        self.map(|a| a * s)
+    }
+}
+
+/// The arena's lower and upper corners.
+#[inline(always)]
+fn bounds<L: Lane>(p: &Reach3DParams) -> (V3<L>, V3<L>) {
+    let h = p.arena_half_width;
+    (V3::splat(-h, -h, p.ground_z), V3::splat(h, h, p.ceiling_z))
+}
+
+/// Velocity after one step of forces (physics steps 1-9 of the docs), and the clipped
+/// command for the stamina penalty.
+#[inline(always)]
+fn accelerate<L: Lane>(p: &Reach3DParams, s: &Reach3DState<L>, a: &Reach3DAction<L>) -> (V3<L>, V3<L>) {
+    let one = L::splat(1.0);
+    let dt = L::splat(p.dt);
+    let cmd = V3::new(a.ax, a.ay, a.az).map(|c| c.clamp(-one, one));
+    let acc = cmd.zip(V3::splat(p.accel_scale_xy, p.accel_scale_xy, p.accel_scale_z), |c, k| c * k);
+    let acc = acc.clamp_norm(p.max_accel);
+    // Damping acts on the carried-over momentum only, so a fresh command is never damped.
+    let v = V3::new(s.vx, s.vy, s.vz) * L::splat(1.0 - p.momentum_damping) + acc * dt;
+    let v = V3::new(v.x, v.y, v.z - L::splat(p.gravity) * dt);
+    // Contact is judged on the position the step starts from; the clamp at the end of the
+    // previous step leaves a landed mass exactly at ground_z. Cancelling the downward
+    // velocity here (before integrating) is what lets a mass rest on the ground without
+    // trying to sink into it, so resting never earns a wall penalty.
+    let on_ground = s.z.le(L::splat(p.ground_z));
+    let vz = L::select(on_ground, v.z.max(L::splat(0.0)), v.z);
+    let grip = L::select(on_ground, L::splat(1.0 - p.ground_friction), one);
+    let v = V3::new(v.x * grip, v.y * grip, vz) * L::splat(1.0 - p.air_friction);
+    // Quadratic drag taken implicitly, v / (1 + k dt |v|): it can only shrink v, never flip
+    // its sign however large the speed, and the denominator is at least 1.
+    let v = v * (one / (one + L::splat(p.air_drag) * dt * v.norm()));
+    let v = v.clamp_norm(p.max_vel);
+    let v = V3::new(v.x, v.y, v.z.max(L::splat(-p.terminal_vel_z)));
+    (v, cmd)
+}
+
+/// Reach3D-v0.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Reach3D;
+
+impl Env for Reach3D {
+    const SPEC: EnvSpec = EnvSpec { id: "Reach3D-v0", reference: "docs/envs/reach3d.md (fusegym's own environment)" };
+    type Params = Reach3DParams;
+    type State<L: Lane> = Reach3DState<L>;
+    type Obs<L: Lane> = Reach3DObs<L>;
+    type Action<L: Lane> = Reach3DAction<L>;
+
+    fn action_space(_: &Reach3DParams) -> ActionSpace {
+        let mut low = [0.0; MAX_ACTION_DIM];
+        let mut high = [0.0; MAX_ACTION_DIM];
+        low[..3].fill(-1.0);
+        high[..3].fill(1.0);
+        ActionSpace::Box { dim: 3, low, high }
+    }
+
+    fn max_episode_steps(p: &Reach3DParams) -> u32 {
+        p.max_episode_steps
+    }
+
+    #[inline(always)]
+    fn reset<L: Lane>(p: &Reach3DParams, rng: &mut Rng<L>) -> Reach3DState<L> {
+        let (h, sm, gm) = (p.arena_half_width, p.start_margin, p.goal_margin);
+        let zero = L::splat(0.0);
+        // The start may lie on the ground (a take-off), so it has no margin below.
+        let x = rng.uniform(-h + sm, h - sm);
+        let y = rng.uniform(-h + sm, h - sm);
+        let z = rng.uniform(p.ground_z, p.ceiling_z - sm);
+        let goal_x = rng.uniform(-h + gm, h - gm);
+        let goal_y = rng.uniform(-h + gm, h - gm);
+        let goal_z = rng.uniform(p.ground_z + gm, p.ceiling_z - gm);
+        Reach3DState { x, y, z, vx: zero, vy: zero, vz: zero, goal_x, goal_y, goal_z }
+    }
+
+    #[inline(always)]
+    fn step<L: Lane>(p: &Reach3DParams, s: &Reach3DState<L>, a: &Reach3DAction<L>) -> Transition<Reach3DState<L>, L> {
+        let zero = L::splat(0.0);
+        let (v, cmd) = accelerate(p, s, a);
+        let pos = V3::new(s.x, s.y, s.z);
+        let goal = V3::new(s.goal_x, s.goal_y, s.goal_z);
+        // Semi-implicit Euler: the position moves with the velocity just computed.
+        let reached = pos + v * L::splat(p.dt);
+        let (lo, hi) = bounds::<L>(p);
+        let outside = |r: L, lo: L, hi: L| r.lt(lo) | r.gt(hi);
+        let new_pos = reached.zip(lo, |r, l| r.max(l)).zip(hi, |r, h| r.min(h));
+        // A face stops motion along its axis (an inelastic wall): otherwise the mass would stay
+        // pinned, pushing into the wall and paying the wall penalty, after the agent let go.
+        let v = V3::new(
+            L::select(outside(reached.x, lo.x, hi.x), zero, v.x),
+            L::select(outside(reached.y, lo.y, hi.y), zero, v.y),
+            L::select(outside(reached.z, lo.z, hi.z), zero, v.z),
+        );
+        // How far past the faces the step tried to go: zero inside, the excess outside.
+        let excess = (reached - new_pos).map(|d| d.abs()).sum();
+
+        let prev_dist = (goal - pos).norm();
+        let dist = (goal - new_pos).norm();
+        let progress = prev_dist - dist;
+        let shaped = L::select(progress.gt(zero), progress, L::splat(p.retreat_factor) * progress);
+        let reached_goal = dist.lt(L::splat(p.goal_threshold));
+        let reward = L::splat(p.progress_scale) * shaped
+            + L::select(reached_goal, L::splat(p.goal_bonus), zero)
+            + L::select(dist.lt(L::splat(p.proximity_threshold)), L::splat(p.proximity_bonus), zero)
+            - L::splat(p.wall_penalty) * excess
+            - L::splat(p.stamina_penalty) * cmd.norm();
+
+        let state = Reach3DState {
+            x: new_pos.x,
+            y: new_pos.y,
+            z: new_pos.z,
+            vx: v.x,
+            vy: v.y,
+            vz: v.z,
+            goal_x: s.goal_x,
+            goal_y: s.goal_y,
+            goal_z: s.goal_z,
+        };
+        Transition { state, reward, terminated: reached_goal }
+    }
+
+    #[inline(always)]
+    fn observe<L: Lane>(p: &Reach3DParams, s: &Reach3DState<L>) -> Reach3DObs<L> {
+        let (lo, hi) = bounds::<L>(p);
+        let extent = hi - lo;
+        let pos = V3::new(s.x, s.y, s.z);
+        let rel = (V3::new(s.goal_x, s.goal_y, s.goal_z) - pos).zip(extent, |d, e| d / e);
+        // 2 (p - lo) / extent - 1 rather than (p - centre) / half: rounding is monotone, so
+        // p - lo <= extent holds after rounding too and the result provably stays in [-1, 1].
+        let two = L::splat(2.0);
+        let one = L::splat(1.0);
+        let abs = (pos - lo).zip(extent, |d, e| two * d / e - one);
+        Reach3DObs { rel_x: rel.x, rel_y: rel.y, rel_z: rel.z, pos_x: abs.x, pos_y: abs.y, pos_z: abs.z }
+    }
+}
