@@ -6,40 +6,56 @@ use fusegym_core::envs::*;
 use fusegym_core::Env;
 use serde_json::Value;
 
-/// `(name as in the header, our value)` for every constant we can compare.
-fn ours(env_id: &str) -> Option<(Vec<(&'static str, f64)>, u32)> {
-    Some(match env_id {
-        id if id == CartPole::SPEC.id => {
-            let p = CartPoleParams::default();
-            (
-                vec![
-                    ("gravity", p.gravity as f64),
-                    ("masscart", p.masscart as f64),
-                    ("masspole", p.masspole as f64),
-                    ("total_mass", (p.masspole + p.masscart) as f64),
-                    ("length", p.length as f64),
-                    ("polemass_length", (p.masspole * p.length) as f64),
-                    ("force_mag", p.force_mag as f64),
-                    ("tau", p.tau as f64),
-                    ("theta_threshold_radians", p.theta_threshold_radians as f64),
-                    ("x_threshold", p.x_threshold as f64),
-                ],
-                p.max_episode_steps,
-            )
-        }
-        _ => return None,
+/// Our value of each named param field, as a header would spell it.
+macro_rules! fields {
+    ($p:expr; $($name:ident),+ $(,)?) => {
+        vec![$((stringify!($name), Value::from($p.$name as f64))),+]
+    };
+}
+
+/// `(name as in the header, our value)` for every constant we can compare, and the time limit.
+fn ours(env_id: &str) -> Option<(Vec<(&'static str, Value)>, u32)> {
+    let id = |spec: fusegym_core::EnvSpec| spec.id == env_id;
+    Some(if id(CartPole::SPEC) {
+        let p = CartPoleParams::default();
+        let mut t = fields!(p; gravity, masscart, masspole, length, force_mag, tau, theta_threshold_radians, x_threshold);
+        t.push(("total_mass", Value::from((p.masspole + p.masscart) as f64)));
+        t.push(("polemass_length", Value::from((p.masspole * p.length) as f64)));
+        t.push(("kinematics_integrator", Value::from("euler")));
+        t.push(("sutton_barto_reward", Value::from(false)));
+        (t, p.max_episode_steps)
+    } else if id(MountainCar::SPEC) {
+        let p = MountainCarParams::default();
+        (fields!(p; min_position, max_position, max_speed, goal_position, goal_velocity, force, gravity), p.max_episode_steps)
+    } else if id(MountainCarContinuous::SPEC) {
+        let p = MountainCarContinuousParams::default();
+        let t = fields!(p; min_action, max_action, min_position, max_position, max_speed, goal_position, goal_velocity, power,
+            gravity_term, goal_reward, action_cost_coef);
+        (t, p.max_episode_steps)
+    } else if id(Pendulum::SPEC) {
+        let p = PendulumParams::default();
+        (fields!(p; max_speed, max_torque, dt, g, m, l, cost_thdot_coef, cost_u_coef), p.max_episode_steps)
+    } else {
+        return None;
     })
 }
 
-/// Numbers in the header's `constants`, nested objects flattened, names lower-cased.
-fn flatten(prefix: &str, map: &serde_json::Map<String, Value>, out: &mut Vec<(String, f64)>) {
+/// The header's `constants`, nested objects (`code_constants`) flattened, names lower-cased.
+fn flatten(map: &serde_json::Map<String, Value>, out: &mut Vec<(String, Value)>) {
     for (k, v) in map {
-        let name = k.to_lowercase();
         match v {
-            Value::Number(x) => out.push((name, x.as_f64().unwrap_or(f64::NAN))),
-            Value::Object(inner) => flatten(&format!("{prefix}{name}."), inner, out),
-            _ => {}
+            Value::Object(inner) => flatten(inner, out),
+            _ => out.push((k.to_lowercase(), v.clone())),
         }
+    }
+}
+
+/// Equal up to float32 rounding for numbers (our constants are the header's float64 values
+/// rounded to float32), exactly equal otherwise.
+fn same(theirs: &Value, mine: &Value) -> bool {
+    match (theirs.as_f64(), mine.as_f64()) {
+        (Some(t), Some(m)) => (t - m).abs() <= f32::EPSILON as f64 * t.abs(),
+        _ => theirs == mine,
     }
 }
 
@@ -54,11 +70,10 @@ pub fn mismatches(file: &GoldenFile) -> Vec<String> {
         problems.push(format!("header.max_episode_steps = {}, but {} uses {max_steps}", h.max_episode_steps, h.env_id));
     }
     let mut found = vec![];
-    flatten("", &h.constants, &mut found);
+    flatten(&h.constants, &mut found);
     for (name, value) in found {
-        let Some((_, mine)) = table.iter().find(|(n, _)| n.eq_ignore_ascii_case(&name)) else { continue };
-        // Our constants are the header's float64 values rounded to float32.
-        if !((value - mine).abs() <= f32::EPSILON as f64 * value.abs()) {
+        let Some((_, mine)) = table.iter().find(|(n, _)| *n == name) else { continue };
+        if !same(&value, mine) {
             problems.push(format!("header.constants.{name} = {value}, but {} uses {mine}", h.env_id));
         }
     }
