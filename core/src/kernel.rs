@@ -19,6 +19,7 @@ pub(crate) struct Buffers {
     /// Global index of env 0 of this batch (shards start at their offset).
     pub env_offset: u32,
     pub seed_key: u32,
+    /// Equal to `obs` when `E::OBS_IS_STATE`.
     pub state: *mut f32,
     pub elapsed: *mut u32,
     pub episode: *mut u32,
@@ -80,7 +81,9 @@ unsafe fn step_lanes<E: Env, L: Lane>(p: &E::Params, b: &Buffers, i: usize, disc
         obs = record::select(done, &E::observe(p, &first), &obs);
         elapsed = L::U32::select(done, L::U32::splat(0), elapsed);
     }
-    record::store(&next, b.state, n, i);
+    if !E::OBS_IS_STATE {
+        record::store(&next, b.state, n, i);
+    }
     record::store(&obs, b.obs, n, i);
     t.reward.store(b.reward.add(i));
     t.terminated.store_bytes(b.terminated.add(i));

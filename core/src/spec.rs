@@ -115,6 +115,10 @@ pub trait Env: Copy + Default + Send + Sync + 'static {
     type Obs<L: Lane>: Record<L>;
     /// Action components as floats (discrete indices arrive as exact small floats).
     type Action<L: Lane>: Record<L>;
+    /// True when `observe` returns the state itself (CartPole, MountainCar). The batch then keeps
+    /// one buffer for both, which saves a load and a store of every component on every step.
+    /// `tests/backends.rs` checks the claim.
+    const OBS_IS_STATE: bool = false;
 
     /// The action space under `params`.
     fn action_space(params: &Self::Params) -> ActionSpace;

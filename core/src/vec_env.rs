@@ -68,13 +68,15 @@ impl<E: Env> VecEnv<E> {
         }
         let s = E::State::<f32>::LEN;
         let o = E::Obs::<f32>::LEN;
+        assert!(!E::OBS_IS_STATE || s == o, "OBS_IS_STATE needs as many obs as state components");
         let mut env = VecEnv {
             params,
             num_envs,
             env_offset,
             seed,
             path: SimdPath::best(),
-            state: vec![0.0; s * num_envs],
+            // With OBS_IS_STATE the observation buffer holds the state (see `Env::OBS_IS_STATE`).
+            state: if E::OBS_IS_STATE { Vec::new() } else { vec![0.0; s * num_envs] },
             elapsed: vec![0; num_envs],
             episode: vec![0; num_envs],
             obs: vec![0.0; o * num_envs],
@@ -188,7 +190,11 @@ impl<E: Env> VecEnv<E> {
     }
     /// Internal states, feature-major `[state_dim][num_envs]`.
     pub fn state(&self) -> &[f32] {
-        &self.state
+        if E::OBS_IS_STATE {
+            &self.obs
+        } else {
+            &self.state
+        }
     }
     /// Steps taken in each env's current episode.
     pub fn elapsed(&self) -> &[u32] {
@@ -210,8 +216,10 @@ impl<E: Env> VecEnv<E> {
         if state.len() != s {
             return Err(Error::Length { what: "state", expected: s, got: state.len() });
         }
-        for (k, v) in state.iter().enumerate() {
-            self.state[k * n + i] = *v;
+        if !E::OBS_IS_STATE {
+            for (k, v) in state.iter().enumerate() {
+                self.state[k * n + i] = *v;
+            }
         }
         self.elapsed[i] = elapsed;
         let st = E::State::<f32>::from_fn(|k| state[k]);
@@ -225,18 +233,19 @@ impl<E: Env> VecEnv<E> {
         if i >= n {
             return Err(Error::EnvIndex { index: i, num_envs: n });
         }
-        Ok((0..self.state_dim()).map(|k| self.state[k * n + i]).collect())
+        Ok((0..self.state_dim()).map(|k| self.state()[k * n + i]).collect())
     }
 
     fn buffers(&mut self, actions: *const u32) -> Buffers {
+        let obs = self.obs.as_mut_ptr();
         Buffers {
             n: self.num_envs,
             env_offset: self.env_offset,
             seed_key: rng::seed_key(self.seed),
-            state: self.state.as_mut_ptr(),
+            state: if E::OBS_IS_STATE { obs } else { self.state.as_mut_ptr() },
             elapsed: self.elapsed.as_mut_ptr(),
             episode: self.episode.as_mut_ptr(),
-            obs: self.obs.as_mut_ptr(),
+            obs,
             final_obs: self.final_obs.as_mut_ptr(),
             reward: self.reward.as_mut_ptr(),
             terminated: self.terminated.as_mut_ptr(),

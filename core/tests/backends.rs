@@ -183,3 +183,35 @@ fn seeds_change_resets_and_reset_is_repeatable() {
         assert_eq!(first, a.view().obs, "{id}");
     }
 }
+
+/// `Env::OBS_IS_STATE` lets the batch keep one buffer for state and observation; that is only
+/// sound when `observe` returns the state unchanged.
+fn obs_is_state_claim_holds<E: fusegym_core::Env>() {
+    use fusegym_core::record::Record;
+    if !E::OBS_IS_STATE {
+        return;
+    }
+    let p = E::Params::default();
+    let mut x = 0.37f32;
+    for _ in 0..1000 {
+        let s = E::State::<f32>::from_fn(|_| {
+            x = (x * 3.7 + 0.11) % 2.0 - 1.0;
+            x * 10.0
+        });
+        let o = E::observe(&p, &s);
+        let (mut sv, mut ov) = (vec![], vec![]);
+        s.for_each(|_, v| sv.push(v.to_bits()));
+        o.for_each(|_, v| ov.push(v.to_bits()));
+        assert_eq!(sv, ov, "{}: OBS_IS_STATE but observe changes the state", E::SPEC.id);
+    }
+}
+
+#[test]
+fn obs_is_state_only_where_observe_is_the_identity() {
+    use fusegym_core::envs::*;
+    obs_is_state_claim_holds::<CartPole>();
+    obs_is_state_claim_holds::<MountainCar>();
+    obs_is_state_claim_holds::<MountainCarContinuous>();
+    obs_is_state_claim_holds::<Pendulum>();
+    obs_is_state_claim_holds::<Reach3D>();
+}

@@ -101,6 +101,7 @@ impl Env for CartPole {
     type State<L: Lane> = CartPoleState<L>;
     type Obs<L: Lane> = CartPoleState<L>;
     type Action<L: Lane> = CartPoleAction<L>;
+    const OBS_IS_STATE: bool = true;
 
     fn action_space(_: &CartPoleParams) -> ActionSpace {
         ActionSpace::Discrete { n: 2 }

@@ -130,6 +130,7 @@ impl Env for MountainCar {
     type State<L: Lane> = MountainCarState<L>;
     type Obs<L: Lane> = MountainCarState<L>;
     type Action<L: Lane> = MountainCarAction<L>;
+    const OBS_IS_STATE: bool = true;
 
     fn action_space(_: &MountainCarParams) -> ActionSpace {
         ActionSpace::Discrete { n: 3 }

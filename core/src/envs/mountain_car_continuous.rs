@@ -101,6 +101,7 @@ impl Env for MountainCarContinuous {
     type State<L: Lane> = MountainCarState<L>;
     type Obs<L: Lane> = MountainCarState<L>;
     type Action<L: Lane> = MountainCarContinuousAction<L>;
+    const OBS_IS_STATE: bool = true;
 
     fn action_space(p: &MountainCarContinuousParams) -> ActionSpace {
         ActionSpace::Box { dim: 1, low: [p.min_action, 0.0, 0.0, 0.0], high: [p.max_action, 0.0, 0.0, 0.0] }
