@@ -1,6 +1,6 @@
 //! The list of environment ids every front-end reads, and [`make`], the dynamic constructor.
 
-use crate::envs::CartPole;
+use crate::envs::{Acrobot, CartPole};
 use crate::error::Error;
 use crate::exec::Executor;
 use crate::record::Record;
@@ -109,8 +109,9 @@ fn boxed<E: Env>(num_envs: usize, env_offset: u32, seed: u64) -> Result<Box<dyn 
 }
 
 /// Id and constructor of every environment; the one place a new env is registered.
-const REGISTRY: [(&str, Constructor); 1] = [
+const REGISTRY: [(&str, Constructor); 2] = [
     (CartPole::SPEC.id, boxed::<CartPole>),
+    (Acrobot::SPEC.id, boxed::<Acrobot>),
 ];
 
 /// Every registered id, in display order.
