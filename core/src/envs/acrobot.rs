@@ -249,9 +249,9 @@ fn advance<L: Lane>(y: &AcrobotState<L>, h: L, k: &AcrobotState<L>) -> AcrobotSt
 /// `x < -pi`, and not at all inside `[-pi, pi]` (so `±pi` stay as they are). Counting the turns
 /// with `floor` handles any number of them without a branch. The quotient's rounding can only
 /// leave the count one short (rounding is monotonic and integers are exact), so one more
-/// conditional `∓2pi` restores the loop's guarantee `-pi <= result <= pi`. For one turn, the only
-/// case the dynamics reach, the result is bit-identical to the loop in `f32`; for `k` turns
-/// the loop rounds `k` times and this once.
+/// conditional `∓2pi` restores the loop's guarantee `-pi <= result <= pi`. For one turn (the
+/// usual case) the result is bit-identical to the loop in `f32`; for `k` turns the loop rounds
+/// `k` times and this once.
 #[inline(always)]
 pub fn wrap<L: Lane>(x: L) -> L {
     let (pi, two_pi) = (L::splat(PI), L::splat(TWO_PI));
