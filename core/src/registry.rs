@@ -1,6 +1,6 @@
 //! The list of environment ids every front-end reads, and [`make`], the dynamic constructor.
 
-use crate::envs::{CartPole, MountainCar, MountainCarContinuous, Pendulum, Reach3D};
+use crate::envs::{CartPole, MountainCar, MountainCarContinuous, Pendulum, Acrobot, Reach3D};
 use crate::error::Error;
 use crate::exec::Executor;
 use crate::record::Record;
@@ -109,11 +109,12 @@ fn boxed<E: Env>(num_envs: usize, env_offset: u32, seed: u64) -> Result<Box<dyn 
 }
 
 /// Id and constructor of every environment; the one place a new env is registered.
-const REGISTRY: [(&str, Constructor); 5] = [
+const REGISTRY: [(&str, Constructor); 6] = [
     (CartPole::SPEC.id, boxed::<CartPole>),
     (MountainCar::SPEC.id, boxed::<MountainCar>),
     (MountainCarContinuous::SPEC.id, boxed::<MountainCarContinuous>),
     (Pendulum::SPEC.id, boxed::<Pendulum>),
+    (Acrobot::SPEC.id, boxed::<Acrobot>),
     (Reach3D::SPEC.id, boxed::<Reach3D>),
 ];
 

@@ -35,6 +35,15 @@ fn ours(env_id: &str) -> Option<(Vec<(&'static str, Value)>, u32)> {
     } else if id(Pendulum::SPEC) {
         let p = PendulumParams::default();
         (fields!(p; max_speed, max_torque, dt, g, m, l, cost_thdot_coef, cost_u_coef), p.max_episode_steps)
+    } else if id(Acrobot::SPEC) {
+        let p = AcrobotParams::default();
+        let mut t = fields!(p; dt, link_length_1, link_length_2, link_mass_1, link_mass_2, link_com_pos_1, link_com_pos_2,
+            link_moi, max_vel_1, max_vel_2, g, terminal_height);
+        t.push(("avail_torque", Value::from(p.avail_torque.iter().map(|&x| x as f64).collect::<Vec<_>>())));
+        // The deterministic "book" dynamics are the only ones implemented.
+        t.push(("torque_noise_max", Value::from(0.0)));
+        t.push(("book_or_nips", Value::from("book")));
+        (t, p.max_episode_steps)
     } else {
         return None;
     })

@@ -1,0 +1,331 @@
+//! Acrobot-v1: swing the tip of a two-link chain, actuated only at the elbow, above a line.
+//!
+//! Reference: Gymnasium 1.x `gymnasium/envs/classic_control/acrobot.py` (Sutton 1996; Sutton &
+//! Barto, the "book" dynamics), one classical RK4 step per `dt`. Full equations:
+//! `docs/envs/acrobot.md`.
+//!
+//! | obs | name | range |
+//! |---|---|---|
+//! | 0 | `cos(theta1)` | [-1, 1] |
+//! | 1 | `sin(theta1)` | [-1, 1] |
+//! | 2 | `cos(theta2)` | [-1, 1] |
+//! | 3 | `sin(theta2)` | [-1, 1] |
+//! | 4 | `dtheta1` (rad/s) | clipped to ±`max_vel_1` (4π) |
+//! | 5 | `dtheta2` (rad/s) | clipped to ±`max_vel_2` (9π) |
+//!
+//! `theta1` is the first link's angle from hanging straight down, `theta2` the second link's
+//! angle relative to the first; both are wrapped into [-π, π] after every step.
+//!
+//! Action: `Discrete(3)`, the elbow torque `avail_torque[a]` = -1, 0, +1.
+//! Reward: -1 every step, 0 on the terminating one.
+//! Termination: `-cos(theta1) - cos(theta2 + theta1) > terminal_height` (tip above the line).
+//! Truncation: 500 steps (`TimeLimit`). Reset: every state component uniform in ±0.1.
+//! Deviation: computed in `f32` (Gymnasium uses `f64`); the system is chaotic, so free-running
+//! trajectories separate after tens of steps. See the parity section of the docs.
+
+use crate::lane::Lane;
+use crate::math;
+use crate::record;
+use crate::rng::Rng;
+use crate::spec::{ActionSpace, Env, EnvSpec, Transition};
+use bytemuck::{Pod, Zeroable};
+
+/// Acrobot-v1's constants, named as in Gymnasium (snake_case).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Pod, Zeroable)]
+pub struct AcrobotParams {
+    /// Seconds per step, integrated with one RK4 step.
+    pub dt: f32,
+    /// Length of link 1 (m).
+    pub link_length_1: f32,
+    /// Length of link 2 (m). Gymnasium uses it only for rendering: neither the dynamics nor
+    /// the termination rule (a fixed `terminal_height`) depend on it.
+    pub link_length_2: f32,
+    /// Mass of link 1 (kg).
+    pub link_mass_1: f32,
+    /// Mass of link 2 (kg).
+    pub link_mass_2: f32,
+    /// Position of link 1's centre of mass from the shoulder (m).
+    pub link_com_pos_1: f32,
+    /// Position of link 2's centre of mass from the elbow (m).
+    pub link_com_pos_2: f32,
+    /// Moment of inertia of each link (Gymnasium's `I1` and `I2` are both `LINK_MOI`).
+    pub link_moi: f32,
+    /// `dtheta1` is clipped to ±this after each step: 4π.
+    pub max_vel_1: f32,
+    /// `dtheta2` is clipped to ±this after each step: 9π.
+    pub max_vel_2: f32,
+    /// Gravitational acceleration (Gymnasium hard-codes `g = 9.8` inside `_dsdt`).
+    pub g: f32,
+    /// The episode terminates when the tip's height `-cos(t1) - cos(t2 + t1)` exceeds this
+    /// (Gymnasium hard-codes `1.0` in `_terminal`).
+    pub terminal_height: f32,
+    /// Elbow torque of actions 0, 1, 2 (Gymnasium's `AVAIL_TORQUE`).
+    pub avail_torque: [f32; 3],
+    /// Reset draws every state component uniformly from `[-reset_bound, reset_bound)`.
+    pub reset_bound: f32,
+    /// `TimeLimit` of the registered env (0 = none).
+    pub max_episode_steps: u32,
+}
+
+impl Default for AcrobotParams {
+    fn default() -> Self {
+        use core::f64::consts::PI;
+        AcrobotParams {
+            dt: 0.2,
+            link_length_1: 1.0,
+            link_length_2: 1.0,
+            link_mass_1: 1.0,
+            link_mass_2: 1.0,
+            link_com_pos_1: 0.5,
+            link_com_pos_2: 0.5,
+            link_moi: 1.0,
+            max_vel_1: (4.0 * PI) as f32,
+            max_vel_2: (9.0 * PI) as f32,
+            g: 9.8,
+            terminal_height: 1.0,
+            avail_torque: [-1.0, 0.0, 1.0],
+            reset_bound: 0.1,
+            max_episode_steps: 500,
+        }
+    }
+}
+
+record! {
+    /// `[theta1, theta2, dtheta1, dtheta2]`, Gymnasium's internal state order. Also used for
+    /// the state's time derivative inside the integrator.
+    pub struct AcrobotState {
+        /// Angle of link 1 from hanging down (rad), in [-π, π] after a step.
+        theta1,
+        /// Angle of link 2 relative to link 1 (rad), in [-π, π] after a step.
+        theta2,
+        /// Angular velocity of link 1 (rad/s).
+        dtheta1,
+        /// Angular velocity of link 2 relative to link 1 (rad/s).
+        dtheta2,
+    }
+}
+
+record! {
+    /// Gymnasium's observation: `[cos t1, sin t1, cos t2, sin t2, dt1, dt2]`.
+    pub struct AcrobotObs {
+        /// `cos(theta1)`.
+        cos_theta1,
+        /// `sin(theta1)`.
+        sin_theta1,
+        /// `cos(theta2)`.
+        cos_theta2,
+        /// `sin(theta2)`.
+        sin_theta2,
+        /// Angular velocity of link 1 (rad/s).
+        dtheta1,
+        /// Angular velocity of link 2 (rad/s).
+        dtheta2,
+    }
+}
+
+record! {
+    /// The action index as a float.
+    pub struct AcrobotAction {
+        /// 0, 1, 2: index into `avail_torque`.
+        index,
+    }
+}
+
+/// Acrobot-v1.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Acrobot;
+
+/// Gymnasium's `pi` (wrap bounds), rounded to `f32`.
+const PI: f32 = core::f32::consts::PI;
+/// `wrap`'s `diff = M - m` for `[-pi, pi]`; exactly `PI + PI` in `f32`.
+const TWO_PI: f32 = core::f32::consts::TAU;
+/// Gymnasium's `rk4`: intermediate stages at `dt / 2.0`.
+const RK4_HALF_DIVISOR: f32 = 2.0;
+/// Gymnasium's `rk4`: `y0 + dt / 6.0 * (k1 + 2 * k2 + 2 * k3 + k4)`.
+const RK4_FINAL_DIVISOR: f32 = 6.0;
+/// Weight of the middle stages `k2`, `k3` in that sum.
+const RK4_MID_WEIGHT: f32 = 2.0;
+/// The 2 of the cross terms `2 l1 lc2 cos(t2)` and `2 m2 l1 lc2 dt2 dt1 sin(t2)`.
+const CROSS: f32 = 2.0;
+/// Gymnasium's reward: `-1.0 if not terminated else 0.0`.
+const REWARD_STEP: f32 = -1.0;
+/// See [`REWARD_STEP`].
+const REWARD_TERMINAL: f32 = 0.0;
+
+/// The constant subexpressions of Gymnasium's `_dsdt`, each grouped as Python evaluates it
+/// (left to right, `**` first, unary minus before `*`), so folding them changes no rounding.
+struct Coeffs {
+    m2: f32,
+    i1: f32,
+    i2: f32,
+    /// `m1 * lc1**2`
+    m1_lc1_sq: f32,
+    /// `l1**2 + lc2**2`
+    l1_sq_lc2_sq: f32,
+    /// `2 * l1 * lc2`
+    cross_l1_lc2: f32,
+    /// `lc2**2`
+    lc2_sq: f32,
+    /// `l1 * lc2`
+    l1_lc2: f32,
+    /// `m2 * lc2 * g`
+    m2_lc2_g: f32,
+    /// `-m2 * l1 * lc2`
+    neg_m2_l1_lc2: f32,
+    /// `2 * m2 * l1 * lc2`
+    cross_m2_l1_lc2: f32,
+    /// `(m1 * lc1 + m2 * l1) * g`
+    m_lc_g: f32,
+    /// `m2 * l1 * lc2`
+    m2_l1_lc2: f32,
+    /// `m2 * lc2**2 + I2`
+    m2_lc2_sq_i2: f32,
+}
+
+impl Coeffs {
+    #[inline(always)]
+    fn new(p: &AcrobotParams) -> Self {
+        let (m1, m2, l1) = (p.link_mass_1, p.link_mass_2, p.link_length_1);
+        let (lc1, lc2, moi, g) = (p.link_com_pos_1, p.link_com_pos_2, p.link_moi, p.g);
+        Coeffs {
+            m2,
+            i1: moi,
+            i2: moi,
+            m1_lc1_sq: m1 * (lc1 * lc1),
+            l1_sq_lc2_sq: l1 * l1 + lc2 * lc2,
+            cross_l1_lc2: CROSS * l1 * lc2,
+            lc2_sq: lc2 * lc2,
+            l1_lc2: l1 * lc2,
+            m2_lc2_g: m2 * lc2 * g,
+            neg_m2_l1_lc2: -m2 * l1 * lc2,
+            cross_m2_l1_lc2: CROSS * m2 * l1 * lc2,
+            m_lc_g: (m1 * lc1 + m2 * l1) * g,
+            m2_l1_lc2: m2 * l1 * lc2,
+            m2_lc2_sq_i2: m2 * (lc2 * lc2) + moi,
+        }
+    }
+}
+
+/// Gymnasium's `_dsdt` with `book_or_nips = "book"`: the time derivative of `s` under elbow
+/// torque `a` (the torque's own derivative, 0, is left out).
+#[inline(always)]
+fn dsdt<L: Lane>(c: &Coeffs, s: &AcrobotState<L>, a: L) -> AcrobotState<L> {
+    let k = |v: f32| L::splat(v);
+    let (sin2, cos2) = math::sin_cos(s.theta2);
+    // Gymnasium writes sin(x) as cos(x - pi/2). In f64 the shift costs ~1e-16; in f32 it would
+    // add up to half an ulp of pi/2 (6e-8) to the argument, so sin of the unshifted angle is
+    // the closer match to the reference.
+    let sin1 = math::sin(s.theta1);
+    let sin12 = math::sin(s.theta1 + s.theta2);
+    let (dt1, dt2) = (s.dtheta1, s.dtheta2);
+    let d1 = ((k(c.m1_lc1_sq) + k(c.m2) * (k(c.l1_sq_lc2_sq) + k(c.cross_l1_lc2) * cos2)) + k(c.i1)) + k(c.i2);
+    let d2 = k(c.m2) * (k(c.lc2_sq) + k(c.l1_lc2) * cos2) + k(c.i2);
+    let phi2 = k(c.m2_lc2_g) * sin12;
+    let phi1 = ((k(c.neg_m2_l1_lc2) * (dt2 * dt2) * sin2 - k(c.cross_m2_l1_lc2) * dt2 * dt1 * sin2)
+        + k(c.m_lc_g) * sin1)
+        + phi2;
+    // "book": the extra -m2 l1 lc2 dt1^2 sin(t2) term the NIPS paper omits.
+    let ddtheta2 = (((a + d2 / d1 * phi1) - k(c.m2_l1_lc2) * (dt1 * dt1) * sin2) - phi2)
+        / (k(c.m2_lc2_sq_i2) - d2 * d2 / d1);
+    let ddtheta1 = -(d2 * ddtheta2 + phi1) / d1;
+    AcrobotState { theta1: dt1, theta2: dt2, dtheta1: ddtheta1, dtheta2: ddtheta2 }
+}
+
+/// `y + h * k` per component (`y0 + dt2 * k1` in Gymnasium's `rk4`).
+#[inline(always)]
+fn advance<L: Lane>(y: &AcrobotState<L>, h: L, k: &AcrobotState<L>) -> AcrobotState<L> {
+    AcrobotState {
+        theta1: y.theta1 + h * k.theta1,
+        theta2: y.theta2 + h * k.theta2,
+        dtheta1: y.dtheta1 + h * k.dtheta1,
+        dtheta2: y.dtheta2 + h * k.dtheta2,
+    }
+}
+
+/// Gymnasium's `wrap(x, -pi, pi)`: `while x > pi: x -= 2pi`, then `while x < -pi: x += 2pi`.
+///
+/// The loop runs `ceil((x - pi) / 2pi)` times for `x > pi`, `ceil((-pi - x) / 2pi)` times for
+/// `x < -pi`, and not at all inside `[-pi, pi]` (so `±pi` stay as they are). Counting the turns
+/// with `floor` handles any number of them without a branch. The quotient's rounding can only
+/// leave the count one short (rounding is monotonic and integers are exact), so one more
+/// conditional `∓2pi` restores the loop's guarantee `-pi <= result <= pi`. For one turn (the
+/// usual case) the result is bit-identical to the loop in `f32`; for `k` turns the loop rounds
+/// `k` times and this once.
+#[inline(always)]
+pub fn wrap<L: Lane>(x: L) -> L {
+    let (pi, two_pi) = (L::splat(PI), L::splat(TWO_PI));
+    let above = x.gt(pi);
+    // ceil((x - pi) / 2pi) = -floor((pi - x) / 2pi) above; -ceil((-pi - x) / 2pi) below.
+    let turns = L::select(above, -math::floor((pi - x) / two_pi), math::floor((x + pi) / two_pi));
+    let y = L::select(above | x.lt(-pi), x - turns * two_pi, x);
+    let y = L::select(y.gt(pi), y - two_pi, y);
+    L::select(y.lt(-pi), y + two_pi, y)
+}
+
+impl Env for Acrobot {
+    const SPEC: EnvSpec = EnvSpec {
+        id: "Acrobot-v1",
+        reference: "gymnasium/envs/classic_control/acrobot.py (Gymnasium 1.x)",
+    };
+    type Params = AcrobotParams;
+    type State<L: Lane> = AcrobotState<L>;
+    type Obs<L: Lane> = AcrobotObs<L>;
+    type Action<L: Lane> = AcrobotAction<L>;
+
+    fn action_space(_: &AcrobotParams) -> ActionSpace {
+        ActionSpace::Discrete { n: 3 }
+    }
+
+    fn max_episode_steps(p: &AcrobotParams) -> u32 {
+        p.max_episode_steps
+    }
+
+    #[inline(always)]
+    fn reset<L: Lane>(p: &AcrobotParams, rng: &mut Rng<L>) -> AcrobotState<L> {
+        let b = p.reset_bound;
+        AcrobotState { theta1: rng.uniform(-b, b), theta2: rng.uniform(-b, b), dtheta1: rng.uniform(-b, b), dtheta2: rng.uniform(-b, b) }
+    }
+
+    #[inline(always)]
+    fn step<L: Lane>(p: &AcrobotParams, s: &AcrobotState<L>, a: &AcrobotAction<L>) -> Transition<AcrobotState<L>, L> {
+        let [t0, t1, t2] = p.avail_torque.map(L::splat);
+        let torque = L::select(a.index.eq(L::splat(0.0)), t0, L::select(a.index.eq(L::splat(1.0)), t1, t2));
+        let c = Coeffs::new(p);
+        // Gymnasium's rk4 with t = [0, dt]: one step. The torque rides along as a fifth state
+        // component with zero derivative, so every stage sees the same torque.
+        let dt = p.dt;
+        let half = L::splat(dt / RK4_HALF_DIVISOR);
+        let k1 = dsdt(&c, s, torque);
+        let k2 = dsdt(&c, &advance(s, half, &k1), torque);
+        let k3 = dsdt(&c, &advance(s, half, &k2), torque);
+        let k4 = dsdt(&c, &advance(s, L::splat(dt), &k3), torque);
+        let w = L::splat(RK4_MID_WEIGHT);
+        let sum = |q1: L, q2: L, q3: L, q4: L| ((q1 + w * q2) + w * q3) + q4;
+        let step = AcrobotState {
+            theta1: sum(k1.theta1, k2.theta1, k3.theta1, k4.theta1),
+            theta2: sum(k1.theta2, k2.theta2, k3.theta2, k4.theta2),
+            dtheta1: sum(k1.dtheta1, k2.dtheta1, k3.dtheta1, k4.dtheta1),
+            dtheta2: sum(k1.dtheta2, k2.dtheta2, k3.dtheta2, k4.dtheta2),
+        };
+        let ns = advance(s, L::splat(dt / RK4_FINAL_DIVISOR), &step);
+        let (v1, v2) = (L::splat(p.max_vel_1), L::splat(p.max_vel_2));
+        let next = AcrobotState {
+            theta1: wrap(ns.theta1),
+            theta2: wrap(ns.theta2),
+            dtheta1: ns.dtheta1.clamp(-v1, v1),
+            dtheta2: ns.dtheta2.clamp(-v2, v2),
+        };
+        let height = -math::cos(next.theta1) - math::cos(next.theta2 + next.theta1);
+        let terminated = height.gt(L::splat(p.terminal_height));
+        let reward = L::select(terminated, L::splat(REWARD_TERMINAL), L::splat(REWARD_STEP));
+        Transition { state: next, reward, terminated }
+    }
+
+    #[inline(always)]
+    fn observe<L: Lane>(_: &AcrobotParams, s: &AcrobotState<L>) -> AcrobotObs<L> {
+        let (sin1, cos1) = math::sin_cos(s.theta1);
+        let (sin2, cos2) = math::sin_cos(s.theta2);
+        AcrobotObs { cos_theta1: cos1, sin_theta1: sin1, cos_theta2: cos2, sin_theta2: sin2, dtheta1: s.dtheta1, dtheta2: s.dtheta2 }
+    }
+}
