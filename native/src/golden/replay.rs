@@ -15,7 +15,7 @@ use super::schema::{Episode, GoldenFile};
 use fusegym_core::{make, ActionSpace, Actions, DynVecEnv, SimdPath};
 
 /// Teacher-forced tolerance in units of `f32::EPSILON * M` (see module docs).
-pub const TEACHER_ULPS: f64 = 64.0;
+pub const TEACHER_ULPS: f64 = 16.0;
 /// Free-running divergence threshold, relative to `M`.
 pub const FREE_REL: f64 = 1e-3;
 
