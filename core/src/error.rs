@@ -94,6 +94,20 @@ pub enum Error {
         /// Why it is rejected.
         reason: &'static str,
     },
+    /// A NaN or infinity in a caller-supplied buffer (policy weights, constant actions).
+    #[error("{what}: value at index {index} is not finite")]
+    NonFinite {
+        /// Which buffer.
+        what: &'static str,
+        /// Position of the first bad value.
+        index: usize,
+    },
+    /// A request this version does not support.
+    #[error("unsupported: {what}")]
+    Unsupported {
+        /// What was asked for.
+        what: &'static str,
+    },
     /// A SIMD path was requested that this CPU or build does not have.
     #[error("SIMD path {path} is not available on this machine/build (available: {available})")]
     SimdUnavailable {

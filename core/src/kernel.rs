@@ -8,7 +8,8 @@
 
 use crate::lane::{Lane, Mask, U32Lane};
 use crate::record::{self, Record};
-use crate::rng::Rng;
+use crate::policy::LanePolicy;
+use crate::rng::{self, Rng};
 use crate::spec::Env;
 
 /// Raw views of a batch's buffers, shared by the threads that step disjoint ranges of it.
@@ -32,6 +33,12 @@ pub(crate) struct Buffers {
     pub actions: *const u32,
 }
 
+impl Buffers {
+    pub(crate) fn ctx<E: Env>(&self, p: &E::Params) -> Ctx {
+        Ctx { seed_key: self.seed_key, env_offset: self.env_offset, max_steps: E::max_episode_steps(p) }
+    }
+}
+
 // SAFETY: the pointers come from buffers owned by one `VecEnv` that is mutably borrowed for the
 // whole step; threads touch disjoint env ranges only (`Executor::run` contract).
 unsafe impl Sync for Buffers {}
@@ -50,44 +57,94 @@ unsafe fn load_action<E: Env, L: Lane>(b: &Buffers, i: usize, discrete: bool) ->
     })
 }
 
-/// Steps envs `i .. i + L::WIDTH`.
-#[inline(always)]
-unsafe fn step_lanes<E: Env, L: Lane>(p: &E::Params, b: &Buffers, i: usize, discrete: bool, max_steps: u32) {
-    let n = b.n;
-    let state: E::State<L> = record::load(b.state, n, i);
-    let action = load_action::<E, L>(b, i, discrete);
-    let t = E::step(p, &state, &action);
+/// What one step produced for `L::WIDTH` envs.
+pub(crate) struct Outcome<E: Env, L: Lane> {
+    /// Observation after the step; the next episode's first one where `done`.
+    pub obs: E::Obs<L>,
+    /// Observation of the state the step reached, before any reset.
+    pub final_obs: E::Obs<L>,
+    pub reward: L,
+    pub terminated: L::Mask,
+    pub truncated: L::Mask,
+    pub done: L::Mask,
+    /// `done.any()`, computed once.
+    pub any_done: bool,
+    /// Steps the episode had taken after this step (its length where `done`).
+    pub length: L::U32,
+}
 
+/// Seeds and limits shared by every step of a call.
+#[derive(Clone, Copy)]
+pub(crate) struct Ctx {
+    pub seed_key: u32,
+    pub env_offset: u32,
+    pub max_steps: u32,
+}
+
+/// The fused step on values (no memory): dynamics, time limit, observation and same-step
+/// auto-reset. `state` and `elapsed` are updated in place; `bump_episode(done)` must advance
+/// the episode counter of the done lanes and return the new counters (it is only called when
+/// some lane is done, so callers can keep the counter in memory and touch it rarely).
+#[inline(always)]
+pub(crate) fn advance<E: Env, L: Lane>(
+    p: &E::Params,
+    ctx: Ctx,
+    first_env: usize,
+    state: &mut E::State<L>,
+    elapsed: &mut L::U32,
+    action: &E::Action<L>,
+    bump_episode: impl FnOnce(L::Mask) -> L::U32,
+) -> Outcome<E, L> {
+    let t = E::step(p, state, action);
     // Gymnasium's TimeLimit: truncated once the episode has taken max_episode_steps steps,
     // whether or not it also terminated. Counting up from 0 and comparing for equality means 0
     // (no limit) never truncates.
-    let elapsed = L::U32::load(b.elapsed.add(i)).add(L::U32::splat(1));
-    let truncated = elapsed.eq(L::U32::splat(max_steps));
+    let length = elapsed.add(L::U32::splat(1));
+    let truncated = length.eq(L::U32::splat(ctx.max_steps));
     let done = t.terminated | truncated;
-
+    let final_obs = E::observe(p, &t.state);
     let mut next = t.state;
-    let mut obs = E::observe(p, &next);
-    let mut elapsed = elapsed;
+    let mut obs = final_obs;
+    let mut count = length;
     // A branch per vector, not per env: most vectors have no env finishing this step.
-    if done.any() {
-        record::store(&obs, b.final_obs, n, i);
-        let episode = L::U32::load(b.episode.add(i));
-        let episode = L::U32::select(done, episode.add(L::U32::splat(1)), episode);
-        episode.store(b.episode.add(i));
-        let env = L::U32::splat(b.env_offset.wrapping_add(i as u32)).add(L::U32::iota());
-        let mut rng = Rng::<L>::new(b.seed_key, env, episode);
+    let any_done = done.any();
+    if any_done {
+        let episode = bump_episode(done);
+        let env = L::U32::splat(ctx.env_offset.wrapping_add(first_env as u32)).add(L::U32::iota());
+        let mut rng = Rng::<L>::new(ctx.seed_key, env, episode);
         let first = E::reset(p, &mut rng);
         next = record::select(done, &first, &next);
         obs = record::select(done, &E::observe(p, &first), &obs);
-        elapsed = L::U32::select(done, L::U32::splat(0), elapsed);
+        count = L::U32::select(done, L::U32::splat(0), count);
+    }
+    *state = next;
+    *elapsed = count;
+    Outcome { obs, final_obs, reward: t.reward, terminated: t.terminated, truncated, done, any_done, length }
+}
+
+/// Steps envs `i .. i + L::WIDTH` from and to the batch buffers.
+#[inline(always)]
+unsafe fn step_lanes<E: Env, L: Lane>(p: &E::Params, b: &Buffers, ctx: Ctx, i: usize, discrete: bool) {
+    let n = b.n;
+    let mut state: E::State<L> = record::load(b.state, n, i);
+    let mut elapsed = L::U32::load(b.elapsed.add(i));
+    let action = load_action::<E, L>(b, i, discrete);
+    let out = advance::<E, L>(p, ctx, i, &mut state, &mut elapsed, &action, |done| {
+        let episode = L::U32::load(b.episode.add(i));
+        let episode = L::U32::select(done, episode.add(L::U32::splat(1)), episode);
+        episode.store(b.episode.add(i));
+        episode
+    });
+    if out.any_done {
+        record::store(&out.final_obs, b.final_obs, n, i);
     }
     if !E::OBS_IS_STATE {
-        record::store(&next, b.state, n, i);
+        record::store(&state, b.state, n, i);
     }
-    record::store(&obs, b.obs, n, i);
-    t.reward.store(b.reward.add(i));
-    t.terminated.store_bytes(b.terminated.add(i));
-    truncated.store_bytes(b.truncated.add(i));
+    record::store(&out.obs, b.obs, n, i);
+    out.reward.store(b.reward.add(i));
+    out.terminated.store_bytes(b.terminated.add(i));
+    out.truncated.store_bytes(b.truncated.add(i));
     elapsed.store(b.elapsed.add(i));
 }
 
@@ -100,14 +157,14 @@ unsafe fn step_lanes<E: Env, L: Lane>(p: &E::Params, b: &Buffers, i: usize, disc
 #[inline(always)]
 pub(crate) unsafe fn step_range<E: Env, L: Lane>(p: &E::Params, b: &Buffers, start: usize, end: usize) {
     let discrete = E::action_space(p).is_discrete();
-    let max_steps = E::max_episode_steps(p);
+    let ctx = b.ctx::<E>(p);
     let mut i = start;
     while i + L::WIDTH <= end {
-        step_lanes::<E, L>(p, b, i, discrete, max_steps);
+        step_lanes::<E, L>(p, b, ctx, i, discrete);
         i += L::WIDTH;
     }
     while i < end {
-        step_lanes::<E, f32>(p, b, i, discrete, max_steps);
+        step_lanes::<E, f32>(p, b, ctx, i, discrete);
         i += 1;
     }
 }
@@ -124,5 +181,118 @@ pub(crate) unsafe fn reset_range<E: Env>(p: &E::Params, b: &Buffers, start: usiz
         record::store(&first, b.state, b.n, i);
         record::store(&E::observe(p, &first), b.obs, b.n, i);
         *b.elapsed.add(i) = 0;
+    }
+}
+
+/// Where a rollout writes its statistics and (optionally) its trajectory.
+pub(crate) struct RolloutBuffers {
+    pub reward_sum: *mut f32,
+    pub episodes: *mut u32,
+    pub length_sum: *mut u32,
+    /// Null when not recording; else `[steps][obs_dim][n]`.
+    pub rec_obs: *mut f32,
+    /// `[steps][action_dim][n]` (discrete actions as their index).
+    pub rec_actions: *mut f32,
+    /// `[steps][n]`.
+    pub rec_reward: *mut f32,
+    pub rec_terminated: *mut u8,
+    pub rec_truncated: *mut u8,
+}
+
+// SAFETY: as for `Buffers`: disjoint env ranges per thread.
+unsafe impl Sync for RolloutBuffers {}
+
+/// `steps` steps of envs `i .. i + L::WIDTH`, kept in registers from the first step to the
+/// last: state, step counters, episode keys and observation are loaded once and stored once.
+#[inline(always)]
+unsafe fn rollout_lanes<E: Env, L: Lane, P: LanePolicy>(
+    p: &E::Params,
+    b: &Buffers,
+    ctx: Ctx,
+    policy: &P,
+    r: &RolloutBuffers,
+    steps: usize,
+    i: usize,
+) {
+    let n = b.n;
+    let (od, ad) = (E::Obs::<L>::LEN, E::Action::<L>::LEN);
+    let mut state: E::State<L> = record::load(b.state, n, i);
+    let mut obs: E::Obs<L> = record::load(b.obs, n, i);
+    let mut elapsed = L::U32::load(b.elapsed.add(i));
+    let mut episode = L::U32::load(b.episode.add(i));
+    let env = L::U32::splat(ctx.env_offset.wrapping_add(i as u32)).add(L::U32::iota());
+    let mut key = rng::episode_key(ctx.seed_key, env, episode);
+    let mut reward_sum = L::splat(0.0);
+    let mut episodes = L::U32::splat(0);
+    let mut length_sum = L::U32::splat(0);
+    let (zero, one) = (L::U32::splat(0), L::U32::splat(1));
+    let recording = !r.rec_obs.is_null();
+    let mut last = None;
+    for t in 0..steps {
+        let action = policy.act::<E, L>(&obs, key, elapsed, i);
+        if recording {
+            record::store(&obs, r.rec_obs, n, i + t * od * n);
+            record::store(&action, r.rec_actions, n, i + t * ad * n);
+        }
+        let out = advance::<E, L>(p, ctx, i, &mut state, &mut elapsed, &action, |done| {
+            episode = L::U32::select(done, episode.add(one), episode);
+            episode
+        });
+        reward_sum = reward_sum + out.reward;
+        if out.any_done {
+            episodes = episodes.add(L::U32::select(out.done, one, zero));
+            length_sum = length_sum.add(L::U32::select(out.done, out.length, zero));
+            key = L::U32::select(out.done, rng::episode_key(ctx.seed_key, env, episode), key);
+        }
+        if recording {
+            out.reward.store(r.rec_reward.add(t * n + i));
+            out.terminated.store_bytes(r.rec_terminated.add(t * n + i));
+            out.truncated.store_bytes(r.rec_truncated.add(t * n + i));
+        }
+        obs = out.obs;
+        last = Some(out);
+    }
+    if let Some(out) = last {
+        if out.any_done {
+            record::store(&out.final_obs, b.final_obs, n, i);
+        }
+        out.reward.store(b.reward.add(i));
+        out.terminated.store_bytes(b.terminated.add(i));
+        out.truncated.store_bytes(b.truncated.add(i));
+    }
+    if !E::OBS_IS_STATE {
+        record::store(&state, b.state, n, i);
+    }
+    record::store(&obs, b.obs, n, i);
+    elapsed.store(b.elapsed.add(i));
+    episode.store(b.episode.add(i));
+    reward_sum.store(r.reward_sum.add(i));
+    episodes.store(r.episodes.add(i));
+    length_sum.store(r.length_sum.add(i));
+}
+
+/// A rollout of envs `start..end`, one lane group at a time (scalar lanes for the tail).
+///
+/// # Safety
+/// As [`step_range`], plus `r` sized for `b.n` envs and `steps`.
+#[inline(always)]
+pub(crate) unsafe fn rollout_range<E: Env, L: Lane, P: LanePolicy>(
+    p: &E::Params,
+    b: &Buffers,
+    policy: &P,
+    r: &RolloutBuffers,
+    steps: usize,
+    start: usize,
+    end: usize,
+) {
+    let ctx = b.ctx::<E>(p);
+    let mut i = start;
+    while i + L::WIDTH <= end {
+        rollout_lanes::<E, L, P>(p, b, ctx, policy, r, steps, i);
+        i += L::WIDTH;
+    }
+    while i < end {
+        rollout_lanes::<E, f32, P>(p, b, ctx, policy, r, steps, i);
+        i += 1;
     }
 }

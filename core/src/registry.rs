@@ -3,6 +3,8 @@
 use crate::envs::{CartPole, MountainCar, MountainCarContinuous, Pendulum, Acrobot, Reach3D};
 use crate::error::Error;
 use crate::exec::Executor;
+use crate::policy::Policy;
+use crate::rollout::{RolloutStats, Trajectory};
 use crate::record::Record;
 use crate::simd::SimdPath;
 use crate::spec::{ActionSpace, Actions, Env};
@@ -38,6 +40,16 @@ pub trait DynVecEnv: Send {
     fn step(&mut self, actions: Actions<'_>) -> Result<StepView<'_>, Error>;
     /// Steps every env across `exec`'s threads.
     fn step_with(&mut self, actions: Actions<'_>, exec: &dyn Executor) -> Result<StepView<'_>, Error>;
+    /// `steps` steps with actions from `policy` inside the fused loop (see [`VecEnv::rollout`]).
+    fn rollout_with(
+        &mut self,
+        steps: usize,
+        policy: Policy<'_>,
+        record: Option<Trajectory<'_>>,
+        exec: &dyn Executor,
+    ) -> Result<RolloutStats<'_>, Error>;
+    /// Action components per env (1 for discrete spaces).
+    fn action_dim(&self) -> usize;
     /// Outputs of the last step.
     fn view(&self) -> StepView<'_>;
     /// Internal states, feature-major.
@@ -87,6 +99,18 @@ impl<E: Env> DynVecEnv for VecEnv<E> {
     }
     fn step_with(&mut self, actions: Actions<'_>, exec: &dyn Executor) -> Result<StepView<'_>, Error> {
         VecEnv::step_with(self, actions, exec)
+    }
+    fn rollout_with(
+        &mut self,
+        steps: usize,
+        policy: Policy<'_>,
+        record: Option<Trajectory<'_>>,
+        exec: &dyn Executor,
+    ) -> Result<RolloutStats<'_>, Error> {
+        VecEnv::rollout_with(self, steps, policy, record, exec)
+    }
+    fn action_dim(&self) -> usize {
+        E::Action::<f32>::LEN
     }
     fn view(&self) -> StepView<'_> {
         VecEnv::view(self)

@@ -25,6 +25,24 @@ pub fn seed_key(seed: u64) -> u32 {
     mix(mix(lo ^ GOLDEN) ^ hi)
 }
 
+/// Distinguishes the action stream of an episode from its reset draws.
+const ACTION_SALT: u32 = 0x5bd1_e995;
+
+/// The key of episode `episode` of envs `env` (global indices) under `seed_key`: everything
+/// random in that episode (its first state, on-device random actions) derives from it.
+#[inline(always)]
+pub fn episode_key<U: U32Lane>(seed_key: u32, env: U, episode: U) -> U {
+    mix(mix(U::splat(seed_key).xor(env)).xor(episode))
+}
+
+/// 32 random bits for component `component` (of `dims`) of the action taken at step `step` of
+/// the episode with key `key`. One hash per value, so the GPU and every lane type draw alike.
+#[inline(always)]
+pub fn action_bits<U: U32Lane>(key: U, step: U, component: u32, dims: u32) -> U {
+    let counter = step.mul(U::splat(dims.wrapping_mul(GOLDEN))).add(U::splat(component.wrapping_mul(GOLDEN)));
+    mix(key.xor(U::splat(ACTION_SALT)).add(counter))
+}
+
 /// The draws of one episode for `L::WIDTH` envs at once.
 #[derive(Clone, Copy)]
 pub struct Rng<L: Lane> {
@@ -36,14 +54,7 @@ impl<L: Lane> Rng<L> {
     /// The stream of episode `episode` of envs `env` (global indices) under `seed_key`.
     #[inline(always)]
     pub fn new(seed_key: u32, env: L::U32, episode: L::U32) -> Self {
-        let key = mix(mix(L::U32::splat(seed_key).xor(env)).xor(episode));
-        Rng { key, draw: 0 }
-    }
-
-    /// The stream of step `step` of that episode (on-device random actions).
-    #[inline(always)]
-    pub fn at_step(self, step: L::U32) -> Self {
-        Rng { key: mix(self.key.xor(mix(step.add(L::U32::splat(GOLDEN))))), draw: 0 }
+        Rng { key: episode_key(seed_key, env, episode), draw: 0 }
     }
 
     /// The next 32 random bits.

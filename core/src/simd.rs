@@ -1,6 +1,7 @@
 //! Which lane type runs the step, chosen once per batch and reported to the user.
 
 use crate::kernel::{self, Buffers};
+use crate::policy::LanePolicy;
 use crate::spec::Env;
 use core::fmt;
 
@@ -131,6 +132,42 @@ pub(crate) fn step_fn<E: Env>(path: SimdPath) -> StepFn<E> {
         #[cfg(not(all(target_arch = "x86_64", feature = "std")))]
         SimdPath::Avx2 => unreachable_path::<E>,
     }
+}
+
+/// A monomorphised rollout over a range of envs.
+pub(crate) type RolloutFn<E, P> =
+    unsafe fn(&<E as Env>::Params, &Buffers, &P, &kernel::RolloutBuffers, usize, usize, usize);
+
+/// The rollout of env `E` with policy `P` on `path`. The caller must have checked
+/// `path.is_available()`.
+pub(crate) fn rollout_fn<E: Env, P: LanePolicy>(path: SimdPath) -> RolloutFn<E, P> {
+    match path {
+        SimdPath::Scalar => kernel::rollout_range::<E, f32, P>,
+        SimdPath::Wide4 => kernel::rollout_range::<E, wide::f32x4, P>,
+        SimdPath::Wide8 => kernel::rollout_range::<E, wide::f32x8, P>,
+        #[cfg(all(target_arch = "x86_64", feature = "std"))]
+        SimdPath::Avx2 => rollout_range_avx2::<E, P>,
+        #[cfg(not(all(target_arch = "x86_64", feature = "std")))]
+        SimdPath::Avx2 => kernel::rollout_range::<E, f32, P>,
+    }
+}
+
+/// The AVX2 rollout (see `step_range_avx2`).
+///
+/// # Safety
+/// The CPU must support AVX2, plus `rollout_range`'s rules.
+#[cfg(all(target_arch = "x86_64", feature = "std"))]
+#[target_feature(enable = "avx2")]
+unsafe fn rollout_range_avx2<E: Env, P: LanePolicy>(
+    p: &E::Params,
+    b: &Buffers,
+    policy: &P,
+    r: &kernel::RolloutBuffers,
+    steps: usize,
+    start: usize,
+    end: usize,
+) {
+    kernel::rollout_range::<E, crate::lane::avx2::Avx2F32, P>(p, b, policy, r, steps, start, end)
 }
 
 /// The AVX2 kernel: the generic step inlined into a function compiled with AVX2 enabled.

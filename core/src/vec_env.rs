@@ -15,11 +15,11 @@ use alloc::vec::Vec;
 /// Buffers are allocated once in [`VecEnv::new`]; [`VecEnv::step`] allocates nothing.
 /// Every buffer is feature-major: component `k` of env `i` is at `buf[k * num_envs + i]`.
 pub struct VecEnv<E: Env> {
-    params: E::Params,
-    num_envs: usize,
+    pub(crate) params: E::Params,
+    pub(crate) num_envs: usize,
     env_offset: u32,
     seed: u64,
-    path: SimdPath,
+    pub(crate) path: SimdPath,
     state: Vec<f32>,
     elapsed: Vec<u32>,
     episode: Vec<u32>,
@@ -28,6 +28,10 @@ pub struct VecEnv<E: Env> {
     reward: Vec<f32>,
     terminated: Vec<u8>,
     truncated: Vec<u8>,
+    /// Per-env statistics of the last rollout.
+    pub(crate) reward_sum: Vec<f32>,
+    pub(crate) episodes_done: Vec<u32>,
+    pub(crate) length_sum: Vec<u32>,
     _env: core::marker::PhantomData<E>,
 }
 
@@ -84,6 +88,9 @@ impl<E: Env> VecEnv<E> {
             reward: vec![0.0; num_envs],
             terminated: vec![0; num_envs],
             truncated: vec![0; num_envs],
+            reward_sum: vec![0.0; num_envs],
+            episodes_done: vec![0; num_envs],
+            length_sum: vec![0; num_envs],
             _env: core::marker::PhantomData,
         };
         env.reset();
@@ -236,7 +243,7 @@ impl<E: Env> VecEnv<E> {
         Ok((0..self.state_dim()).map(|k| self.state()[k * n + i]).collect())
     }
 
-    fn buffers(&mut self, actions: *const u32) -> Buffers {
+    pub(crate) fn buffers(&mut self, actions: *const u32) -> Buffers {
         let obs = self.obs.as_mut_ptr();
         Buffers {
             n: self.num_envs,

@@ -1,0 +1,197 @@
+//! Policies evaluated inside the fused rollout loop, so a rollout never returns to the caller
+//! between steps. Each one is generic over the lane type like the envs, and mirrors into WGSL.
+
+use crate::error::Error;
+use crate::lane::{Lane, U32Lane};
+use crate::record::Record;
+use crate::rng;
+use crate::spec::{ActionSpace, Env, MAX_ACTION_DIM};
+
+/// Most observation components a linear policy reads (Reach3D and Acrobot have 6).
+const MAX_OBS_DIM: usize = 16;
+
+/// How actions are chosen during [`crate::VecEnv::rollout`].
+#[derive(Clone, Copy, Debug)]
+pub enum Policy<'a> {
+    /// Uniform over the action space, from the counter-based RNG keyed by (seed, env, episode,
+    /// step): a seed gives the same actions on every backend.
+    Random,
+    /// The same action every step: `action_dim` values (a discrete action as its index).
+    Constant(&'a [f32]),
+    /// `out = W obs + b`; discrete spaces take `argmax(out)` over `n` outputs (first on ties),
+    /// continuous ones clip `out` (`action_dim` outputs) to the space. `weights` is
+    /// `[out][obs_dim]` and `bias` `[out]` for one policy shared by all envs, or
+    /// `[out][obs_dim][num_envs]` and `[out][num_envs]` for one policy per env (feature-major,
+    /// like every batch buffer), so thousands of candidate policies are scored in one call.
+    Linear {
+        /// Weights, see above.
+        weights: &'a [f32],
+        /// Biases, see above.
+        bias: &'a [f32],
+    },
+}
+
+/// Outputs of a linear policy for `space`.
+pub fn linear_outputs(space: ActionSpace) -> usize {
+    match space {
+        ActionSpace::Discrete { n } => n as usize,
+        ActionSpace::Box { dim, .. } => dim,
+    }
+}
+
+/// A policy checked against an env and ready for the kernel.
+pub(crate) trait LanePolicy: Sync {
+    /// Actions for envs `i .. i + L::WIDTH`, whose observation is `obs`, episode key `key` and
+    /// step count `elapsed`.
+    ///
+    /// # Safety
+    /// `i + L::WIDTH <= num_envs` of the batch the policy was checked against.
+    unsafe fn act<E: Env, L: Lane>(&self, obs: &E::Obs<L>, key: L::U32, elapsed: L::U32, i: usize) -> E::Action<L>;
+}
+
+/// [`Policy::Random`] for one action space.
+pub(crate) struct RandomPolicy {
+    pub space: ActionSpace,
+}
+
+impl LanePolicy for RandomPolicy {
+    #[inline(always)]
+    unsafe fn act<E: Env, L: Lane>(&self, _: &E::Obs<L>, key: L::U32, elapsed: L::U32, _: usize) -> E::Action<L> {
+        match self.space {
+            ActionSpace::Discrete { n } => E::Action::<L>::from_fn(|_| {
+                // Top 24 bits times n, shifted back: an exact uniform integer in [0, n) (n <= 256).
+                let bits = rng::action_bits(key, elapsed, 0, 1).shr(8);
+                L::from_u32(bits.mul(L::U32::splat(n)).shr(24))
+            }),
+            ActionSpace::Box { dim, low, high } => E::Action::<L>::from_fn(|k| {
+                let bits = rng::action_bits(key, elapsed, k as u32, dim as u32).shr(8);
+                let unit = L::from_u32(bits) * L::splat(1.0 / 16_777_216.0);
+                L::splat(low[k]) + L::splat(high[k] - low[k]) * unit
+            }),
+        }
+    }
+}
+
+/// [`Policy::Constant`].
+pub(crate) struct ConstantPolicy {
+    pub action: [f32; MAX_ACTION_DIM],
+}
+
+impl LanePolicy for ConstantPolicy {
+    #[inline(always)]
+    unsafe fn act<E: Env, L: Lane>(&self, _: &E::Obs<L>, _: L::U32, _: L::U32, _: usize) -> E::Action<L> {
+        E::Action::<L>::from_fn(|k| L::splat(self.action[k]))
+    }
+}
+
+/// [`Policy::Linear`], shared (`stride == 0`) or per env (`stride == num_envs`).
+pub(crate) struct LinearPolicy {
+    pub space: ActionSpace,
+    pub weights: *const f32,
+    pub bias: *const f32,
+    pub outputs: usize,
+    pub stride: usize,
+}
+
+// SAFETY: read-only views of caller slices that outlive the rollout call.
+unsafe impl Sync for LinearPolicy {}
+
+impl LinearPolicy {
+    #[inline(always)]
+    unsafe fn param<L: Lane>(&self, base: *const f32, index: usize, i: usize) -> L {
+        if self.stride == 0 {
+            L::splat(*base.add(index))
+        } else {
+            L::load(base.add(index * self.stride + i))
+        }
+    }
+}
+
+impl LanePolicy for LinearPolicy {
+    #[inline(always)]
+    unsafe fn act<E: Env, L: Lane>(&self, obs: &E::Obs<L>, _: L::U32, _: L::U32, i: usize) -> E::Action<L> {
+        let dim = E::Obs::<L>::LEN;
+        let mut x = [L::splat(0.0); MAX_OBS_DIM];
+        obs.for_each(|k, v| x[k] = v);
+        // Summed in index order with separate multiply and add: the same bits everywhere.
+        let out = |o: usize| {
+            let mut acc = self.param::<L>(self.bias, o, i);
+            for (k, xk) in x.iter().enumerate().take(dim) {
+                acc = acc + self.param::<L>(self.weights, o * dim + k, i) * *xk;
+            }
+            acc
+        };
+        match self.space {
+            ActionSpace::Discrete { .. } => {
+                let mut best = out(0);
+                let mut index = L::splat(0.0);
+                for o in 1..self.outputs {
+                    let v = out(o);
+                    let better = v.gt(best);
+                    best = L::select(better, v, best);
+                    index = L::select(better, L::splat(o as f32), index);
+                }
+                E::Action::<L>::from_fn(|_| index)
+            }
+            ActionSpace::Box { low, high, .. } => {
+                E::Action::<L>::from_fn(|k| out(k).clamp(L::splat(low[k]), L::splat(high[k])))
+            }
+        }
+    }
+}
+
+/// A policy checked for env `E` with `n` envs.
+pub(crate) enum Checked {
+    Random(RandomPolicy),
+    Constant(ConstantPolicy),
+    Linear(LinearPolicy),
+}
+
+pub(crate) fn check<E: Env>(policy: Policy<'_>, space: ActionSpace, n: usize) -> Result<Checked, Error> {
+    let env = E::SPEC.id;
+    let finite = |what: &'static str, v: &[f32]| match v.iter().position(|x| !x.is_finite()) {
+        Some(index) => Err(Error::NonFinite { what, index }),
+        None => Ok(()),
+    };
+    match policy {
+        Policy::Random => {
+            if let ActionSpace::Discrete { n } = space {
+                if n > 256 {
+                    return Err(Error::Unsupported { what: "random policy over more than 256 discrete actions" });
+                }
+            }
+            Ok(Checked::Random(RandomPolicy { space }))
+        }
+        Policy::Constant(a) => {
+            let dim = space.dim();
+            if a.len() != dim {
+                return Err(Error::Length { what: "constant policy action", expected: dim, got: a.len() });
+            }
+            finite("constant policy action", a)?;
+            if let ActionSpace::Discrete { n } = space {
+                if a[0].fract() != 0.0 || a[0] < 0.0 || a[0] >= n as f32 {
+                    return Err(Error::ActionOutOfRange { env, index: 0, value: a[0] as i64, n });
+                }
+            }
+            let mut action = [0.0; MAX_ACTION_DIM];
+            action[..dim].copy_from_slice(a);
+            Ok(Checked::Constant(ConstantPolicy { action }))
+        }
+        Policy::Linear { weights, bias } => {
+            let outputs = linear_outputs(space);
+            let dim = E::Obs::<f32>::LEN;
+            let shared = outputs * dim;
+            let stride = if weights.len() == shared { 0 } else { n };
+            if weights.len() != shared && weights.len() != shared * n {
+                return Err(Error::Length { what: "linear policy weights (outputs x obs_dim [x num_envs])", expected: shared, got: weights.len() });
+            }
+            let bias_len = if stride == 0 { outputs } else { outputs * n };
+            if bias.len() != bias_len {
+                return Err(Error::Length { what: "linear policy bias", expected: bias_len, got: bias.len() });
+            }
+            finite("linear policy weights", weights)?;
+            finite("linear policy bias", bias)?;
+            Ok(Checked::Linear(LinearPolicy { space, weights: weights.as_ptr(), bias: bias.as_ptr(), outputs, stride }))
+        }
+    }
+}
