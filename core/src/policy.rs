@@ -57,18 +57,25 @@ pub(crate) struct RandomPolicy {
 impl LanePolicy for RandomPolicy {
     #[inline(always)]
     unsafe fn act<E: Env, L: Lane>(&self, _: &E::Obs<L>, key: L::U32, elapsed: L::U32, _: usize) -> E::Action<L> {
+        // Values are computed in plain code and only copied by the `from_fn` closure: a closure
+        // is not `inline(always)`, and an AVX2 intrinsic left inside an out-of-line closure
+        // becomes a function call per operation.
+        let mut values = [L::splat(0.0); MAX_ACTION_DIM];
         match self.space {
-            ActionSpace::Discrete { n } => E::Action::<L>::from_fn(|_| {
+            ActionSpace::Discrete { n } => {
                 // Top 24 bits times n, shifted back: an exact uniform integer in [0, n) (n <= 256).
                 let bits = rng::action_bits(key, elapsed, 0, 1).shr(8);
-                L::from_u32(bits.mul(L::U32::splat(n)).shr(24))
-            }),
-            ActionSpace::Box { dim, low, high } => E::Action::<L>::from_fn(|k| {
-                let bits = rng::action_bits(key, elapsed, k as u32, dim as u32).shr(8);
-                let unit = L::from_u32(bits) * L::splat(1.0 / 16_777_216.0);
-                L::splat(low[k]) + L::splat(high[k] - low[k]) * unit
-            }),
+                values[0] = L::from_u32(bits.mul(L::U32::splat(n)).shr(24));
+            }
+            ActionSpace::Box { dim, low, high } => {
+                for k in 0..dim {
+                    let bits = rng::action_bits(key, elapsed, k as u32, dim as u32).shr(8);
+                    let unit = L::from_u32(bits) * L::splat(1.0 / 16_777_216.0);
+                    values[k] = L::splat(low[k]) + L::splat(high[k] - low[k]) * unit;
+                }
+            }
         }
+        E::Action::<L>::from_fn(|k| values[k])
     }
 }
 
@@ -107,36 +114,45 @@ impl LinearPolicy {
     }
 }
 
+impl LinearPolicy {
+    /// Output `o`: bias plus the weighted observation, summed in index order with separate
+    /// multiply and add, so every lane type gives the same bits.
+    #[inline(always)]
+    unsafe fn output<L: Lane>(&self, x: &[L; MAX_OBS_DIM], dim: usize, o: usize, i: usize) -> L {
+        let mut acc = self.param::<L>(self.bias, o, i);
+        for (k, xk) in x.iter().enumerate().take(dim) {
+            acc = acc + self.param::<L>(self.weights, o * dim + k, i) * *xk;
+        }
+        acc
+    }
+}
+
 impl LanePolicy for LinearPolicy {
     #[inline(always)]
     unsafe fn act<E: Env, L: Lane>(&self, obs: &E::Obs<L>, _: L::U32, _: L::U32, i: usize) -> E::Action<L> {
         let dim = E::Obs::<L>::LEN;
         let mut x = [L::splat(0.0); MAX_OBS_DIM];
         obs.for_each(|k, v| x[k] = v);
-        // Summed in index order with separate multiply and add: the same bits everywhere.
-        let out = |o: usize| {
-            let mut acc = self.param::<L>(self.bias, o, i);
-            for (k, xk) in x.iter().enumerate().take(dim) {
-                acc = acc + self.param::<L>(self.weights, o * dim + k, i) * *xk;
-            }
-            acc
-        };
+        let mut values = [L::splat(0.0); MAX_ACTION_DIM];
         match self.space {
             ActionSpace::Discrete { .. } => {
-                let mut best = out(0);
+                let mut best = self.output(&x, dim, 0, i);
                 let mut index = L::splat(0.0);
                 for o in 1..self.outputs {
-                    let v = out(o);
+                    let v = self.output(&x, dim, o, i);
                     let better = v.gt(best);
                     best = L::select(better, v, best);
                     index = L::select(better, L::splat(o as f32), index);
                 }
-                E::Action::<L>::from_fn(|_| index)
+                values[0] = index;
             }
-            ActionSpace::Box { low, high, .. } => {
-                E::Action::<L>::from_fn(|k| out(k).clamp(L::splat(low[k]), L::splat(high[k])))
+            ActionSpace::Box { dim: ad, low, high } => {
+                for k in 0..ad {
+                    values[k] = self.output(&x, dim, k, i).clamp(L::splat(low[k]), L::splat(high[k]));
+                }
             }
         }
+        E::Action::<L>::from_fn(|k| values[k])
     }
 }
 

@@ -8,7 +8,7 @@
 
 use super::BackendArg;
 use fusegym::hardware::Hardware;
-use fusegym::{make, ActionSpace, Actions, DynVecEnv, Executor, Serial, SimdPath, Threads, ENV_IDS};
+use fusegym::{make, ActionSpace, Actions, DynVecEnv, Executor, Policy, Serial, SimdPath, Threads, ENV_IDS};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 use std::process::ExitCode;
@@ -22,9 +22,10 @@ pub struct BenchArgs {
     /// Backend (repeatable; default: all available).
     #[arg(long = "backend", value_enum)]
     backends: Vec<BackendArg>,
-    /// What is timed: `step` (host supplies actions each step, every output written).
-    #[arg(long, value_enum, default_value = "step")]
-    mode: Mode,
+    /// What is timed (repeatable; default both): `step` (host supplies actions each step, every
+    /// output written) or `rollout` (many steps per call, on-device random policy).
+    #[arg(long = "mode", value_enum)]
+    modes: Vec<Mode>,
     /// Envs per batch.
     #[arg(long = "envs", default_value_t = 65_536)]
     num_envs: usize,
@@ -52,6 +53,7 @@ pub struct BenchArgs {
 #[serde(rename_all = "lowercase")]
 enum Mode {
     Step,
+    Rollout,
 }
 
 #[derive(Serialize)]
@@ -122,6 +124,21 @@ fn outputs(env: &dyn DynVecEnv) -> Vec<u32> {
     out
 }
 
+/// Runs a short rollout on `path`/`exec` and on scalar; Err describes the difference.
+fn validate_rollout(id: &str, path: SimdPath, exec: &dyn Executor) -> Result<(), String> {
+    const N: usize = 1_003;
+    let mut reference = make(id, N, 1).map_err(|e| e.to_string())?;
+    reference.set_simd_path(SimdPath::Scalar).map_err(|e| e.to_string())?;
+    let mut candidate = make(id, N, 1).map_err(|e| e.to_string())?;
+    candidate.set_simd_path(path).map_err(|e| e.to_string())?;
+    let a = reference.rollout_with(300, Policy::Random, None, &Serial).map_err(|e| e.to_string())?.reward_sum.to_vec();
+    let b = candidate.rollout_with(300, Policy::Random, None, exec).map_err(|e| e.to_string())?.reward_sum.to_vec();
+    if a.iter().map(|x| x.to_bits()).ne(b.iter().map(|x| x.to_bits())) || outputs(reference.as_ref()) != outputs(candidate.as_ref()) {
+        return Err("rollout differs from the scalar reference".into());
+    }
+    Ok(())
+}
+
 /// Runs a short trajectory on `path`/`exec` and on scalar; Err describes the first difference.
 fn validate(id: &str, path: SimdPath, exec: &dyn Executor) -> Result<(), String> {
     const N: usize = 1_003;
@@ -154,6 +171,7 @@ fn median(v: &mut [f64]) -> f64 {
 struct Plan {
     id: String,
     backend: BackendArg,
+    mode: Mode,
 }
 
 pub fn run(mut a: BenchArgs) -> Result<ExitCode, String> {
@@ -171,13 +189,21 @@ pub fn run(mut a: BenchArgs) -> Result<ExitCode, String> {
     let backends = if a.backends.is_empty() { vec![BackendArg::Scalar, BackendArg::Simd, BackendArg::Threads] } else { a.backends.clone() };
     let threads = Threads::new(a.threads.unwrap_or(0)).map_err(|e| e.to_string())?;
     let hw = Hardware::detect();
-    let plans: Vec<Plan> = ids.iter().flat_map(|id| backends.iter().map(|&b| Plan { id: id.clone(), backend: b })).collect();
+    let modes = if a.modes.is_empty() { vec![Mode::Step, Mode::Rollout] } else { a.modes.clone() };
+    let mut plans = vec![];
+    for id in &ids {
+        for &mode in &modes {
+            for &backend in &backends {
+                plans.push(Plan { id: id.clone(), backend, mode });
+            }
+        }
+    }
 
     let bar = ProgressBar::new(plans.len() as u64);
     bar.set_style(ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}").unwrap());
     let mut rows = vec![];
     for plan in &plans {
-        bar.set_message(format!("{} {:?}", plan.id, plan.backend));
+        bar.set_message(format!("{} {:?} {:?}", plan.id, plan.backend, plan.mode));
         rows.push(measure(&a, plan, &threads));
         bar.inc(1);
     }
@@ -202,7 +228,7 @@ fn measure(a: &BenchArgs, plan: &Plan, threads: &Threads) -> Row {
     let mut row = Row {
         env: plan.id.clone(),
         backend: backend_name,
-        mode: a.mode,
+        mode: plan.mode,
         simd_path: path.name(),
         num_envs: a.num_envs,
         threads: exec.threads(),
@@ -213,7 +239,11 @@ fn measure(a: &BenchArgs, plan: &Plan, threads: &Threads) -> Row {
         validated: false,
         error: None,
     };
-    if let Err(e) = validate(&plan.id, path, exec) {
+    let check = match plan.mode {
+        Mode::Step => validate(&plan.id, path, exec),
+        Mode::Rollout => validate_rollout(&plan.id, path, exec),
+    };
+    if let Err(e) = check {
         row.error = Some(format!("FAILED VALIDATION: {e}"));
         return row;
     }
@@ -222,26 +252,38 @@ fn measure(a: &BenchArgs, plan: &Plan, threads: &Threads) -> Row {
         let mut env = make(&plan.id, a.num_envs, 42).map_err(|e| e.to_string())?;
         env.set_simd_path(path).map_err(|e| e.to_string())?;
         let ring = ActionRing::new(env.action_space(), a.num_envs, 7);
-        // Warm-up, also calibrating how many steps one repeat takes.
         let mut t = 0usize;
+        // `count` steps of the timed operation.
+        let mut run = |count: usize| -> Result<(), String> {
+            match plan.mode {
+                Mode::Step => {
+                    for _ in 0..count {
+                        env.step_with(ring.get(t), exec).map_err(|e| e.to_string())?;
+                        t += 1;
+                    }
+                }
+                Mode::Rollout => {
+                    env.rollout_with(count, Policy::Random, None, exec).map_err(|e| e.to_string())?;
+                }
+            }
+            Ok(())
+        };
+        // Warm-up, also calibrating how many steps one repeat takes.
         let warm = Instant::now();
         let mut warm_steps = 0usize;
         while warm.elapsed().as_secs_f64() < a.seconds.min(0.2) || warm_steps < 3 {
-            env.step_with(ring.get(t), exec).map_err(|e| e.to_string())?;
-            t += 1;
-            warm_steps += 1;
+            run(4)?;
+            warm_steps += 4;
         }
         let per_step = warm.elapsed().as_secs_f64() / warm_steps as f64;
         let steps = a.steps.unwrap_or(((a.seconds / per_step).ceil() as usize).max(3));
         let mut sps = Vec::with_capacity(a.repeats);
         for _ in 0..a.repeats {
             let start = Instant::now();
-            for _ in 0..steps {
-                env.step_with(ring.get(t), exec).map_err(|e| e.to_string())?;
-                t += 1;
-            }
+            run(steps)?;
             sps.push((a.num_envs * steps) as f64 / start.elapsed().as_secs_f64());
         }
+        drop(run);
         std::hint::black_box(env.view().obs);
         row.steps = steps;
         row.sps_min = sps.iter().copied().reduce(f64::min);
@@ -256,17 +298,18 @@ fn measure(a: &BenchArgs, plan: &Plan, threads: &Threads) -> Row {
 }
 
 fn print_table(hw: &Hardware, a: &BenchArgs, rows: &[Row]) {
-    println!("fusegym {} bench  mode={:?}  envs={}  repeats={}", hw.fusegym_version, a.mode, a.num_envs, a.repeats);
+    println!("fusegym {} bench  envs={}  repeats={}", hw.fusegym_version, a.num_envs, a.repeats);
     println!("CPU: {}  ({} cores, {} {})", hw.cpu, hw.cores, hw.arch, hw.os);
     println!("SIMD: {} (available: {}); build: {}", hw.simd_path, hw.simd_available.join(", "), if hw.optimized { "release" } else { "DEBUG (numbers meaningless)" });
     println!("GPU: not part of this build");
     println!();
-    println!("{:<26} {:<8} {:<11} {:>7} {:>9} {:>12} {:>12} {:>12}", "env", "backend", "path", "threads", "steps", "median M/s", "min M/s", "max M/s");
+    println!("{:<26} {:<8} {:<8} {:<11} {:>7} {:>9} {:>12} {:>12} {:>12}", "env", "mode", "backend", "path", "threads", "steps", "median M/s", "min M/s", "max M/s");
     for r in rows {
         match (&r.error, r.sps_median) {
             (None, Some(m)) => println!(
-                "{:<26} {:<8} {:<11} {:>7} {:>9} {:>12.1} {:>12.1} {:>12.1}",
+                "{:<26} {:<8} {:<8} {:<11} {:>7} {:>9} {:>12.1} {:>12.1} {:>12.1}",
                 r.env,
+                format!("{:?}", r.mode).to_lowercase(),
                 r.backend,
                 r.simd_path,
                 r.threads,
@@ -275,7 +318,15 @@ fn print_table(hw: &Hardware, a: &BenchArgs, rows: &[Row]) {
                 r.sps_min.unwrap_or(0.0) / 1e6,
                 r.sps_max.unwrap_or(0.0) / 1e6
             ),
-            (e, _) => println!("{:<26} {:<8} {:<11} {:>7}   {}", r.env, r.backend, r.simd_path, r.threads, e.clone().unwrap_or_default()),
+            (e, _) => println!(
+                "{:<26} {:<8} {:<8} {:<11} {:>7}   {}",
+                r.env,
+                format!("{:?}", r.mode).to_lowercase(),
+                r.backend,
+                r.simd_path,
+                r.threads,
+                e.clone().unwrap_or_default()
+            ),
         }
     }
 }
