@@ -65,7 +65,10 @@ fn bench_json_reports_validated_results_and_hardware() {
     let doc: serde_json::Value = serde_json::from_str(&out).expect("one JSON document on stdout");
     assert!(doc["hardware"]["cpu"].is_string() && doc["hardware"]["simd_path"].is_string());
     let results = doc["results"].as_array().unwrap();
-    assert_eq!(results.len(), 3, "scalar, simd, threads");
+    assert_eq!(results.len(), 6, "scalar, simd, threads x step, rollout");
+    for mode in ["step", "rollout"] {
+        assert_eq!(results.iter().filter(|r| r["mode"] == mode).count(), 3, "{mode}");
+    }
     for r in results {
         assert_eq!(r["env"], "Acrobot-v1");
         assert_eq!(r["validated"], true);
@@ -84,4 +87,25 @@ fn info_lists_every_env_and_the_simd_path() {
         assert!(out.contains(id), "{id} missing from:\n{out}");
     }
     assert!(out.contains("SIMD paths available") && out.contains("scalar"), "{out}");
+}
+
+#[test]
+fn run_plays_the_requested_episodes() {
+    let (code, out, err) = fusegym(&["run", "--env", "CartPole-v1", "--episodes", "3", "--seed", "4"]);
+    assert_eq!(code, 0, "{err}");
+    let episodes: Vec<&str> = out.lines().filter(|l| l.starts_with("episode")).collect();
+    assert_eq!(episodes.len(), 3, "{out}");
+    // CartPole pays 1 per step, so each return equals its length.
+    for l in episodes {
+        let f: Vec<&str> = l.split_whitespace().collect();
+        assert_eq!(f[3].parse::<f64>().unwrap(), f[5].parse::<f64>().unwrap(), "{l}");
+    }
+    let (code, _, err) = fusegym(&["run", "--env", "Pendulum-v1", "--episodes", "1", "--policy", "constant:9"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = fusegym(&["run", "--env", "CartPole-v1", "--policy", "constant:3"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("outside Discrete(2)"), "{err}");
+    let (code, _, err) = fusegym(&["run", "--env", "CartPole-v1", "--policy", "greedy"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("expected random"), "{err}");
 }

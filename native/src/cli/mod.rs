@@ -2,6 +2,7 @@
 
 mod bench;
 mod info;
+mod run;
 mod validate;
 
 use clap::{Parser, Subcommand};
@@ -19,6 +20,8 @@ pub struct Cli {
 enum Command {
     /// Benchmark every environment on every backend (validates each backend first).
     Bench(bench::BenchArgs),
+    /// Play episodes of one environment and print their returns and lengths.
+    Run(run::RunArgs),
     /// Replay Gymnasium golden trajectories and report how close our step comes.
     Validate(validate::ValidateArgs),
     /// Versions, environments and their spaces, SIMD paths available.
@@ -29,6 +32,7 @@ enum Command {
 pub fn run(cli: Cli) -> Result<ExitCode, String> {
     match cli.command {
         Command::Bench(a) => bench::run(a),
+        Command::Run(a) => run::run(a),
         Command::Validate(a) => validate::run(a),
         Command::Info => info::run(),
     }
