@@ -82,6 +82,14 @@ pub enum Error {
         /// Given length.
         got: usize,
     },
+    /// A step count at or past the time limit (the episode would already have been truncated).
+    #[error("elapsed steps {elapsed} must be below max_episode_steps {max}")]
+    Elapsed {
+        /// The step count given.
+        elapsed: u32,
+        /// The time limit.
+        max: u32,
+    },
     /// A parameter value that makes no sense (e.g. a negative mass, a NaN).
     #[error("{env}: parameter {name} = {value} is invalid: {reason}")]
     InvalidParam {

@@ -32,7 +32,6 @@ pub fn floor<L: Lane>(x: L) -> L {
 
 // Cody-Waite split of pi/2: PIO2_1 has 8 significant bits and PIO2_2 11, so `j * PIO2_1` and
 // `j * PIO2_2` are exact for the quadrant counts the environments produce.
-const FRAC_2_PI: f32 = 0.636_619_77;
 const PIO2_1: f32 = 1.570_312_5;
 const PIO2_2: f32 = 4.837_512_969_970_703e-4;
 const PIO2_3: f32 = 7.549_789_954_891_882e-8;
@@ -48,7 +47,7 @@ const COS_C3: f32 = 2.443_315_711_809_948e-5;
 /// `(sin x, cos x)` sharing one argument reduction.
 #[inline(always)]
 pub fn sin_cos<L: Lane>(x: L) -> (L, L) {
-    let j = round(x * L::splat(FRAC_2_PI));
+    let j = round(x * L::splat(core::f32::consts::FRAC_2_PI));
     let r = ((x - j * L::splat(PIO2_1)) - j * L::splat(PIO2_2)) - j * L::splat(PIO2_3);
     let z = r * r;
     let s = r + r * z * (L::splat(SIN_C1) + z * (L::splat(SIN_C2) + z * L::splat(SIN_C3)));

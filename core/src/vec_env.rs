@@ -223,6 +223,10 @@ impl<E: Env> VecEnv<E> {
         if state.len() != s {
             return Err(Error::Length { what: "state", expected: s, got: state.len() });
         }
+        let max = E::max_episode_steps(&self.params);
+        if max != 0 && elapsed >= max {
+            return Err(Error::Elapsed { elapsed, max });
+        }
         if !E::OBS_IS_STATE {
             for (k, v) in state.iter().enumerate() {
                 self.state[k * n + i] = *v;

@@ -283,7 +283,6 @@ fn measure(a: &BenchArgs, plan: &Plan, threads: &Threads) -> Row {
             run(steps)?;
             sps.push((a.num_envs * steps) as f64 / start.elapsed().as_secs_f64());
         }
-        drop(run);
         std::hint::black_box(env.view().obs);
         row.steps = steps;
         row.sps_min = sps.iter().copied().reduce(f64::min);
