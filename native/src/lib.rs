@@ -25,3 +25,19 @@ pub mod hardware;
 pub mod threads;
 
 pub use threads::Threads;
+
+#[cfg(test)]
+mod readme {
+    // The README's example, compiled and run.
+    #[test]
+    fn readme_example_runs() -> Result<(), crate::Error> {
+        use crate::{envs::CartPole, Actions, VecEnv};
+        let mut env = VecEnv::<CartPole>::new(4096, 42)?;
+        let actions = vec![1u32; 4096];
+        let step = env.step(Actions::Discrete(&actions))?;
+        assert_eq!(step.reward[0], 1.0);
+        let stats = env.rollout(1000, crate::Policy::Random, None)?;
+        assert!(stats.episodes.iter().all(|&k| k > 0), "random CartPole episodes last ~22 steps");
+        Ok(())
+    }
+}
