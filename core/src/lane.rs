@@ -8,6 +8,7 @@
 
 use core::ops::{Add, BitAnd, BitOr, Div, Mul, Neg, Not, Sub};
 
+pub(crate) mod pair;
 mod scalar;
 mod wide4;
 mod wide8;
@@ -85,6 +86,8 @@ pub trait Lane:
 
 /// One boolean per lane.
 pub trait Mask: Copy + BitAnd<Output = Self> + BitOr<Output = Self> + Not<Output = Self> {
+    /// Lanes per mask.
+    const WIDTH: usize;
     /// True if any lane is set. Used for vector-level branches (e.g. "does any env reset?").
     fn any(self) -> bool;
     /// Bit `k` set iff lane `k` is set.

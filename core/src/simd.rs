@@ -167,7 +167,8 @@ unsafe fn rollout_range_avx2<E: Env, P: LanePolicy>(
     start: usize,
     end: usize,
 ) {
-    kernel::rollout_range::<E, crate::lane::avx2::Avx2F32, P>(p, b, policy, r, steps, start, end)
+    // Two AVX2 vectors per lane group: the rollout is latency-bound (see `lane/pair.rs`).
+    kernel::rollout_range::<E, crate::lane::pair::Pair<crate::lane::avx2::Avx2F32>, P>(p, b, policy, r, steps, start, end)
 }
 
 /// The AVX2 kernel: the generic step inlined into a function compiled with AVX2 enabled.

@@ -111,6 +111,7 @@ impl Lane for Avx2F32 {
 }
 
 impl Mask for Avx2Mask {
+    const WIDTH: usize = 8;
     #[inline(always)]
     fn any(self) -> bool {
         unsafe { _mm256_movemask_ps(self.0) != 0 }

@@ -62,6 +62,7 @@ impl Lane for f32 {
 }
 
 impl Mask for bool {
+    const WIDTH: usize = 1;
     #[inline(always)]
     fn any(self) -> bool {
         self

@@ -67,6 +67,7 @@ macro_rules! impl_wide_lane {
         }
 
         impl Mask for $F {
+            const WIDTH: usize = $W;
             #[inline(always)]
             fn any(self) -> bool {
                 $F::any(self)
