@@ -38,3 +38,37 @@ fn threads_match_one_thread_bit_for_bit() {
         }
     }
 }
+
+#[test]
+fn every_env_is_stepped_exactly_once_per_call_for_any_size() {
+    use fusegym::Executor;
+    use std::sync::atomic::{AtomicU32, Ordering};
+    let pool = Threads::new(3).unwrap();
+    for len in [1usize, 63, 64, 65, 200, 4_097] {
+        let hits: Vec<AtomicU32> = (0..len).map(|_| AtomicU32::new(0)).collect();
+        for _ in 0..50 {
+            pool.run(len, &|a, b| {
+                for h in &hits[a..b] {
+                    h.fetch_add(1, Ordering::Relaxed);
+                }
+            });
+        }
+        assert!(hits.iter().all(|h| h.load(Ordering::Relaxed) == 50), "len {len}");
+    }
+}
+
+#[test]
+fn a_panic_in_a_worker_reaches_the_caller_and_the_pool_keeps_working() {
+    use fusegym::Executor;
+    let pool = Threads::new(2).unwrap();
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        pool.run(1_000, &|a, _| {
+            if a > 0 {
+                panic!("boom in the worker's chunk");
+            }
+        })
+    }));
+    assert!(r.is_err(), "the worker's panic was swallowed");
+    let mut env = make("CartPole-v1", 1_000, 1).unwrap();
+    env.step_with(Actions::Discrete(&vec![0; 1_000]), &pool).unwrap();
+}
