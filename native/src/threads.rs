@@ -86,9 +86,10 @@ fn worker(s: &Shared, k: usize, parts: usize) {
     loop {
         // Wait for a new epoch: spin first, then sleep on the condvar.
         let started = Instant::now();
+        let mut spins = 0u32;
         while s.epoch.load(Ordering::Acquire) == seen {
             if started.elapsed() < SPIN {
-                std::hint::spin_loop();
+                relax(&mut spins);
             } else {
                 let guard = s.sleep.lock().unwrap_or_else(|e| e.into_inner());
                 if s.epoch.load(Ordering::Acquire) == seen {
@@ -112,6 +113,17 @@ fn worker(s: &Shared, k: usize, parts: usize) {
             }
             s.pending.fetch_sub(1, Ordering::AcqRel);
         }
+    }
+}
+
+/// One round of a wait loop: a CPU pause at first, then `yield_now`, so that with more
+/// threads than cores the waiting ones hand their core to the ones with work.
+fn relax(spins: &mut u32) {
+    if *spins < 128 {
+        *spins += 1;
+        std::hint::spin_loop();
+    } else {
+        std::thread::yield_now();
     }
 }
 
@@ -143,8 +155,9 @@ impl Executor for Threads {
         if start < end {
             job(start, end);
         }
+        let mut spins = 0u32;
         while s.pending.load(Ordering::Acquire) != 0 {
-            std::hint::spin_loop();
+            relax(&mut spins);
         }
         *s.job.lock().unwrap_or_else(|e| e.into_inner()) = None;
         if s.panicked.swap(false, Ordering::AcqRel) {
