@@ -30,6 +30,18 @@ pub enum ActionSpace {
 }
 
 impl ActionSpace {
+    /// `Box(low, high, shape=(dim,))` with the same bounds on every component.
+    pub const fn uniform_box(dim: usize, low: f32, high: f32) -> Self {
+        let mut lo = [0.0; MAX_ACTION_DIM];
+        let mut hi = [0.0; MAX_ACTION_DIM];
+        let mut k = 0;
+        while k < dim {
+            lo[k] = low;
+            hi[k] = high;
+            k += 1;
+        }
+        ActionSpace::Box { dim, low: lo, high: hi }
+    }
     /// Components per env (1 for discrete spaces).
     pub fn dim(&self) -> usize {
         match self {

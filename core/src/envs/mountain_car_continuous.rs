@@ -104,7 +104,7 @@ impl Env for MountainCarContinuous {
     const OBS_IS_STATE: bool = true;
 
     fn action_space(p: &MountainCarContinuousParams) -> ActionSpace {
-        ActionSpace::Box { dim: 1, low: [p.min_action, 0.0, 0.0, 0.0], high: [p.max_action, 0.0, 0.0, 0.0] }
+        ActionSpace::uniform_box(1, p.min_action, p.max_action)
     }
 
     fn max_episode_steps(p: &MountainCarContinuousParams) -> u32 {

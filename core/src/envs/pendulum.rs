@@ -20,7 +20,7 @@ use crate::lane::Lane;
 use crate::math;
 use crate::record;
 use crate::rng::Rng;
-use crate::spec::{ActionSpace, Env, EnvSpec, Transition, MAX_ACTION_DIM};
+use crate::spec::{ActionSpace, Env, EnvSpec, Transition};
 use bytemuck::{Pod, Zeroable};
 
 /// Pendulum-v1's constants, named as in Gymnasium.
@@ -124,11 +124,7 @@ impl Env for Pendulum {
     type Action<L: Lane> = PendulumAction<L>;
 
     fn action_space(p: &PendulumParams) -> ActionSpace {
-        let mut low = [0.0; MAX_ACTION_DIM];
-        let mut high = [0.0; MAX_ACTION_DIM];
-        low[0] = -p.max_torque;
-        high[0] = p.max_torque;
-        ActionSpace::Box { dim: 1, low, high }
+        ActionSpace::uniform_box(1, -p.max_torque, p.max_torque)
     }
 
     fn max_episode_steps(p: &PendulumParams) -> u32 {

@@ -21,7 +21,7 @@
 use crate::lane::Lane;
 use crate::record;
 use crate::rng::Rng;
-use crate::spec::{ActionSpace, Env, EnvSpec, Transition, MAX_ACTION_DIM};
+use crate::spec::{ActionSpace, Env, EnvSpec, Transition};
 use bytemuck::{Pod, Zeroable};
 use core::ops::{Add, Mul, Sub};
 
@@ -283,11 +283,7 @@ impl Env for Reach3D {
     type Action<L: Lane> = Reach3DAction<L>;
 
     fn action_space(_: &Reach3DParams) -> ActionSpace {
-        let mut low = [0.0; MAX_ACTION_DIM];
-        let mut high = [0.0; MAX_ACTION_DIM];
-        low[..3].fill(-1.0);
-        high[..3].fill(1.0);
-        ActionSpace::Box { dim: 3, low, high }
+        ActionSpace::uniform_box(3, -1.0, 1.0)
     }
 
     fn max_episode_steps(p: &Reach3DParams) -> u32 {

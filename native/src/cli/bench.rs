@@ -124,15 +124,24 @@ fn outputs(env: &dyn DynVecEnv) -> Vec<u32> {
     out
 }
 
+/// Envs and steps of the pre-timing check (a ragged tail for every lane width).
+const VALIDATION_ENVS: usize = 1_003;
+const VALIDATION_STEPS: usize = 300;
+
+/// The same batch twice: on the scalar reference and on `path`.
+fn twins(id: &str, path: SimdPath) -> Result<(Box<dyn DynVecEnv>, Box<dyn DynVecEnv>), String> {
+    let mut reference = make(id, VALIDATION_ENVS, 1).map_err(|e| e.to_string())?;
+    reference.set_simd_path(SimdPath::Scalar).map_err(|e| e.to_string())?;
+    let mut candidate = make(id, VALIDATION_ENVS, 1).map_err(|e| e.to_string())?;
+    candidate.set_simd_path(path).map_err(|e| e.to_string())?;
+    Ok((reference, candidate))
+}
+
 /// Runs a short rollout on `path`/`exec` and on scalar; Err describes the difference.
 fn validate_rollout(id: &str, path: SimdPath, exec: &dyn Executor) -> Result<(), String> {
-    const N: usize = 1_003;
-    let mut reference = make(id, N, 1).map_err(|e| e.to_string())?;
-    reference.set_simd_path(SimdPath::Scalar).map_err(|e| e.to_string())?;
-    let mut candidate = make(id, N, 1).map_err(|e| e.to_string())?;
-    candidate.set_simd_path(path).map_err(|e| e.to_string())?;
-    let a = reference.rollout_with(300, Policy::Random, None, &Serial).map_err(|e| e.to_string())?.reward_sum.to_vec();
-    let b = candidate.rollout_with(300, Policy::Random, None, exec).map_err(|e| e.to_string())?.reward_sum.to_vec();
+    let (mut reference, mut candidate) = twins(id, path)?;
+    let a = reference.rollout_with(VALIDATION_STEPS, Policy::Random, None, &Serial).map_err(|e| e.to_string())?.reward_sum.to_vec();
+    let b = candidate.rollout_with(VALIDATION_STEPS, Policy::Random, None, exec).map_err(|e| e.to_string())?.reward_sum.to_vec();
     if a.iter().map(|x| x.to_bits()).ne(b.iter().map(|x| x.to_bits())) || outputs(reference.as_ref()) != outputs(candidate.as_ref()) {
         return Err("rollout differs from the scalar reference".into());
     }
@@ -141,14 +150,9 @@ fn validate_rollout(id: &str, path: SimdPath, exec: &dyn Executor) -> Result<(),
 
 /// Runs a short trajectory on `path`/`exec` and on scalar; Err describes the first difference.
 fn validate(id: &str, path: SimdPath, exec: &dyn Executor) -> Result<(), String> {
-    const N: usize = 1_003;
-    const STEPS: usize = 300;
-    let mut reference = make(id, N, 1).map_err(|e| e.to_string())?;
-    reference.set_simd_path(SimdPath::Scalar).map_err(|e| e.to_string())?;
-    let mut candidate = make(id, N, 1).map_err(|e| e.to_string())?;
-    candidate.set_simd_path(path).map_err(|e| e.to_string())?;
-    let ring = ActionRing::new(reference.action_space(), N, 3);
-    for t in 0..STEPS {
+    let (mut reference, mut candidate) = twins(id, path)?;
+    let ring = ActionRing::new(reference.action_space(), VALIDATION_ENVS, 3);
+    for t in 0..VALIDATION_STEPS {
         reference.step(ring.get(t)).map_err(|e| e.to_string())?;
         candidate.step_with(ring.get(t), exec).map_err(|e| e.to_string())?;
         if outputs(reference.as_ref()) != outputs(candidate.as_ref()) {
