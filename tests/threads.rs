@@ -72,3 +72,29 @@ fn a_panic_in_a_worker_reaches_the_caller_and_the_pool_keeps_working() {
     let mut env = make("CartPole-v1", 1_000, 1).unwrap();
     env.step_with(Actions::Discrete(&vec![0; 1_000]), &pool).unwrap();
 }
+
+#[test]
+fn a_bad_action_in_any_threads_range_is_reported_and_nothing_is_stepped() {
+    // The action check runs on the pool's threads, each over its own range: a bad value in the
+    // last thread's range must still stop the whole step before any env moves.
+    let n = 4_096;
+    let pool = Threads::new(3).unwrap();
+    for (id, bad_at) in [("CartPole-v1", n - 1), ("Acrobot-v1", n / 2), ("Pendulum-v1", n - 7), ("Reach3D-v0", 70)] {
+        let mut env = make(id, n, 5).unwrap();
+        let before = env.state().to_vec();
+        let space = env.action_space();
+        let result = if space.is_discrete() {
+            let mut a = vec![0u32; n];
+            a[bad_at] = 9;
+            env.step_with(Actions::Discrete(&a), &pool).map(|_| ()).unwrap_err()
+        } else {
+            // The last component's slice, so the check covers every component of every range.
+            let mut a = vec![0.0f32; space.dim() * n];
+            a[(space.dim() - 1) * n + bad_at] = f32::NAN;
+            env.step_with(Actions::Continuous(&a), &pool).map(|_| ()).unwrap_err()
+        };
+        let text = result.to_string();
+        assert!(text.contains(&bad_at.to_string()) || text.contains(&((space.dim() - 1) * n + bad_at).to_string()), "{id}: {text}");
+        assert_eq!(env.state(), before, "{id}: envs moved despite the error");
+    }
+}

@@ -15,6 +15,8 @@ mod wide8;
 mod wide_impl;
 #[cfg(all(target_arch = "x86_64", feature = "std"))]
 pub(crate) mod avx2;
+#[cfg(all(target_arch = "x86_64", feature = "std"))]
+pub(crate) mod avx512;
 
 /// A vector of `WIDTH` independent `f32` values: one value per environment.
 pub trait Lane:

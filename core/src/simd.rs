@@ -16,11 +16,13 @@ pub enum SimdPath {
     Wide8,
     /// AVX2 intrinsics, 8 lanes, selected at run time on x86_64.
     Avx2,
+    /// AVX-512 (F, VL, DQ, BW) intrinsics, 16 lanes, selected at run time on x86_64.
+    Avx512,
 }
 
 impl SimdPath {
     /// Every path, in order of preference (best last).
-    pub const ALL: [SimdPath; 4] = [SimdPath::Scalar, SimdPath::Wide4, SimdPath::Wide8, SimdPath::Avx2];
+    pub const ALL: [SimdPath; 5] = [SimdPath::Scalar, SimdPath::Wide4, SimdPath::Wide8, SimdPath::Avx2, SimdPath::Avx512];
 
     /// Short name used by the CLI and reports.
     pub fn name(self) -> &'static str {
@@ -29,6 +31,7 @@ impl SimdPath {
             SimdPath::Wide4 => "wide-f32x4",
             SimdPath::Wide8 => "wide-f32x8",
             SimdPath::Avx2 => "avx2-f32x8",
+            SimdPath::Avx512 => "avx512-f32x16",
         }
     }
 
@@ -38,6 +41,7 @@ impl SimdPath {
             SimdPath::Scalar => 1,
             SimdPath::Wide4 => 4,
             SimdPath::Wide8 | SimdPath::Avx2 => 8,
+            SimdPath::Avx512 => 16,
         }
     }
 
@@ -45,6 +49,7 @@ impl SimdPath {
     pub fn is_available(self) -> bool {
         match self {
             SimdPath::Avx2 => avx2_available(),
+            SimdPath::Avx512 => avx512_available(),
             _ => true,
         }
     }
@@ -54,7 +59,9 @@ impl SimdPath {
     /// 64-bit targets). A wasm32 build without simd128 gets `Scalar`: emulated `wide` vectors
     /// run several times slower than plain scalar code there.
     pub fn best() -> SimdPath {
-        if avx2_available() {
+        if avx512_available() {
+            SimdPath::Avx512
+        } else if avx2_available() {
             SimdPath::Avx2
         } else if cfg!(all(target_arch = "wasm32", not(target_feature = "simd128"))) {
             SimdPath::Scalar
@@ -118,6 +125,18 @@ fn avx2_available() -> bool {
     false
 }
 
+#[cfg(all(target_arch = "x86_64", feature = "std"))]
+fn avx512_available() -> bool {
+    std::is_x86_feature_detected!("avx512f")
+        && std::is_x86_feature_detected!("avx512vl")
+        && std::is_x86_feature_detected!("avx512dq")
+        && std::is_x86_feature_detected!("avx512bw")
+}
+#[cfg(not(all(target_arch = "x86_64", feature = "std")))]
+fn avx512_available() -> bool {
+    false
+}
+
 /// A monomorphised step over a range of envs.
 pub(crate) type StepFn<E> = unsafe fn(&<E as Env>::Params, &Buffers, usize, usize);
 
@@ -129,8 +148,10 @@ pub(crate) fn step_fn<E: Env>(path: SimdPath) -> StepFn<E> {
         SimdPath::Wide8 => kernel::step_range::<E, wide::f32x8>,
         #[cfg(all(target_arch = "x86_64", feature = "std"))]
         SimdPath::Avx2 => step_range_avx2::<E>,
+        #[cfg(all(target_arch = "x86_64", feature = "std"))]
+        SimdPath::Avx512 => step_range_avx512::<E>,
         #[cfg(not(all(target_arch = "x86_64", feature = "std")))]
-        SimdPath::Avx2 => unreachable_path::<E>,
+        SimdPath::Avx2 | SimdPath::Avx512 => unreachable_path::<E>,
     }
 }
 
@@ -147,8 +168,10 @@ pub(crate) fn rollout_fn<E: Env, P: LanePolicy>(path: SimdPath) -> RolloutFn<E, 
         SimdPath::Wide8 => kernel::rollout_range::<E, wide::f32x8, P>,
         #[cfg(all(target_arch = "x86_64", feature = "std"))]
         SimdPath::Avx2 => rollout_range_avx2::<E, P>,
+        #[cfg(all(target_arch = "x86_64", feature = "std"))]
+        SimdPath::Avx512 => rollout_range_avx512::<E, P>,
         #[cfg(not(all(target_arch = "x86_64", feature = "std")))]
-        SimdPath::Avx2 => kernel::rollout_range::<E, f32, P>,
+        SimdPath::Avx2 | SimdPath::Avx512 => kernel::rollout_range::<E, f32, P>,
     }
 }
 
@@ -178,7 +201,35 @@ unsafe fn rollout_range_avx2<E: Env, P: LanePolicy>(
 #[cfg(all(target_arch = "x86_64", feature = "std"))]
 #[target_feature(enable = "avx2")]
 unsafe fn step_range_avx2<E: Env>(p: &E::Params, b: &Buffers, start: usize, end: usize) {
-    kernel::step_range::<E, crate::lane::avx2::Avx2F32>(p, b, start, end)
+    kernel::step_range::<E, crate::lane::pair::Pair<crate::lane::avx2::Avx2F32>>(p, b, start, end)
+}
+
+/// The AVX-512 rollout.
+///
+/// # Safety
+/// The CPU must support AVX-512 F/VL/DQ/BW, plus `rollout_range`'s rules.
+#[cfg(all(target_arch = "x86_64", feature = "std"))]
+#[target_feature(enable = "avx2,avx512f,avx512vl,avx512dq,avx512bw")]
+unsafe fn rollout_range_avx512<E: Env, P: LanePolicy>(
+    p: &E::Params,
+    b: &Buffers,
+    policy: &P,
+    r: &kernel::RolloutBuffers,
+    steps: usize,
+    start: usize,
+    end: usize,
+) {
+    kernel::rollout_range::<E, R512, P>(p, b, policy, r, steps, start, end)
+}
+
+/// The AVX-512 step.
+///
+/// # Safety
+/// The CPU must support AVX-512 F/VL/DQ/BW, plus `step_range`'s rules.
+#[cfg(all(target_arch = "x86_64", feature = "std"))]
+#[target_feature(enable = "avx2,avx512f,avx512vl,avx512dq,avx512bw")]
+unsafe fn step_range_avx512<E: Env>(p: &E::Params, b: &Buffers, start: usize, end: usize) {
+    kernel::step_range::<E, S512>(p, b, start, end)
 }
 
 #[cfg(not(all(target_arch = "x86_64", feature = "std")))]
@@ -186,3 +237,8 @@ unsafe fn unreachable_path<E: Env>(p: &E::Params, b: &Buffers, start: usize, end
     // Never selected: `is_available` is false for AVX2 here. Stay correct anyway.
     kernel::step_range::<E, f32>(p, b, start, end)
 }
+
+#[cfg(all(target_arch = "x86_64", feature = "std"))]
+type R512 = crate::lane::pair::Pair<crate::lane::avx512::Avx512F32>;
+#[cfg(all(target_arch = "x86_64", feature = "std"))]
+type S512 = crate::lane::pair::Pair<crate::lane::avx512::Avx512F32>;

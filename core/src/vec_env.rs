@@ -7,6 +7,7 @@ use crate::record::Record;
 use crate::rng;
 use crate::simd::{self, Backend, SimdPath};
 use crate::spec::{ActionSpace, Actions, Env};
+use core::sync::atomic::{AtomicBool, Ordering};
 use alloc::vec;
 use alloc::vec::Vec;
 
@@ -142,7 +143,7 @@ impl<E: Env> VecEnv<E> {
     /// One step of every env, split across `exec`'s threads. The result does not depend on
     /// the executor.
     pub fn step_with(&mut self, actions: Actions<'_>, exec: &dyn Executor) -> Result<StepView<'_>, Error> {
-        let ptr = self.check_actions(actions)?;
+        let ptr = self.check_actions(actions, exec)?;
         let b = self.buffers(ptr);
         let f = simd::step_fn::<E>(self.path);
         let params = &self.params;
@@ -266,27 +267,31 @@ impl<E: Env> VecEnv<E> {
     }
 
     /// Checks type, length and values of `actions`; returns the pointer the kernel reads.
-    fn check_actions(&self, actions: Actions<'_>) -> Result<*const u32, Error> {
+    /// Checks `actions` against the action space before anything is stepped. The scan over the
+    /// values runs on `exec`'s threads, each over the envs it is about to step (so their actions
+    /// are in its cache for the step); the position of a bad value is only searched on failure.
+    fn check_actions(&self, actions: Actions<'_>, exec: &dyn Executor) -> Result<*const u32, Error> {
         let env = E::SPEC.id;
         let space = E::action_space(&self.params);
-        let expected = space.dim() * self.num_envs;
+        let n = self.num_envs;
+        let expected = space.dim() * n;
         if actions.len() != expected {
             return Err(Error::ActionLength { env, expected, got: actions.len() });
         }
         match (space, actions) {
-            (ActionSpace::Discrete { n }, Actions::Discrete(a)) => {
-                check_discrete(env, a, n, |i| a[i] as i64)?;
+            (ActionSpace::Discrete { n: count }, Actions::Discrete(a)) => {
+                check_discrete(env, a, count, exec, |i| a[i] as i64)?;
                 Ok(a.as_ptr())
             }
-            (ActionSpace::Discrete { n }, Actions::DiscreteI32(a)) => {
+            (ActionSpace::Discrete { n: count }, Actions::DiscreteI32(a)) => {
                 // Negative values become >= 2^31 as u32, so one unsigned check covers both ends.
                 let u: &[u32] = bytemuck::cast_slice(a);
-                check_discrete(env, u, n, |i| a[i] as i64)?;
+                check_discrete(env, u, count, exec, |i| a[i] as i64)?;
                 Ok(u.as_ptr())
             }
-            (ActionSpace::Box { .. }, Actions::Continuous(a)) => {
-                // Branch-free scan first (vectorises), position only on failure.
-                let bad = a.iter().fold(false, |acc, x| acc | !x.is_finite());
+            (ActionSpace::Box { dim, .. }, Actions::Continuous(a)) => {
+                // Branch-free scan (it vectorises) of each component's slice of the range.
+                let bad = any_in_ranges(n, dim, exec, |lo, hi| a[lo..hi].iter().fold(false, |acc, x| acc | !x.is_finite()));
                 if bad {
                     let index = a.iter().position(|x| !x.is_finite()).unwrap_or(0);
                     return Err(Error::NonFiniteAction { env, index, value: a[index] });
@@ -305,9 +310,21 @@ impl<E: Env> VecEnv<E> {
     }
 }
 
-fn check_discrete(env: &'static str, a: &[u32], n: u32, value: impl Fn(usize) -> i64) -> Result<(), Error> {
-    let max = a.iter().copied().fold(0u32, u32::max);
-    if max >= n {
+/// Whether `bad(lo, hi)` holds for any slice `k * n + start .. k * n + end` (`k < dim`) of the
+/// ranges `exec` splits `0..n` into.
+fn any_in_ranges(n: usize, dim: usize, exec: &dyn Executor, bad: impl Fn(usize, usize) -> bool + Sync) -> bool {
+    let found = AtomicBool::new(false);
+    exec.run(n, &|start, end| {
+        if (0..dim).any(|k| bad(k * n + start, k * n + end)) {
+            found.store(true, Ordering::Relaxed);
+        }
+    });
+    found.into_inner()
+}
+
+fn check_discrete(env: &'static str, a: &[u32], n: u32, exec: &dyn Executor, value: impl Fn(usize) -> i64) -> Result<(), Error> {
+    // An OR of comparisons vectorises on every target (an unsigned max needs SSE4.1).
+    if any_in_ranges(a.len(), 1, exec, |lo, hi| a[lo..hi].iter().fold(false, |acc, &x| acc | (x >= n))) {
         let index = a.iter().position(|&x| x >= n).unwrap_or(0);
         return Err(Error::ActionOutOfRange { env, index, value: value(index), n });
     }

@@ -121,13 +121,13 @@ impl Env for CartPole {
     fn step<L: Lane>(p: &CartPoleParams, s: &CartPoleState<L>, a: &CartPoleAction<L>) -> Transition<CartPoleState<L>, L> {
         let total_mass = p.masspole + p.masscart;
         let polemass_length = p.masspole * p.length;
+        let inv_total_mass = L::splat(1.0 / total_mass);
         let force = L::select(a.push.eq(L::splat(1.0)), L::splat(p.force_mag), L::splat(-p.force_mag));
         let (sintheta, costheta) = math::sin_cos(s.theta);
-        // Same operation order as Gymnasium, so the only difference is f32 rounding.
-        let temp = (force + L::splat(polemass_length) * (s.theta_dot * s.theta_dot) * sintheta) / L::splat(total_mass);
+        let temp = (force + L::splat(polemass_length) * (s.theta_dot * s.theta_dot) * sintheta) * inv_total_mass;
         let thetaacc = (L::splat(p.gravity) * sintheta - costheta * temp)
-            / (L::splat(p.length) * (L::splat(4.0 / 3.0) - L::splat(p.masspole) * (costheta * costheta) / L::splat(total_mass)));
-        let xacc = temp - L::splat(polemass_length) * thetaacc * costheta / L::splat(total_mass);
+            / (L::splat(p.length) * (L::splat(4.0 / 3.0) - L::splat(p.masspole) * (costheta * costheta) * inv_total_mass));
+        let xacc = temp - L::splat(polemass_length) * thetaacc * costheta * inv_total_mass;
         // kinematics_integrator = "euler": positions advance with the old velocities.
         let tau = L::splat(p.tau);
         let next = CartPoleState {
