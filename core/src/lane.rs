@@ -68,6 +68,10 @@ pub trait Lane:
     fn sqrt(self) -> Self;
     /// Converts integers below 2^24 exactly to `f32`.
     fn from_u32(v: Self::U32) -> Self;
+    /// The IEEE bit patterns (a reinterpretation, no conversion).
+    fn to_bits(self) -> Self::U32;
+    /// Floats from IEEE bit patterns (a reinterpretation, no conversion).
+    fn from_bits(v: Self::U32) -> Self;
 
     /// `if self < rhs { self } else { rhs }`, the same bits on every lane type.
     #[inline(always)]
@@ -125,8 +129,12 @@ pub trait U32Lane: Copy + Send + Sync + 'static {
     fn mul(self, rhs: Self) -> Self;
     /// Bitwise exclusive or.
     fn xor(self, rhs: Self) -> Self;
+    /// Bitwise and.
+    fn and(self, rhs: Self) -> Self;
     /// Logical shift right by a constant `0 < n < 32`.
     fn shr(self, n: u32) -> Self;
+    /// Shift left by a constant `0 < n < 32`.
+    fn shl(self, n: u32) -> Self;
     /// Per-lane equality.
     fn eq(self, rhs: Self) -> Self::Mask;
     /// Per-lane `if mask { if_true } else { if_false }`.

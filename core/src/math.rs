@@ -11,7 +11,7 @@
 //! rounded result plus 6e-8 absolute for |x| <= 1e4; the argument reduction loses accuracy
 //! beyond |x| ~ 1e5, far outside what any environment reaches.
 
-use crate::lane::Lane;
+use crate::lane::{Lane, U32Lane};
 
 /// 1.5 * 2^23: adding and subtracting it rounds an `f32` with |x| < 2^22 to the nearest
 /// integer, ties to even, using two exact IEEE additions.
@@ -47,20 +47,27 @@ const COS_C3: f32 = 2.443_315_711_809_948e-5;
 /// `(sin x, cos x)` sharing one argument reduction.
 #[inline(always)]
 pub fn sin_cos<L: Lane>(x: L) -> (L, L) {
-    let j = round(x * L::splat(core::f32::consts::FRAC_2_PI));
+    // Rounding by the magic constant leaves the quadrant count j in the low mantissa bits of
+    // `shifted` (two's complement, exact for |j| < 2^22), so the quadrant is two integer ops
+    // away; the bits are the same IEEE result on every backend for any input.
+    let shifted = x * L::splat(core::f32::consts::FRAC_2_PI) + L::splat(ROUND_MAGIC);
+    let j = shifted - L::splat(ROUND_MAGIC);
     let r = ((x - j * L::splat(PIO2_1)) - j * L::splat(PIO2_2)) - j * L::splat(PIO2_3);
     let z = r * r;
     let s = r + r * z * (L::splat(SIN_C1) + z * (L::splat(SIN_C2) + z * L::splat(SIN_C3)));
     let c = (L::splat(1.0) - L::splat(0.5) * z)
         + z * z * (L::splat(COS_C1) + z * (L::splat(COS_C2) + z * L::splat(COS_C3)));
-    // Quadrant q = j mod 4: sin x = [s, c, -s, -c][q], cos x = [c, -s, -c, s][q].
-    let q = j - L::splat(4.0) * floor(j * L::splat(0.25));
-    let odd = q.eq(L::splat(1.0)) | q.eq(L::splat(3.0));
+    // Quadrant q = j mod 4: sin x = [s, c, -s, -c][q], cos x = [c, -s, -c, s][q]. Odd q swaps
+    // s and c; bit 1 of q gives sin's sign and bit 1 of q + 1 cos's, moved to the sign bit.
+    let q = shifted.to_bits();
+    let one = L::U32::splat(1);
+    let odd = q.and(one).eq(one);
     let sin_r = L::select(odd, c, s);
     let cos_r = L::select(odd, s, c);
-    let sin_neg = q.ge(L::splat(2.0));
-    let cos_neg = q.eq(L::splat(1.0)) | q.eq(L::splat(2.0));
-    (L::select(sin_neg, -sin_r, sin_r), L::select(cos_neg, -cos_r, cos_r))
+    let sign = L::U32::splat(2);
+    let sin_sign = q.and(sign).shl(30);
+    let cos_sign = q.add(one).and(sign).shl(30);
+    (L::from_bits(sin_r.to_bits().xor(sin_sign)), L::from_bits(cos_r.to_bits().xor(cos_sign)))
 }
 
 /// `sin x`.

@@ -108,6 +108,14 @@ impl Lane for Avx2F32 {
     fn from_u32(v: Avx2U32) -> Self {
         Avx2F32(unsafe { _mm256_cvtepi32_ps(v.0) })
     }
+    #[inline(always)]
+    fn to_bits(self) -> Avx2U32 {
+        Avx2U32(unsafe { _mm256_castps_si256(self.0) })
+    }
+    #[inline(always)]
+    fn from_bits(v: Avx2U32) -> Self {
+        Avx2F32(unsafe { _mm256_castsi256_ps(v.0) })
+    }
 }
 
 impl Mask for Avx2Mask {
@@ -159,6 +167,14 @@ impl U32Lane for Avx2U32 {
     #[inline(always)]
     fn shr(self, n: u32) -> Self {
         Avx2U32(unsafe { _mm256_srl_epi32(self.0, _mm_cvtsi32_si128(n as i32)) })
+    }
+    #[inline(always)]
+    fn and(self, rhs: Self) -> Self {
+        Avx2U32(unsafe { _mm256_and_si256(self.0, rhs.0) })
+    }
+    #[inline(always)]
+    fn shl(self, n: u32) -> Self {
+        Avx2U32(unsafe { _mm256_sll_epi32(self.0, _mm_cvtsi32_si128(n as i32)) })
     }
     #[inline(always)]
     fn eq(self, rhs: Self) -> Avx2Mask {

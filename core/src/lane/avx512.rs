@@ -130,6 +130,14 @@ impl Lane for Avx512F32 {
         // Values are below 2^24 (trait contract), so the signed conversion is exact.
         Avx512F32(unsafe { _mm512_cvtepi32_ps(v.0) })
     }
+    #[inline(always)]
+    fn to_bits(self) -> Avx512U32 {
+        Avx512U32(unsafe { _mm512_castps_si512(self.0) })
+    }
+    #[inline(always)]
+    fn from_bits(v: Avx512U32) -> Self {
+        Avx512F32(unsafe { _mm512_castsi512_ps(v.0) })
+    }
 }
 
 impl Mask for Avx512Mask {
@@ -183,6 +191,14 @@ impl U32Lane for Avx512U32 {
     fn shr(self, n: u32) -> Self {
         // `n` is a constant at every call site, so this compiles to a shift by an immediate.
         Avx512U32(unsafe { _mm512_srl_epi32(self.0, _mm_cvtsi32_si128(n as i32)) })
+    }
+    #[inline(always)]
+    fn and(self, rhs: Self) -> Self {
+        Avx512U32(unsafe { _mm512_and_si512(self.0, rhs.0) })
+    }
+    #[inline(always)]
+    fn shl(self, n: u32) -> Self {
+        Avx512U32(unsafe { _mm512_sll_epi32(self.0, _mm_cvtsi32_si128(n as i32)) })
     }
     #[inline(always)]
     fn eq(self, rhs: Self) -> Avx512Mask {

@@ -90,6 +90,14 @@ impl<L: Lane> Lane for Pair<L> {
     fn from_u32(v: Self::U32) -> Self {
         Pair(L::from_u32(v.0), L::from_u32(v.1))
     }
+    #[inline(always)]
+    fn to_bits(self) -> Self::U32 {
+        Pair(self.0.to_bits(), self.1.to_bits())
+    }
+    #[inline(always)]
+    fn from_bits(v: Self::U32) -> Self {
+        Pair(L::from_bits(v.0), L::from_bits(v.1))
+    }
 }
 
 impl<M: Mask> Mask for Pair<M> {
@@ -143,6 +151,14 @@ impl<U: U32Lane> U32Lane for Pair<U> {
     #[inline(always)]
     fn shr(self, n: u32) -> Self {
         Pair(self.0.shr(n), self.1.shr(n))
+    }
+    #[inline(always)]
+    fn and(self, rhs: Self) -> Self {
+        Pair(self.0.and(rhs.0), self.1.and(rhs.1))
+    }
+    #[inline(always)]
+    fn shl(self, n: u32) -> Self {
+        Pair(self.0.shl(n), self.1.shl(n))
     }
     #[inline(always)]
     fn eq(self, rhs: Self) -> Self::Mask {

@@ -59,6 +59,14 @@ impl Lane for f32 {
     fn from_u32(v: u32) -> Self {
         v as f32
     }
+    #[inline(always)]
+    fn to_bits(self) -> u32 {
+        f32::to_bits(self)
+    }
+    #[inline(always)]
+    fn from_bits(v: u32) -> Self {
+        f32::from_bits(v)
+    }
 }
 
 impl Mask for bool {
@@ -110,6 +118,14 @@ impl U32Lane for u32 {
     #[inline(always)]
     fn shr(self, n: u32) -> Self {
         self >> n
+    }
+    #[inline(always)]
+    fn and(self, rhs: Self) -> Self {
+        self & rhs
+    }
+    #[inline(always)]
+    fn shl(self, n: u32) -> Self {
+        self << n
     }
     #[inline(always)]
     fn eq(self, rhs: Self) -> bool {

@@ -64,6 +64,14 @@ macro_rules! impl_wide_lane {
                 // Exact below 2^24, the only range the step uses (RNG mantissas, action indices).
                 $F::$from_int(bytemuck::cast(v))
             }
+            #[inline(always)]
+            fn to_bits(self) -> $U {
+                bytemuck::cast(self)
+            }
+            #[inline(always)]
+            fn from_bits(v: $U) -> Self {
+                bytemuck::cast(v)
+            }
         }
 
         impl Mask for $F {
@@ -115,6 +123,14 @@ macro_rules! impl_wide_lane {
             #[inline(always)]
             fn shr(self, n: u32) -> Self {
                 self >> n
+            }
+            #[inline(always)]
+            fn and(self, rhs: Self) -> Self {
+                self & rhs
+            }
+            #[inline(always)]
+            fn shl(self, n: u32) -> Self {
+                self << n
             }
             #[inline(always)]
             fn eq(self, rhs: Self) -> $F {
