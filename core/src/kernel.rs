@@ -82,18 +82,18 @@ pub(crate) struct Ctx {
 }
 
 /// The fused step on values (no memory): dynamics, time limit, observation and same-step
-/// auto-reset. `state` and `elapsed` are updated in place; `bump_episode(done)` must advance
-/// the episode counter of the done lanes and return the new counters (it is only called when
-/// some lane is done, so callers can keep the counter in memory and touch it rarely).
+/// auto-reset. `state` and `elapsed` are updated in place; `next_episode(done)` must advance
+/// the episode counter of the done lanes and return their new episodes' keys
+/// ([`rng::episode_key`]; other lanes' values are ignored). It is only called when some lane
+/// is done, so callers can keep the counter in memory and touch it rarely.
 #[inline(always)]
 pub(crate) fn advance<E: Env, L: Lane>(
     p: &E::Params,
     ctx: Ctx,
-    first_env: usize,
     state: &mut E::State<L>,
     elapsed: &mut L::U32,
     action: &E::Action<L>,
-    bump_episode: impl FnOnce(L::Mask) -> L::U32,
+    next_episode: impl FnOnce(L::Mask) -> L::U32,
 ) -> Outcome<E, L> {
     let t = E::step(p, state, action);
     // Gymnasium's TimeLimit: truncated once the episode has taken max_episode_steps steps,
@@ -109,9 +109,7 @@ pub(crate) fn advance<E: Env, L: Lane>(
     // A branch per vector, not per env: most vectors have no env finishing this step.
     let any_done = done.any();
     if any_done {
-        let episode = bump_episode(done);
-        let env = L::U32::splat(ctx.env_offset.wrapping_add(first_env as u32)).add(L::U32::iota());
-        let mut rng = Rng::<L>::new(ctx.seed_key, env, episode);
+        let mut rng = Rng::<L>::from_key(next_episode(done));
         let first = E::reset(p, &mut rng);
         next = record::select(done, &first, &next);
         obs = record::select(done, &E::observe(p, &first), &obs);
@@ -122,6 +120,12 @@ pub(crate) fn advance<E: Env, L: Lane>(
     Outcome { obs, final_obs, reward: t.reward, terminated: t.terminated, truncated, done, any_done, length }
 }
 
+/// Global indices of envs `i .. i + L::WIDTH`.
+#[inline(always)]
+fn env_index<L: Lane>(ctx: Ctx, i: usize) -> L::U32 {
+    L::U32::splat(ctx.env_offset.wrapping_add(i as u32)).add(L::U32::iota())
+}
+
 /// Steps envs `i .. i + L::WIDTH` from and to the batch buffers.
 #[inline(always)]
 unsafe fn step_lanes<E: Env, L: Lane>(p: &E::Params, b: &Buffers, ctx: Ctx, i: usize, discrete: bool) {
@@ -129,11 +133,11 @@ unsafe fn step_lanes<E: Env, L: Lane>(p: &E::Params, b: &Buffers, ctx: Ctx, i: u
     let mut state: E::State<L> = record::load(b.state, n, i);
     let mut elapsed = L::U32::load(b.elapsed.add(i));
     let action = load_action::<E, L>(b, i, discrete);
-    let out = advance::<E, L>(p, ctx, i, &mut state, &mut elapsed, &action, |done| {
+    let out = advance::<E, L>(p, ctx, &mut state, &mut elapsed, &action, |done| {
         let episode = L::U32::load(b.episode.add(i));
         let episode = L::U32::select(done, episode.add(L::U32::splat(1)), episode);
         episode.store(b.episode.add(i));
-        episode
+        rng::episode_key(ctx.seed_key, env_index::<L>(ctx, i), episode)
     });
     if out.any_done {
         record::store(&out.final_obs, b.final_obs, n, i);
@@ -220,8 +224,8 @@ unsafe fn rollout_lanes<E: Env, L: Lane, P: LanePolicy>(
     let mut obs: E::Obs<L> = record::load(b.obs, n, i);
     let mut elapsed = L::U32::load(b.elapsed.add(i));
     let mut episode = L::U32::load(b.episode.add(i));
-    let env = L::U32::splat(ctx.env_offset.wrapping_add(i as u32)).add(L::U32::iota());
-    let mut key = rng::episode_key(ctx.seed_key, env, episode);
+    let env_key = rng::env_key(ctx.seed_key, env_index::<L>(ctx, i));
+    let mut key = rng::key_of_episode(env_key, episode);
     let mut reward_sum = L::splat(0.0);
     let mut episodes = L::U32::splat(0);
     let mut length_sum = L::U32::splat(0);
@@ -234,15 +238,15 @@ unsafe fn rollout_lanes<E: Env, L: Lane, P: LanePolicy>(
             record::store(&obs, r.rec_obs, n, i + t * od * n);
             record::store(&action, r.rec_actions, n, i + t * ad * n);
         }
-        let out = advance::<E, L>(p, ctx, i, &mut state, &mut elapsed, &action, |done| {
+        let out = advance::<E, L>(p, ctx, &mut state, &mut elapsed, &action, |done| {
             episode = L::U32::select(done, episode.add(one), episode);
-            episode
+            key = L::U32::select(done, rng::key_of_episode(env_key, episode), key);
+            key
         });
         reward_sum = reward_sum + out.reward;
         if out.any_done {
             episodes = episodes.add(L::U32::select(out.done, one, zero));
             length_sum = length_sum.add(L::U32::select(out.done, out.length, zero));
-            key = L::U32::select(out.done, rng::episode_key(ctx.seed_key, env, episode), key);
         }
         if recording {
             out.reward.store(r.rec_reward.add(t * n + i));

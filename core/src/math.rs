@@ -11,7 +11,7 @@
 //! rounded result plus 6e-8 absolute for |x| <= 1e4; the argument reduction loses accuracy
 //! beyond |x| ~ 1e5, far outside what any environment reaches.
 
-use crate::lane::{Lane, U32Lane};
+use crate::lane::{Lane, Mask, U32Lane};
 
 /// 1.5 * 2^23: adding and subtracting it rounds an `f32` with |x| < 2^22 to the nearest
 /// integer, ties to even, using two exact IEEE additions.
@@ -53,10 +53,7 @@ pub fn sin_cos<L: Lane>(x: L) -> (L, L) {
     let shifted = x * L::splat(core::f32::consts::FRAC_2_PI) + L::splat(ROUND_MAGIC);
     let j = shifted - L::splat(ROUND_MAGIC);
     let r = ((x - j * L::splat(PIO2_1)) - j * L::splat(PIO2_2)) - j * L::splat(PIO2_3);
-    let z = r * r;
-    let s = r + r * z * (L::splat(SIN_C1) + z * (L::splat(SIN_C2) + z * L::splat(SIN_C3)));
-    let c = (L::splat(1.0) - L::splat(0.5) * z)
-        + z * z * (L::splat(COS_C1) + z * (L::splat(COS_C2) + z * L::splat(COS_C3)));
+    let (s, c) = polynomials(r);
     // Quadrant q = j mod 4: sin x = [s, c, -s, -c][q], cos x = [c, -s, -c, s][q]. Odd q swaps
     // s and c; bit 1 of q gives sin's sign and bit 1 of q + 1 cos's, moved to the sign bit.
     let q = shifted.to_bits();
@@ -68,6 +65,32 @@ pub fn sin_cos<L: Lane>(x: L) -> (L, L) {
     let sin_sign = q.and(sign).shl(30);
     let cos_sign = q.add(one).and(sign).shl(30);
     (L::from_bits(sin_r.to_bits().xor(sin_sign)), L::from_bits(cos_r.to_bits().xor(cos_sign)))
+}
+
+/// Below this, `round(x * 2/pi)` is 0 (`0.78 * 2/pi < 0.4966`), so `sin_cos` needs no
+/// argument reduction.
+const NO_REDUCTION_BOUND: f32 = 0.78;
+
+/// [`sin_cos`] for arguments that are usually small (CartPole's pole angle stays within ±0.21
+/// rad): when every lane has `|x| < 0.78` it evaluates the polynomials on `x` directly. That is
+/// exactly what `sin_cos` computes there (quadrant 0: `x - 0 * PIO2_k` is `x`, no swap, no sign
+/// change), so the bits are the same; other vectors take the full path. One vector-wide branch.
+#[inline(always)]
+pub fn sin_cos_near_zero<L: Lane>(x: L) -> (L, L) {
+    if (!x.abs().lt(L::splat(NO_REDUCTION_BOUND))).any() {
+        return sin_cos(x);
+    }
+    polynomials(x)
+}
+
+/// The minimax polynomials for `sin r` and `cos r`, `|r| <= pi/4`.
+#[inline(always)]
+fn polynomials<L: Lane>(r: L) -> (L, L) {
+    let z = r * r;
+    let s = r + r * z * (L::splat(SIN_C1) + z * (L::splat(SIN_C2) + z * L::splat(SIN_C3)));
+    let c = (L::splat(1.0) - L::splat(0.5) * z)
+        + z * z * (L::splat(COS_C1) + z * (L::splat(COS_C2) + z * L::splat(COS_C3)));
+    (s, c)
 }
 
 /// `sin x`.

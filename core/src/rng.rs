@@ -32,7 +32,20 @@ const ACTION_SALT: u32 = 0x5bd1_e995;
 /// random in that episode (its first state, on-device random actions) derives from it.
 #[inline(always)]
 pub fn episode_key<U: U32Lane>(seed_key: u32, env: U, episode: U) -> U {
-    mix(mix(U::splat(seed_key).xor(env)).xor(episode))
+    key_of_episode(env_key(seed_key, env), episode)
+}
+
+/// The half of [`episode_key`] that depends on the env only, so loops over many episodes of
+/// the same envs (rollouts) compute it once.
+#[inline(always)]
+pub fn env_key<U: U32Lane>(seed_key: u32, env: U) -> U {
+    mix(U::splat(seed_key).xor(env))
+}
+
+/// [`episode_key`] from the env's [`env_key`].
+#[inline(always)]
+pub fn key_of_episode<U: U32Lane>(env_key: U, episode: U) -> U {
+    mix(env_key.xor(episode))
 }
 
 /// 32 random bits for component `component` (of `dims`) of the action taken at step `step` of
@@ -54,7 +67,13 @@ impl<L: Lane> Rng<L> {
     /// The stream of episode `episode` of envs `env` (global indices) under `seed_key`.
     #[inline(always)]
     pub fn new(seed_key: u32, env: L::U32, episode: L::U32) -> Self {
-        Rng { key: episode_key(seed_key, env, episode), draw: 0 }
+        Rng::from_key(episode_key(seed_key, env, episode))
+    }
+
+    /// The stream of the episode whose [`episode_key`] is `key`.
+    #[inline(always)]
+    pub fn from_key(key: L::U32) -> Self {
+        Rng { key, draw: 0 }
     }
 
     /// The next 32 random bits.

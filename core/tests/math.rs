@@ -80,3 +80,26 @@ fn polynomials_are_bit_identical_across_lane_types() {
         assert_eq!(reference[i].to_bits(), w8[i].to_bits(), "f32x8 at x = {}", xs[i]);
     }
 }
+
+#[test]
+fn sin_cos_near_zero_gives_sin_cos_bits_for_every_input() {
+    // Around the fast path's bound (0.78) in ulp steps, zeros, huge values, infinities and NaN,
+    // in vectors that mix small and large arguments and vectors that are all small.
+    let mut xs: Vec<f32> = vec![0.0, -0.0, 1e-30, -1e-30, 0.2, -0.21, 0.5, 1e3, -1e6, 3e38, f32::INFINITY, f32::NEG_INFINITY, f32::NAN];
+    let mut x = 0.77f32;
+    while x < 0.80 {
+        xs.extend([x, -x]);
+        x = f32::from_bits(x.to_bits() + 97);
+    }
+    xs.extend((0..4_000).map(|k| (k as f32 - 2_000.0) * 4e-4));
+    while xs.len() % 8 != 0 {
+        xs.push(0.1);
+    }
+    let bits = |v: Vec<f32>| v.into_iter().map(f32::to_bits).collect::<Vec<_>>();
+    let both = |f: fn(wide::f32x8) -> (wide::f32x8, wide::f32x8)| {
+        (bits(lanes::<wide::f32x8>(&xs, |x| f(x).0)), bits(lanes::<wide::f32x8>(&xs, |x| f(x).1)))
+    };
+    assert_eq!(both(math::sin_cos_near_zero), both(math::sin_cos));
+    let scalar = |f: fn(f32) -> (f32, f32)| (bits(lanes::<f32>(&xs, |x| f(x).0)), bits(lanes::<f32>(&xs, |x| f(x).1)));
+    assert_eq!(scalar(math::sin_cos_near_zero), scalar(math::sin_cos));
+}

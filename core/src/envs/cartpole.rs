@@ -123,7 +123,7 @@ impl Env for CartPole {
         let polemass_length = p.masspole * p.length;
         let inv_total_mass = L::splat(1.0 / total_mass);
         let force = L::select(a.push.eq(L::splat(1.0)), L::splat(p.force_mag), L::splat(-p.force_mag));
-        let (sintheta, costheta) = math::sin_cos(s.theta);
+        let (sintheta, costheta) = math::sin_cos_near_zero(s.theta);
         let temp = (force + L::splat(polemass_length) * (s.theta_dot * s.theta_dot) * sintheta) * inv_total_mass;
         let thetaacc = (L::splat(p.gravity) * sintheta - costheta * temp)
             / (L::splat(p.length) * (L::splat(4.0 / 3.0) - L::splat(p.masspole) * (costheta * costheta) * inv_total_mass));
@@ -138,7 +138,8 @@ impl Env for CartPole {
         };
         let xt = L::splat(p.x_threshold);
         let tt = L::splat(p.theta_threshold_radians);
-        let terminated = next.x.lt(-xt) | next.x.gt(xt) | next.theta.lt(-tt) | next.theta.gt(tt);
+        // `|v| > t` is `v < -t or v > t` for every float, NaN included (false either way).
+        let terminated = next.x.abs().gt(xt) | next.theta.abs().gt(tt);
         Transition { state: next, reward: L::splat(1.0), terminated }
     }
 
