@@ -81,11 +81,57 @@ pub(crate) struct Ctx {
     pub max_steps: u32,
 }
 
+/// Where the episode counters of a lane group live: in the batch's buffer (`step`) or in
+/// registers (`rollout`).
+///
+/// A trait with `inline(always)` methods rather than a closure: a closure is not
+/// `inline(always)`, and intrinsics left in an out-of-line closure become function calls.
+pub(crate) trait Episodes<L: Lane> {
+    /// Advances the episode counter of the `done` lanes and returns their new episodes' keys
+    /// ([`rng::episode_key`]; other lanes' values are ignored).
+    ///
+    /// # Safety
+    /// The implementation's buffer (if any) must be live for its lane group.
+    unsafe fn next(&mut self, done: L::Mask) -> L::U32;
+}
+
+/// Episode counters in the batch buffer: touched only when some lane is done.
+struct BatchEpisodes<'a> {
+    b: &'a Buffers,
+    ctx: Ctx,
+    i: usize,
+}
+
+impl<L: Lane> Episodes<L> for BatchEpisodes<'_> {
+    #[inline(always)]
+    unsafe fn next(&mut self, done: L::Mask) -> L::U32 {
+        let ptr = self.b.episode.add(self.i);
+        let episode = L::U32::load(ptr);
+        let episode = L::U32::select(done, episode.add(L::U32::splat(1)), episode);
+        episode.store(ptr);
+        rng::episode_key(self.ctx.seed_key, env_index::<L>(self.ctx, self.i), episode)
+    }
+}
+
+/// Episode counters and keys held in registers for a rollout.
+struct RegisterEpisodes<'a, L: Lane> {
+    episode: &'a mut L::U32,
+    key: &'a mut L::U32,
+    env_key: L::U32,
+}
+
+impl<L: Lane> Episodes<L> for RegisterEpisodes<'_, L> {
+    #[inline(always)]
+    unsafe fn next(&mut self, done: L::Mask) -> L::U32 {
+        *self.episode = L::U32::select(done, self.episode.add(L::U32::splat(1)), *self.episode);
+        *self.key = L::U32::select(done, rng::key_of_episode(self.env_key, *self.episode), *self.key);
+        *self.key
+    }
+}
+
 /// The fused step on values (no memory): dynamics, time limit, observation and same-step
-/// auto-reset. `state` and `elapsed` are updated in place; `next_episode(done)` must advance
-/// the episode counter of the done lanes and return their new episodes' keys
-/// ([`rng::episode_key`]; other lanes' values are ignored). It is only called when some lane
-/// is done, so callers can keep the counter in memory and touch it rarely.
+/// auto-reset. `state` and `elapsed` are updated in place; `episodes` is only asked for new
+/// episodes when some lane is done.
 #[inline(always)]
 pub(crate) fn advance<E: Env, L: Lane>(
     p: &E::Params,
@@ -93,7 +139,7 @@ pub(crate) fn advance<E: Env, L: Lane>(
     state: &mut E::State<L>,
     elapsed: &mut L::U32,
     action: &E::Action<L>,
-    next_episode: impl FnOnce(L::Mask) -> L::U32,
+    episodes: &mut impl Episodes<L>,
 ) -> Outcome<E, L> {
     let t = E::step(p, state, action);
     // Gymnasium's TimeLimit: truncated once the episode has taken max_episode_steps steps,
@@ -109,7 +155,8 @@ pub(crate) fn advance<E: Env, L: Lane>(
     // A branch per vector, not per env: most vectors have no env finishing this step.
     let any_done = done.any();
     if any_done {
-        let mut rng = Rng::<L>::from_key(next_episode(done));
+        // SAFETY: the caller's `Episodes` covers this lane group.
+        let mut rng = Rng::<L>::from_key(unsafe { episodes.next(done) });
         let first = E::reset(p, &mut rng);
         next = record::select(done, &first, &next);
         obs = record::select(done, &E::observe(p, &first), &obs);
@@ -133,12 +180,7 @@ unsafe fn step_lanes<E: Env, L: Lane>(p: &E::Params, b: &Buffers, ctx: Ctx, i: u
     let mut state: E::State<L> = record::load(b.state, n, i);
     let mut elapsed = L::U32::load(b.elapsed.add(i));
     let action = load_action::<E, L>(b, i, discrete);
-    let out = advance::<E, L>(p, ctx, &mut state, &mut elapsed, &action, |done| {
-        let episode = L::U32::load(b.episode.add(i));
-        let episode = L::U32::select(done, episode.add(L::U32::splat(1)), episode);
-        episode.store(b.episode.add(i));
-        rng::episode_key(ctx.seed_key, env_index::<L>(ctx, i), episode)
-    });
+    let out = advance::<E, L>(p, ctx, &mut state, &mut elapsed, &action, &mut BatchEpisodes { b, ctx, i });
     if out.any_done {
         record::store(&out.final_obs, b.final_obs, n, i);
     }
@@ -206,8 +248,96 @@ pub(crate) struct RolloutBuffers {
 // SAFETY: as for `Buffers`: disjoint env ranges per thread.
 unsafe impl Sync for RolloutBuffers {}
 
+/// What a rollout carries from step to step for envs `i .. i + L::WIDTH`, in registers:
+/// state, observation, step and episode counters, the episode's key and the statistics.
+struct RolloutLanes<E: Env, L: Lane> {
+    i: usize,
+    state: E::State<L>,
+    obs: E::Obs<L>,
+    elapsed: L::U32,
+    episode: L::U32,
+    env_key: L::U32,
+    key: L::U32,
+    reward_sum: L,
+    episodes: L::U32,
+    length_sum: L::U32,
+    last: Option<Outcome<E, L>>,
+}
+
+impl<E: Env, L: Lane> RolloutLanes<E, L> {
+    #[inline(always)]
+    unsafe fn load(b: &Buffers, ctx: Ctx, i: usize) -> Self {
+        let (n, episode) = (b.n, L::U32::load(b.episode.add(i)));
+        let env_key = rng::env_key(ctx.seed_key, env_index::<L>(ctx, i));
+        RolloutLanes {
+            i,
+            state: record::load(b.state, n, i),
+            obs: record::load(b.obs, n, i),
+            elapsed: L::U32::load(b.elapsed.add(i)),
+            episode,
+            env_key,
+            key: rng::key_of_episode(env_key, episode),
+            reward_sum: L::splat(0.0),
+            episodes: L::U32::splat(0),
+            length_sum: L::U32::splat(0),
+            last: None,
+        }
+    }
+
+    /// Step `t` of the rollout: act, advance, count, and record if `r` records.
+    #[inline(always)]
+    unsafe fn step<P: LanePolicy>(&mut self, p: &E::Params, ctx: Ctx, policy: &P, r: &RolloutBuffers, n: usize, t: usize) {
+        let i = self.i;
+        let (zero, one) = (L::U32::splat(0), L::U32::splat(1));
+        let recording = !r.rec_obs.is_null();
+        let action = policy.act::<E, L>(&self.obs, self.key, self.elapsed, i);
+        if recording {
+            let (od, ad) = (E::Obs::<L>::LEN, E::Action::<L>::LEN);
+            record::store(&self.obs, r.rec_obs, n, i + t * od * n);
+            record::store(&action, r.rec_actions, n, i + t * ad * n);
+        }
+        let mut episodes = RegisterEpisodes::<L> { episode: &mut self.episode, key: &mut self.key, env_key: self.env_key };
+        let out = advance::<E, L>(p, ctx, &mut self.state, &mut self.elapsed, &action, &mut episodes);
+        self.reward_sum = self.reward_sum + out.reward;
+        if out.any_done {
+            self.episodes = self.episodes.add(L::U32::select(out.done, one, zero));
+            self.length_sum = self.length_sum.add(L::U32::select(out.done, out.length, zero));
+        }
+        if recording {
+            out.reward.store(r.rec_reward.add(t * n + i));
+            out.terminated.store_bytes(r.rec_terminated.add(t * n + i));
+            out.truncated.store_bytes(r.rec_truncated.add(t * n + i));
+        }
+        self.obs = out.obs;
+        self.last = Some(out);
+    }
+
+    /// Writes back what the batch keeps and the statistics.
+    #[inline(always)]
+    unsafe fn store(self, b: &Buffers, r: &RolloutBuffers) {
+        let (n, i) = (b.n, self.i);
+        if let Some(out) = self.last {
+            if out.any_done {
+                record::store(&out.final_obs, b.final_obs, n, i);
+            }
+            out.reward.store(b.reward.add(i));
+            out.terminated.store_bytes(b.terminated.add(i));
+            out.truncated.store_bytes(b.truncated.add(i));
+        }
+        if !E::OBS_IS_STATE {
+            record::store(&self.state, b.state, n, i);
+        }
+        record::store(&self.obs, b.obs, n, i);
+        self.elapsed.store(b.elapsed.add(i));
+        self.episode.store(b.episode.add(i));
+        self.reward_sum.store(r.reward_sum.add(i));
+        self.episodes.store(r.episodes.add(i));
+        self.length_sum.store(r.length_sum.add(i));
+    }
+}
+
 /// `steps` steps of envs `i .. i + L::WIDTH`, kept in registers from the first step to the
-/// last: state, step counters, episode keys and observation are loaded once and stored once.
+/// last. (Overlapping independent dependency chains is the lane type's job: `Pair`.)
 #[inline(always)]
 unsafe fn rollout_lanes<E: Env, L: Lane, P: LanePolicy>(
     p: &E::Params,
@@ -218,61 +348,11 @@ unsafe fn rollout_lanes<E: Env, L: Lane, P: LanePolicy>(
     steps: usize,
     i: usize,
 ) {
-    let n = b.n;
-    let (od, ad) = (E::Obs::<L>::LEN, E::Action::<L>::LEN);
-    let mut state: E::State<L> = record::load(b.state, n, i);
-    let mut obs: E::Obs<L> = record::load(b.obs, n, i);
-    let mut elapsed = L::U32::load(b.elapsed.add(i));
-    let mut episode = L::U32::load(b.episode.add(i));
-    let env_key = rng::env_key(ctx.seed_key, env_index::<L>(ctx, i));
-    let mut key = rng::key_of_episode(env_key, episode);
-    let mut reward_sum = L::splat(0.0);
-    let mut episodes = L::U32::splat(0);
-    let mut length_sum = L::U32::splat(0);
-    let (zero, one) = (L::U32::splat(0), L::U32::splat(1));
-    let recording = !r.rec_obs.is_null();
-    let mut last = None;
+    let mut lanes = RolloutLanes::<E, L>::load(b, ctx, i);
     for t in 0..steps {
-        let action = policy.act::<E, L>(&obs, key, elapsed, i);
-        if recording {
-            record::store(&obs, r.rec_obs, n, i + t * od * n);
-            record::store(&action, r.rec_actions, n, i + t * ad * n);
-        }
-        let out = advance::<E, L>(p, ctx, &mut state, &mut elapsed, &action, |done| {
-            episode = L::U32::select(done, episode.add(one), episode);
-            key = L::U32::select(done, rng::key_of_episode(env_key, episode), key);
-            key
-        });
-        reward_sum = reward_sum + out.reward;
-        if out.any_done {
-            episodes = episodes.add(L::U32::select(out.done, one, zero));
-            length_sum = length_sum.add(L::U32::select(out.done, out.length, zero));
-        }
-        if recording {
-            out.reward.store(r.rec_reward.add(t * n + i));
-            out.terminated.store_bytes(r.rec_terminated.add(t * n + i));
-            out.truncated.store_bytes(r.rec_truncated.add(t * n + i));
-        }
-        obs = out.obs;
-        last = Some(out);
+        lanes.step(p, ctx, policy, r, b.n, t);
     }
-    if let Some(out) = last {
-        if out.any_done {
-            record::store(&out.final_obs, b.final_obs, n, i);
-        }
-        out.reward.store(b.reward.add(i));
-        out.terminated.store_bytes(b.terminated.add(i));
-        out.truncated.store_bytes(b.truncated.add(i));
-    }
-    if !E::OBS_IS_STATE {
-        record::store(&state, b.state, n, i);
-    }
-    record::store(&obs, b.obs, n, i);
-    elapsed.store(b.elapsed.add(i));
-    episode.store(b.episode.add(i));
-    reward_sum.store(r.reward_sum.add(i));
-    episodes.store(r.episodes.add(i));
-    length_sum.store(r.length_sum.add(i));
+    lanes.store(b, r);
 }
 
 /// A rollout of envs `start..end`, one lane group at a time (scalar lanes for the tail).

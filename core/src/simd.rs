@@ -4,6 +4,8 @@ use crate::kernel::{self, Buffers};
 use crate::policy::LanePolicy;
 use crate::spec::Env;
 use core::fmt;
+#[cfg(all(target_arch = "x86_64", feature = "std"))]
+use crate::lane::{avx2::Avx2F32, avx512::Avx512F32, pair::Pair};
 
 /// The code path a batch steps with. All paths give bit-identical results.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -191,7 +193,7 @@ unsafe fn rollout_range_avx2<E: Env, P: LanePolicy>(
     end: usize,
 ) {
     // Two AVX2 vectors per lane group: the rollout is latency-bound (see `lane/pair.rs`).
-    kernel::rollout_range::<E, crate::lane::pair::Pair<crate::lane::avx2::Avx2F32>, P>(p, b, policy, r, steps, start, end)
+    kernel::rollout_range::<E, Pair<Avx2F32>, P>(p, b, policy, r, steps, start, end)
 }
 
 /// The AVX2 kernel: the generic step inlined into a function compiled with AVX2 enabled.
@@ -201,7 +203,7 @@ unsafe fn rollout_range_avx2<E: Env, P: LanePolicy>(
 #[cfg(all(target_arch = "x86_64", feature = "std"))]
 #[target_feature(enable = "avx2")]
 unsafe fn step_range_avx2<E: Env>(p: &E::Params, b: &Buffers, start: usize, end: usize) {
-    kernel::step_range::<E, crate::lane::pair::Pair<crate::lane::avx2::Avx2F32>>(p, b, start, end)
+    kernel::step_range::<E, Pair<Avx2F32>>(p, b, start, end)
 }
 
 /// The AVX-512 rollout.
@@ -219,7 +221,8 @@ unsafe fn rollout_range_avx512<E: Env, P: LanePolicy>(
     start: usize,
     end: usize,
 ) {
-    kernel::rollout_range::<E, R512, P>(p, b, policy, r, steps, start, end)
+    // Two 16-lane vectors per group, as for AVX2 (see `lane/pair.rs`).
+    kernel::rollout_range::<E, Pair<Avx512F32>, P>(p, b, policy, r, steps, start, end)
 }
 
 /// The AVX-512 step.
@@ -229,7 +232,7 @@ unsafe fn rollout_range_avx512<E: Env, P: LanePolicy>(
 #[cfg(all(target_arch = "x86_64", feature = "std"))]
 #[target_feature(enable = "avx2,avx512f,avx512vl,avx512dq,avx512bw")]
 unsafe fn step_range_avx512<E: Env>(p: &E::Params, b: &Buffers, start: usize, end: usize) {
-    kernel::step_range::<E, S512>(p, b, start, end)
+    kernel::step_range::<E, Pair<Avx512F32>>(p, b, start, end)
 }
 
 #[cfg(not(all(target_arch = "x86_64", feature = "std")))]
@@ -237,8 +240,3 @@ unsafe fn unreachable_path<E: Env>(p: &E::Params, b: &Buffers, start: usize, end
     // Never selected: `is_available` is false for AVX2 here. Stay correct anyway.
     kernel::step_range::<E, f32>(p, b, start, end)
 }
-
-#[cfg(all(target_arch = "x86_64", feature = "std"))]
-type R512 = crate::lane::pair::Pair<crate::lane::avx512::Avx512F32>;
-#[cfg(all(target_arch = "x86_64", feature = "std"))]
-type S512 = crate::lane::pair::Pair<crate::lane::avx512::Avx512F32>;
