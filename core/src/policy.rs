@@ -63,15 +63,19 @@ impl LanePolicy for RandomPolicy {
         let mut values = [L::splat(0.0); MAX_ACTION_DIM];
         match self.space {
             ActionSpace::Discrete { n } => {
-                // Top 24 bits times n, shifted back: an exact uniform integer in [0, n) (n <= 256).
+                // Top 24 bits times n, shifted back: floor(u * n) for u uniform on 2^24 points, an
+                // integer in [0, n) uniform to within 2^-24 (exactly for powers of two; n <= 256).
                 let bits = rng::action_bits(key, elapsed, 0, 1).shr(8);
                 values[0] = L::from_u32(bits.mul(L::U32::splat(n)).shr(24));
             }
-            ActionSpace::Box { dim, low, high } => {
-                for k in 0..dim {
-                    let bits = rng::action_bits(key, elapsed, k as u32, dim as u32).shr(8);
-                    let unit = L::from_u32(bits) * L::splat(1.0 / 16_777_216.0);
-                    values[k] = L::splat(low[k]) + L::splat(high[k] - low[k]) * unit;
+            ActionSpace::Box { low, high, .. } => {
+                // The env's action length (a constant, equal to the space's `dim`), so the
+                // counter's multiply folds away.
+                let dims = E::Action::<L>::LEN;
+                for k in 0..dims {
+                    let bits = rng::action_bits(key, elapsed, k as u32, dims as u32).shr(8);
+                    // As `Rng::uniform`: low + range * (bits * 2^-24), with one multiply.
+                    values[k] = L::splat(low[k]) + L::from_u32(bits) * L::splat((high[k] - low[k]) * (1.0 / 16_777_216.0));
                 }
             }
         }
