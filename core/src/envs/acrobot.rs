@@ -211,7 +211,9 @@ impl Coeffs {
 /// torque `a` (the torque's own derivative, 0, is left out).
 #[inline(always)]
 fn dsdt<L: Lane>(c: &Coeffs, s: &AcrobotState<L>, a: L) -> AcrobotState<L> {
-    let k = |v: f32| L::splat(v);
+    // `k` rather than `L::splat` to keep the equations readable: the function itself, not a
+    // closure (closures are not `inline(always)`, and an intrinsic left in one becomes a call).
+    let k = L::splat;
     let (sin2, cos2) = math::sin_cos(s.theta2);
     // Gymnasium writes sin(x) as cos(x - pi/2). In f64 the shift costs ~1e-16; in f32 it would
     // add up to half an ulp of pi/2 (6e-8) to the argument, so sin of the unshifted angle is
@@ -301,12 +303,15 @@ impl Env for Acrobot {
         let k3 = dsdt(&c, &advance(s, half, &k2), torque);
         let k4 = dsdt(&c, &advance(s, L::splat(dt), &k3), torque);
         let w = L::splat(RK4_MID_WEIGHT);
-        let sum = |q1: L, q2: L, q3: L, q4: L| ((q1 + w * q2) + w * q3) + q4;
+        #[inline(always)]
+        fn weighted<L: Lane>(w: L, q1: L, q2: L, q3: L, q4: L) -> L {
+            ((q1 + w * q2) + w * q3) + q4
+        }
         let step = AcrobotState {
-            theta1: sum(k1.theta1, k2.theta1, k3.theta1, k4.theta1),
-            theta2: sum(k1.theta2, k2.theta2, k3.theta2, k4.theta2),
-            dtheta1: sum(k1.dtheta1, k2.dtheta1, k3.dtheta1, k4.dtheta1),
-            dtheta2: sum(k1.dtheta2, k2.dtheta2, k3.dtheta2, k4.dtheta2),
+            theta1: weighted(w, k1.theta1, k2.theta1, k3.theta1, k4.theta1),
+            theta2: weighted(w, k1.theta2, k2.theta2, k3.theta2, k4.theta2),
+            dtheta1: weighted(w, k1.dtheta1, k2.dtheta1, k3.dtheta1, k4.dtheta1),
+            dtheta2: weighted(w, k1.dtheta2, k2.dtheta2, k3.dtheta2, k4.dtheta2),
         };
         let ns = advance(s, L::splat(dt / RK4_FINAL_DIVISOR), &step);
         let (v1, v2) = (L::splat(p.max_vel_1), L::splat(p.max_vel_2));

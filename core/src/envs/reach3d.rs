@@ -169,6 +169,9 @@ record! {
 }
 
 /// Three lanes treated as one vector per env, so the physics reads like the equations.
+///
+/// No `map`/`zip` taking closures: a closure is not `inline(always)`, and SIMD intrinsics in an
+/// out-of-line closure become function calls (`native/tests/kernels_inlined.rs` checks).
 #[derive(Clone, Copy)]
 struct V3<L> {
     x: L,
@@ -185,13 +188,25 @@ impl<L: Lane> V3<L> {
     fn splat(x: f32, y: f32, z: f32) -> Self {
         V3::new(L::splat(x), L::splat(y), L::splat(z))
     }
+    /// Component-wise product.
     #[inline(always)]
-    fn map(self, f: impl Fn(L) -> L) -> Self {
-        V3::new(f(self.x), f(self.y), f(self.z))
+    fn scale(self, o: Self) -> Self {
+        V3::new(self.x * o.x, self.y * o.y, self.z * o.z)
     }
+    /// Component-wise quotient.
     #[inline(always)]
-    fn zip(self, o: Self, f: impl Fn(L, L) -> L) -> Self {
-        V3::new(f(self.x, o.x), f(self.y, o.y), f(self.z, o.z))
+    fn div(self, o: Self) -> Self {
+        V3::new(self.x / o.x, self.y / o.y, self.z / o.z)
+    }
+    /// Component-wise `max(lo).min(hi)`.
+    #[inline(always)]
+    fn clamp(self, lo: Self, hi: Self) -> Self {
+        V3::new(self.x.max(lo.x).min(hi.x), self.y.max(lo.y).min(hi.y), self.z.max(lo.z).min(hi.z))
+    }
+    /// Component-wise absolute value.
+    #[inline(always)]
+    fn abs(self) -> Self {
+        V3::new(self.x.abs(), self.y.abs(), self.z.abs())
     }
     #[inline(always)]
     fn sum(self) -> L {
@@ -216,7 +231,7 @@ impl<L: Lane> Add for V3<L> {
     type Output = Self;
     #[inline(always)]
     fn add(self, o: Self) -> Self {
-        self.zip(o, |a, b| a + b)
+        V3::new(self.x + o.x, self.y + o.y, self.z + o.z)
     }
 }
 
@@ -224,7 +239,7 @@ impl<L: Lane> Sub for V3<L> {
     type Output = Self;
     #[inline(always)]
     fn sub(self, o: Self) -> Self {
-        self.zip(o, |a, b| a - b)
+        V3::new(self.x - o.x, self.y - o.y, self.z - o.z)
     }
 }
 
@@ -232,7 +247,7 @@ impl<L: Lane> Mul<L> for V3<L> {
     type Output = Self;
     #[inline(always)]
     fn mul(self, s: L) -> Self {
-        self.map(|a| a * s)
+        V3::new(self.x * s, self.y * s, self.z * s)
     }
 }
 
@@ -249,8 +264,8 @@ fn bounds<L: Lane>(p: &Reach3DParams) -> (V3<L>, V3<L>) {
 fn accelerate<L: Lane>(p: &Reach3DParams, s: &Reach3DState<L>, a: &Reach3DAction<L>) -> (V3<L>, V3<L>) {
     let one = L::splat(1.0);
     let dt = L::splat(p.dt);
-    let cmd = V3::new(a.ax, a.ay, a.az).map(|c| c.clamp(-one, one));
-    let acc = cmd.zip(V3::splat(p.accel_scale_xy, p.accel_scale_xy, p.accel_scale_z), |c, k| c * k);
+    let cmd = V3::new(a.ax.clamp(-one, one), a.ay.clamp(-one, one), a.az.clamp(-one, one));
+    let acc = cmd.scale(V3::splat(p.accel_scale_xy, p.accel_scale_xy, p.accel_scale_z));
     let acc = acc.clamp_norm(p.max_accel);
     // Damping acts on the carried-over momentum only, so a fresh command is never damped.
     let v = V3::new(s.vx, s.vy, s.vz) * L::splat(1.0 - p.momentum_damping) + acc * dt;
@@ -269,6 +284,12 @@ fn accelerate<L: Lane>(p: &Reach3DParams, s: &Reach3DState<L>, a: &Reach3DAction
     let v = v.clamp_norm(p.max_vel);
     let v = V3::new(v.x, v.y, v.z.max(L::splat(-p.terminal_vel_z)));
     (v, cmd)
+}
+
+/// Whether `r` lies outside `[lo, hi]`.
+#[inline(always)]
+fn outside<L: Lane>(r: L, lo: L, hi: L) -> L::Mask {
+    r.lt(lo) | r.gt(hi)
 }
 
 /// Reach3D-v0.
@@ -313,8 +334,7 @@ impl Env for Reach3D {
         // Semi-implicit Euler: the position moves with the velocity just computed.
         let reached = pos + v * L::splat(p.dt);
         let (lo, hi) = bounds::<L>(p);
-        let outside = |r: L, lo: L, hi: L| r.lt(lo) | r.gt(hi);
-        let new_pos = reached.zip(lo, |r, l| r.max(l)).zip(hi, |r, h| r.min(h));
+        let new_pos = reached.clamp(lo, hi);
         // A face stops motion along its axis (an inelastic wall): otherwise the mass would stay
         // pinned, pushing into the wall and paying the wall penalty, after the agent let go.
         let v = V3::new(
@@ -323,7 +343,7 @@ impl Env for Reach3D {
             L::select(outside(reached.z, lo.z, hi.z), zero, v.z),
         );
         // How far past the faces the step tried to go: zero inside, the excess outside.
-        let excess = (reached - new_pos).map(|d| d.abs()).sum();
+        let excess = (reached - new_pos).abs().sum();
 
         let prev_dist = (goal - pos).norm();
         let dist = (goal - new_pos).norm();
@@ -355,12 +375,13 @@ impl Env for Reach3D {
         let (lo, hi) = bounds::<L>(p);
         let extent = hi - lo;
         let pos = V3::new(s.x, s.y, s.z);
-        let rel = (V3::new(s.goal_x, s.goal_y, s.goal_z) - pos).zip(extent, |d, e| d / e);
+        let rel = (V3::new(s.goal_x, s.goal_y, s.goal_z) - pos).div(extent);
         // 2 (p - lo) / extent - 1 rather than (p - centre) / half: rounding is monotone, so
         // p - lo <= extent holds after rounding too and the result provably stays in [-1, 1].
         let two = L::splat(2.0);
         let one = L::splat(1.0);
-        let abs = (pos - lo).zip(extent, |d, e| two * d / e - one);
+        let d = pos - lo;
+        let abs = V3::new(two * d.x / extent.x - one, two * d.y / extent.y - one, two * d.z / extent.z - one);
         Reach3DObs { rel_x: rel.x, rel_y: rel.y, rel_z: rel.z, pos_x: abs.x, pos_y: abs.y, pos_z: abs.z }
     }
 }
