@@ -182,7 +182,9 @@ unsafe fn step_lanes<E: Env, L: Lane>(p: &E::Params, b: &Buffers, ctx: Ctx, i: u
     let action = load_action::<E, L>(b, i, discrete);
     let out = advance::<E, L>(p, ctx, &mut state, &mut elapsed, &action, &mut BatchEpisodes { b, ctx, i });
     if out.any_done {
-        record::store(&out.final_obs, b.final_obs, n, i);
+        // Only the finished envs' entries: the others keep theirs, and a group with one
+        // finished env does not pull the whole final_obs buffer through the cache.
+        record::store_masked(out.done, &out.final_obs, b.final_obs, n, i);
     }
     if !E::OBS_IS_STATE {
         record::store(&state, b.state, n, i);
@@ -318,7 +320,9 @@ impl<E: Env, L: Lane> RolloutLanes<E, L> {
         let (n, i) = (b.n, self.i);
         if let Some(out) = self.last {
             if out.any_done {
-                record::store(&out.final_obs, b.final_obs, n, i);
+                // Only the finished envs' entries: the others keep theirs, and a group with one
+        // finished env does not pull the whole final_obs buffer through the cache.
+        record::store_masked(out.done, &out.final_obs, b.final_obs, n, i);
             }
             out.reward.store(b.reward.add(i));
             out.terminated.store_bytes(b.terminated.add(i));

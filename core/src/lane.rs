@@ -49,6 +49,14 @@ pub trait Lane:
     /// # Safety
     /// `dst` must be valid for writing `WIDTH` `f32`s (no alignment needed).
     unsafe fn store(self, dst: *mut f32);
+    /// Stores the lanes where `mask` is set and leaves the others' memory as it was.
+    ///
+    /// # Safety
+    /// As [`Lane::store`], and no other thread may write those `WIDTH` values meanwhile.
+    #[inline(always)]
+    unsafe fn store_masked(self, mask: Self::Mask, dst: *mut f32) {
+        Self::select(mask, self, Self::load(dst)).store(dst)
+    }
 
     /// Per-lane `self < rhs`.
     fn lt(self, rhs: Self) -> Self::Mask;

@@ -177,63 +177,50 @@ pub(crate) fn rollout_fn<E: Env, P: LanePolicy>(path: SimdPath) -> RolloutFn<E, 
     }
 }
 
-/// The AVX2 rollout (see `step_range_avx2`).
-///
-/// # Safety
-/// The CPU must support AVX2, plus `rollout_range`'s rules.
-#[cfg(all(target_arch = "x86_64", feature = "std"))]
-#[target_feature(enable = "avx2")]
-unsafe fn rollout_range_avx2<E: Env, P: LanePolicy>(
-    p: &E::Params,
-    b: &Buffers,
-    policy: &P,
-    r: &kernel::RolloutBuffers,
-    steps: usize,
-    start: usize,
-    end: usize,
-) {
-    // Two AVX2 vectors per lane group: the rollout is latency-bound (see `lane/pair.rs`).
-    kernel::rollout_range::<E, Pair<Avx2F32>, P>(p, b, policy, r, steps, start, end)
+/// The x86 kernels: the generic step and rollout inlined into functions compiled with the
+/// ISA's features, so each intrinsic of the lane type becomes one instruction. Both run two
+/// vectors per lane group (`Pair`): a step is a long dependent chain, and two independent
+/// chains keep the vector pipes busy (see `lane/pair.rs`).
+macro_rules! x86_kernels {
+    ($step:ident, $rollout:ident, $features:literal, $lane:ty, $what:literal) => {
+        #[doc = concat!("The ", $what, " step.")]
+        ///
+        /// # Safety
+        #[doc = concat!("The CPU must support ", $what, " (checked by `SimdPath::is_available`), plus `step_range`'s rules.")]
+        #[cfg(all(target_arch = "x86_64", feature = "std"))]
+        #[target_feature(enable = $features)]
+        unsafe fn $step<E: Env>(p: &E::Params, b: &Buffers, start: usize, end: usize) {
+            kernel::step_range::<E, $lane>(p, b, start, end)
+        }
+
+        #[doc = concat!("The ", $what, " rollout.")]
+        ///
+        /// # Safety
+        #[doc = concat!("The CPU must support ", $what, ", plus `rollout_range`'s rules.")]
+        #[cfg(all(target_arch = "x86_64", feature = "std"))]
+        #[target_feature(enable = $features)]
+        unsafe fn $rollout<E: Env, P: LanePolicy>(
+            p: &E::Params,
+            b: &Buffers,
+            policy: &P,
+            r: &kernel::RolloutBuffers,
+            steps: usize,
+            start: usize,
+            end: usize,
+        ) {
+            kernel::rollout_range::<E, $lane, P>(p, b, policy, r, steps, start, end)
+        }
+    };
 }
 
-/// The AVX2 kernel: the generic step inlined into a function compiled with AVX2 enabled.
-///
-/// # Safety
-/// The CPU must support AVX2 (checked by `SimdPath::is_available`), plus `step_range`'s rules.
-#[cfg(all(target_arch = "x86_64", feature = "std"))]
-#[target_feature(enable = "avx2")]
-unsafe fn step_range_avx2<E: Env>(p: &E::Params, b: &Buffers, start: usize, end: usize) {
-    kernel::step_range::<E, Pair<Avx2F32>>(p, b, start, end)
-}
-
-/// The AVX-512 rollout.
-///
-/// # Safety
-/// The CPU must support AVX-512 F/VL/DQ/BW, plus `rollout_range`'s rules.
-#[cfg(all(target_arch = "x86_64", feature = "std"))]
-#[target_feature(enable = "avx2,avx512f,avx512vl,avx512dq,avx512bw")]
-unsafe fn rollout_range_avx512<E: Env, P: LanePolicy>(
-    p: &E::Params,
-    b: &Buffers,
-    policy: &P,
-    r: &kernel::RolloutBuffers,
-    steps: usize,
-    start: usize,
-    end: usize,
-) {
-    // Two 16-lane vectors per group, as for AVX2 (see `lane/pair.rs`).
-    kernel::rollout_range::<E, Pair<Avx512F32>, P>(p, b, policy, r, steps, start, end)
-}
-
-/// The AVX-512 step.
-///
-/// # Safety
-/// The CPU must support AVX-512 F/VL/DQ/BW, plus `step_range`'s rules.
-#[cfg(all(target_arch = "x86_64", feature = "std"))]
-#[target_feature(enable = "avx2,avx512f,avx512vl,avx512dq,avx512bw")]
-unsafe fn step_range_avx512<E: Env>(p: &E::Params, b: &Buffers, start: usize, end: usize) {
-    kernel::step_range::<E, Pair<Avx512F32>>(p, b, start, end)
-}
+x86_kernels!(step_range_avx2, rollout_range_avx2, "avx2", Pair<Avx2F32>, "AVX2");
+x86_kernels!(
+    step_range_avx512,
+    rollout_range_avx512,
+    "avx2,avx512f,avx512vl,avx512dq,avx512bw",
+    Pair<Avx512F32>,
+    "AVX-512 F/VL/DQ/BW"
+);
 
 #[cfg(not(all(target_arch = "x86_64", feature = "std")))]
 unsafe fn unreachable_path<E: Env>(p: &E::Params, b: &Buffers, start: usize, end: usize) {

@@ -215,3 +215,26 @@ fn obs_is_state_only_where_observe_is_the_identity() {
     obs_is_state_claim_holds::<Pendulum>();
     obs_is_state_claim_holds::<Reach3D>();
 }
+
+#[test]
+fn final_obs_is_written_only_for_envs_that_finished() {
+    // Env 37 starts one step from CartPole's x limit; its neighbours in the same lane group
+    // do not finish. Their final_obs entries must keep what they held (zeros from creation) on
+    // every path, including the masked stores of the SIMD ones.
+    use fusegym_core::{envs::CartPole, VecEnv};
+    let n = 64;
+    for path in SimdPath::ALL.into_iter().filter(|p| p.is_available()) {
+        let mut env = VecEnv::<CartPole>::new(n, 3).unwrap();
+        env.set_simd_path(path).unwrap();
+        env.set_env_state(37, &[2.399, 1.0, 0.0, 0.0], 0).unwrap();
+        let view = env.step(Actions::Discrete(&vec![1u32; n])).unwrap();
+        assert!(view.terminated[37], "{path}: env 37 should have terminated");
+        for i in (0..n).filter(|&i| i != 37) {
+            assert!(!view.terminated[i] && !view.truncated[i], "{path}: env {i} finished too");
+            for k in 0..4 {
+                assert_eq!(view.final_obs[k * n + i].to_bits(), 0, "{path}: final_obs[{k}] of env {i} was written");
+            }
+        }
+        assert!(view.final_obs[37] > 2.4, "{path}: env 37's final x is past the limit");
+    }
+}

@@ -87,6 +87,11 @@ impl Lane for Avx2F32 {
     unsafe fn store(self, dst: *mut f32) {
         _mm256_storeu_ps(dst, self.0)
     }
+    #[inline(always)]
+    unsafe fn store_masked(self, mask: Avx2Mask, dst: *mut f32) {
+        // `vmaskmovps` writes the lanes whose mask sign bit is set, and no others.
+        _mm256_maskstore_ps(dst, _mm256_castps_si256(mask.0), self.0)
+    }
     cmp!(lt, _CMP_LT_OQ);
     cmp!(le, _CMP_LE_OQ);
     cmp!(gt, _CMP_GT_OQ);

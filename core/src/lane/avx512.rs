@@ -108,6 +108,11 @@ impl Lane for Avx512F32 {
     unsafe fn store(self, dst: *mut f32) {
         _mm512_storeu_ps(dst, self.0)
     }
+    #[inline(always)]
+    unsafe fn store_masked(self, mask: Avx512Mask, dst: *mut f32) {
+        // Masked-off lanes are not written (nor faulted on).
+        _mm512_mask_storeu_ps(dst, mask.0, self.0)
+    }
     cmp!(lt, _CMP_LT_OQ);
     cmp!(le, _CMP_LE_OQ);
     cmp!(gt, _CMP_GT_OQ);

@@ -73,6 +73,11 @@ impl<L: Lane> Lane for Pair<L> {
         self.0.store(dst);
         self.1.store(dst.add(L::WIDTH));
     }
+    #[inline(always)]
+    unsafe fn store_masked(self, mask: Self::Mask, dst: *mut f32) {
+        self.0.store_masked(mask.0, dst);
+        self.1.store_masked(mask.1, dst.add(L::WIDTH));
+    }
     pair_cmp!(lt, le, gt, ge, eq);
     #[inline(always)]
     fn select(mask: Self::Mask, if_true: Self, if_false: Self) -> Self {

@@ -20,6 +20,12 @@ impl Lane for f32 {
         *dst = self
     }
     #[inline(always)]
+    unsafe fn store_masked(self, mask: bool, dst: *mut f32) {
+        if mask {
+            *dst = self
+        }
+    }
+    #[inline(always)]
     fn lt(self, rhs: Self) -> bool {
         self < rhs
     }
