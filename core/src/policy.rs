@@ -73,9 +73,7 @@ impl LanePolicy for RandomPolicy {
                 // counter's multiply folds away.
                 let dims = E::Action::<L>::LEN;
                 for k in 0..dims {
-                    let bits = rng::action_bits(key, elapsed, k as u32, dims as u32).shr(8);
-                    // As `Rng::uniform`: low + range * (bits * 2^-24), with one multiply.
-                    values[k] = L::splat(low[k]) + L::from_u32(bits) * L::splat((high[k] - low[k]) * (1.0 / 16_777_216.0));
+                    values[k] = rng::uniform(rng::action_bits(key, elapsed, k as u32, dims as u32), low[k], high[k]);
                 }
             }
         }

@@ -86,18 +86,19 @@ impl<L: Lane> Rng<L> {
         mix(self.key.add(L::U32::splat(counter)))
     }
 
-    /// Uniform in `[0, 1)` with 24 random bits (every value exactly representable).
-    #[inline(always)]
-    pub fn unit(&mut self) -> L {
-        L::from_u32(self.next_u32().shr(8)) * L::splat(1.0 / 16_777_216.0)
-    }
-
-    /// Uniform in `[low, high)`, as `numpy`'s `low + (high - low) * U`.
+    /// Uniform in `[low, high)` from the next draw ([`uniform`]).
     #[inline(always)]
     pub fn uniform(&mut self, low: f32, high: f32) -> L {
-        // `(k * 2^-24) * range` equals `k * (range * 2^-24)` bit for bit (scaling by a power of
-        // two is exact), and the second form is one multiply per draw instead of two.
-        let bits = self.next_u32().shr(8);
-        L::splat(low) + L::from_u32(bits) * L::splat((high - low) * (1.0 / 16_777_216.0))
+        uniform(self.next_u32(), low, high)
     }
+}
+
+/// Uniform in `[low, high)` from 32 random bits, as `numpy`'s `low + (high - low) * U` with `U`
+/// the top 24 bits times 2^-24 (every `U` exactly representable). Shared by resets and random
+/// actions.
+#[inline(always)]
+pub fn uniform<L: Lane>(bits: L::U32, low: f32, high: f32) -> L {
+    // `(k * 2^-24) * range` equals `k * (range * 2^-24)` bit for bit (scaling by a power of
+    // two is exact), and the second form is one multiply per draw instead of two.
+    L::splat(low) + L::from_u32(bits.shr(8)) * L::splat((high - low) * (1.0 / 16_777_216.0))
 }
