@@ -14,13 +14,16 @@ pub enum Error {
         /// The registered ids, comma separated.
         known: String,
     },
-    /// A batch needs at least one env and at most `u32::MAX` (env indices are 32-bit).
-    #[error("num_envs must be between 1 and {max}, got {num_envs}")]
+    /// A batch needs at least one env, and its global env indices (`env_offset ..
+    /// env_offset + num_envs`) must stay below 2^32 (the RNG and the GPU index envs with u32).
+    #[error("num_envs must be at least 1 and at most {max} (global env indices from env_offset {env_offset} must stay below 2^32), got {num_envs}")]
     NumEnvs {
         /// The number given.
         num_envs: usize,
-        /// The largest allowed.
+        /// The largest allowed at this offset.
         max: usize,
+        /// The shard's offset.
+        env_offset: u32,
     },
     /// The action slice has the wrong length.
     #[error("{env}: expected {expected} action values (num_envs x action_dim), got {got}")]
@@ -90,8 +93,8 @@ pub enum Error {
         /// The time limit.
         max: u32,
     },
-    /// A parameter value that makes no sense (e.g. a negative mass, a NaN).
-    #[error("{env}: parameter {name} = {value} is invalid: {reason}")]
+    /// A parameter value outside its field's valid range (e.g. a negative mass, a NaN).
+    #[error("{env}: parameter {name} = {value} is outside its valid range {valid}")]
     InvalidParam {
         /// Env id.
         env: &'static str,
@@ -99,8 +102,72 @@ pub enum Error {
         name: &'static str,
         /// The value.
         value: f64,
-        /// Why it is rejected.
+        /// The valid range, e.g. `(0, inf)`.
+        valid: String,
+    },
+    /// Two parameters that must be ordered are not (e.g. `min_position >= max_position`).
+    #[error("{env}: parameters must satisfy {low} {symbol} {high}, got {low} = {low_value} and {high} = {high_value}")]
+    ParamOrder {
+        /// Env id.
+        env: &'static str,
+        /// The field that must be smaller.
+        low: &'static str,
+        /// The field that must be larger.
+        high: &'static str,
+        /// `<` or `<=`.
+        symbol: &'static str,
+        /// Its value (the largest, for per-env values).
+        low_value: f64,
+        /// Its value (the smallest, for per-env values).
+        high_value: f64,
+    },
+    /// A parameter name the env does not declare.
+    #[error("{env}: unknown parameter {name:?}; its parameters are: {known}")]
+    UnknownParam {
+        /// Env id.
+        env: &'static str,
+        /// The name given.
+        name: String,
+        /// The declared names, comma separated.
+        known: String,
+    },
+    /// A parameter range with `low > high` or an end outside the field's valid range.
+    #[error("{env}: parameter range {name} = {low}..{high} is invalid: {reason} (valid values: {valid})")]
+    ParamRange {
+        /// Env id.
+        env: &'static str,
+        /// Field name.
+        name: &'static str,
+        /// Lower end given.
+        low: f64,
+        /// Upper end given.
+        high: f64,
+        /// What is wrong.
         reason: &'static str,
+        /// The field's valid range.
+        valid: String,
+    },
+    /// A buffer whose size, derived from the request, overflows or exceeds what can be
+    /// allocated.
+    #[error("{what}: {requested} is too large (limit {limit})")]
+    TooLarge {
+        /// Which buffer or count.
+        what: &'static str,
+        /// What was asked for (elements or bytes, as `what` says), saturated at `u128::MAX`.
+        requested: u128,
+        /// The largest allowed.
+        limit: u128,
+    },
+    /// An [`crate::Executor`] handed out a range that breaks its contract; the call stopped
+    /// short of stepping that range, so the batch must be reset.
+    #[error("executor gave range {start}..{end} for a batch of {len} (ranges must start at multiples of 64 and end within the batch)")]
+    Executor {
+        /// Range start.
+        start: usize,
+        /// Range end.
+        end: usize,
+        /// Batch size.
+        len: usize,
     },
     /// A NaN or infinity in a caller-supplied buffer (policy weights, constant actions).
     #[error("{what}: value at index {index} is not finite")]

@@ -1,16 +1,55 @@
-//! The fused step, written once for every environment and every lane type.
+//! The fused step, written once for every environment, lane type and autoreset mode.
 //!
-//! For each group of `L::WIDTH` envs: load state and action, run the env's dynamics, count the
-//! step for truncation, observe, and where an env is done draw its next episode's first state
-//! and blend it in (a select, not a branch per env), then store everything. One pass over the
-//! batch, no allocation, no bounds checks (the buffers' lengths are checked once, when
-//! [`Buffers`] is built by [`crate::VecEnv`]).
+//! For each group of `L::WIDTH` envs: load state, parameters and action, run the env's
+//! dynamics, count the step for truncation, observe, and where an env starts a new episode draw
+//! its first state (and, if asked, its parameters) and blend it in (a select, not a branch per
+//! env), then store everything. One pass over the batch, no allocation, no bounds checks (the
+//! buffers' lengths are checked once, when [`Buffers`] is built by [`crate::VecEnv`]).
+//!
+//! Autoreset modes ([`Autoreset`]) differ only in which lanes reset and what the step reports;
+//! the mode is a run-time value, the same for a whole call, so its branch is predicted.
+//! In next-step and disabled modes the "done last step" state rides in the two top bits of the
+//! step counter ([`TERMINATED_BIT`], [`TRUNCATED_BIT`]), which the step loads anyway: no extra
+//! buffer and no extra memory traffic.
 
+use crate::config::Autoreset;
+use crate::exec::CHUNK_ALIGN;
 use crate::lane::{Lane, Mask, U32Lane};
-use crate::record::{self, Record};
+use crate::params::{ParamSet, MAX_PARAM_FIELDS};
 use crate::policy::LanePolicy;
+use crate::record::{self, Record};
 use crate::rng::{self, Rng};
-use crate::spec::Env;
+use crate::spec::{Env, ParamLanes, MAX_OBS_DIM};
+
+/// Set in a step counter when the episode terminated on the last step (next-step, disabled).
+pub const TERMINATED_BIT: u32 = 1 << 31;
+/// Set in a step counter when the episode was truncated on the last step (next-step, disabled).
+pub const TRUNCATED_BIT: u32 = 1 << 30;
+/// Both flag bits; the count itself is below 2^30 (`params::MAX_EPISODE_STEPS_LIMIT`).
+pub const DONE_BITS: u32 = TERMINATED_BIT | TRUNCATED_BIT;
+
+/// Widest lane group (`Pair<Avx512F32>`): 32 envs.
+const MAX_WIDTH: usize = 32;
+
+/// Per-env parameter columns and the ranges redrawn at every reset.
+#[derive(Clone, Copy)]
+pub(crate) struct ParamBuffers {
+    /// Column of field `k` (`[num_envs]`), or null when the field is shared.
+    pub columns: [*const f32; MAX_PARAM_FIELDS],
+    /// Bit `k` set: field `k` is drawn from `low[k]..high[k]` at every reset.
+    pub redraw: u32,
+    pub low: [f32; MAX_PARAM_FIELDS],
+    pub high: [f32; MAX_PARAM_FIELDS],
+}
+
+impl ParamBuffers {
+    pub(crate) const SHARED: ParamBuffers = ParamBuffers {
+        columns: [core::ptr::null(); MAX_PARAM_FIELDS],
+        redraw: 0,
+        low: [0.0; MAX_PARAM_FIELDS],
+        high: [0.0; MAX_PARAM_FIELDS],
+    };
+}
 
 /// Raw views of a batch's buffers, shared by the threads that step disjoint ranges of it.
 ///
@@ -20,27 +59,41 @@ pub(crate) struct Buffers {
     /// Global index of env 0 of this batch (shards start at their offset).
     pub env_offset: u32,
     pub seed_key: u32,
+    pub mode: Autoreset,
     /// Equal to `obs` when `E::OBS_IS_STATE`.
     pub state: *mut f32,
+    /// Steps of the current episode, with [`DONE_BITS`] in next-step and disabled modes.
     pub elapsed: *mut u32,
     pub episode: *mut u32,
     pub obs: *mut f32,
-    pub final_obs: *mut f32,
     pub reward: *mut f32,
     pub terminated: *mut u8,
     pub truncated: *mut u8,
     /// `u32` for discrete envs, `f32` for continuous ones (same size, one pointer).
     pub actions: *const u32,
+    pub params: ParamBuffers,
+    /// Same-step final observations, packed per block of [`CHUNK_ALIGN`] envs: block `b`'s
+    /// finished envs are `final_index[64 b .. 64 b + final_count[b]]`, their observations
+    /// `final_obs[(64 b + j) * obs_dim ..]` (env-major, so each one is contiguous).
+    pub final_count: *mut u32,
+    pub final_index: *mut u32,
+    pub final_obs: *mut f32,
 }
 
 impl Buffers {
     pub(crate) fn ctx<E: Env>(&self, p: &E::Params) -> Ctx {
-        Ctx { seed_key: self.seed_key, env_offset: self.env_offset, max_steps: E::max_episode_steps(p) }
+        Ctx {
+            seed_key: self.seed_key,
+            env_offset: self.env_offset,
+            max_steps: p.max_episode_steps(),
+            mode: self.mode,
+            redraw: self.params.redraw,
+        }
     }
 }
 
 // SAFETY: the pointers come from buffers owned by one `VecEnv` that is mutably borrowed for the
-// whole step; threads touch disjoint env ranges only (`Executor::run` contract).
+// whole step; threads touch disjoint env ranges only (`Executor` contract).
 unsafe impl Sync for Buffers {}
 unsafe impl Send for Buffers {}
 
@@ -59,26 +112,31 @@ unsafe fn load_action<E: Env, L: Lane>(b: &Buffers, i: usize, discrete: bool) ->
 
 /// What one step produced for `L::WIDTH` envs.
 pub(crate) struct Outcome<E: Env, L: Lane> {
-    /// Observation after the step; the next episode's first one where `done`.
+    /// Observation the step returns (see [`Autoreset`] for what it is in each mode).
     pub obs: E::Obs<L>,
-    /// Observation of the state the step reached, before any reset.
+    /// Same-step mode: the observation of the state the step reached, before any reset.
     pub final_obs: E::Obs<L>,
     pub reward: L,
     pub terminated: L::Mask,
     pub truncated: L::Mask,
+    /// Episodes that ended on this step (counted once, in every mode).
     pub done: L::Mask,
     /// `done.any()`, computed once.
     pub any_done: bool,
+    /// Lanes that started a new episode on this step (their parameters may have been redrawn).
+    pub any_reset: bool,
     /// Steps the episode had taken after this step (its length where `done`).
     pub length: L::U32,
 }
 
-/// Seeds and limits shared by every step of a call.
+/// Seeds, limits and the mode shared by every step of a call.
 #[derive(Clone, Copy)]
 pub(crate) struct Ctx {
     pub seed_key: u32,
     pub env_offset: u32,
     pub max_steps: u32,
+    pub mode: Autoreset,
+    pub redraw: u32,
 }
 
 /// Where the episode counters of a lane group live: in the batch's buffer (`step`) or in
@@ -87,15 +145,15 @@ pub(crate) struct Ctx {
 /// A trait with `inline(always)` methods rather than a closure: a closure is not
 /// `inline(always)`, and intrinsics left in an out-of-line closure become function calls.
 pub(crate) trait Episodes<L: Lane> {
-    /// Advances the episode counter of the `done` lanes and returns their new episodes' keys
+    /// Advances the episode counter of the `reset` lanes and returns their new episodes' keys
     /// ([`rng::episode_key`]; other lanes' values are ignored).
     ///
     /// # Safety
     /// The implementation's buffer (if any) must be live for its lane group.
-    unsafe fn next(&mut self, done: L::Mask) -> L::U32;
+    unsafe fn next(&mut self, reset: L::Mask) -> L::U32;
 }
 
-/// Episode counters in the batch buffer: touched only when some lane is done.
+/// Episode counters in the batch buffer: touched only when some lane resets.
 struct BatchEpisodes<'a> {
     b: &'a Buffers,
     ctx: Ctx,
@@ -104,10 +162,10 @@ struct BatchEpisodes<'a> {
 
 impl<L: Lane> Episodes<L> for BatchEpisodes<'_> {
     #[inline(always)]
-    unsafe fn next(&mut self, done: L::Mask) -> L::U32 {
+    unsafe fn next(&mut self, reset: L::Mask) -> L::U32 {
         let ptr = self.b.episode.add(self.i);
         let episode = L::U32::load(ptr);
-        let episode = L::U32::select(done, episode.add(L::U32::splat(1)), episode);
+        let episode = L::U32::select(reset, episode.add(L::U32::splat(1)), episode);
         episode.store(ptr);
         rng::episode_key(self.ctx.seed_key, env_index::<L>(self.ctx, self.i), episode)
     }
@@ -122,49 +180,135 @@ struct RegisterEpisodes<'a, L: Lane> {
 
 impl<L: Lane> Episodes<L> for RegisterEpisodes<'_, L> {
     #[inline(always)]
-    unsafe fn next(&mut self, done: L::Mask) -> L::U32 {
-        *self.episode = L::U32::select(done, self.episode.add(L::U32::splat(1)), *self.episode);
-        *self.key = L::U32::select(done, rng::key_of_episode(self.env_key, *self.episode), *self.key);
+    unsafe fn next(&mut self, reset: L::Mask) -> L::U32 {
+        *self.episode = L::U32::select(reset, self.episode.add(L::U32::splat(1)), *self.episode);
+        *self.key = L::U32::select(reset, rng::key_of_episode(self.env_key, *self.episode), *self.key);
         *self.key
     }
 }
 
-/// The fused step on values (no memory): dynamics, time limit, observation and same-step
-/// auto-reset. `state` and `elapsed` are updated in place; `episodes` is only asked for new
-/// episodes when some lane is done.
+/// The lanes' parameters for a new episode: the redrawn fields from the episode's key where
+/// `reset`, the others as they were.
 #[inline(always)]
-pub(crate) fn advance<E: Env, L: Lane>(
-    p: &E::Params,
+pub(crate) fn redraw<E: Env, L: Lane>(pl: &mut ParamLanes<E, L>, pb: &ParamBuffers, key: L::U32, reset: L::Mask) {
+    let mut bits = pb.redraw;
+    while bits != 0 {
+        let k = bits.trailing_zeros() as usize;
+        bits &= bits - 1;
+        let drawn = rng::uniform::<L>(rng::param_bits(key, k as u32), pb.low[k], pb.high[k]);
+        let field = E::Params::field_mut::<L>(pl, k);
+        *field = L::select(reset, drawn, *field);
+    }
+}
+
+/// Starts new episodes in the `reset` lanes: draws the episode's key (and parameters, when
+/// redrawn), the first state, and blends both into `next` and `obs`.
+#[inline(always)]
+fn start_episodes<E: Env, L: Lane, const PER_ENV: bool>(
+    pl: &mut ParamLanes<E, L>,
+    pb: &ParamBuffers,
+    ctx: Ctx,
+    reset: L::Mask,
+    episodes: &mut impl Episodes<L>,
+    next: &mut E::State<L>,
+    obs: &mut E::Obs<L>,
+) {
+    // SAFETY: the caller's `Episodes` covers this lane group.
+    let key = unsafe { episodes.next(reset) };
+    if PER_ENV && ctx.redraw != 0 {
+        redraw::<E, L>(pl, pb, key, reset);
+    }
+    let mut rng = Rng::<L>::from_key(key);
+    let first = E::reset(pl, &mut rng);
+    *next = record::select(reset, &first, next);
+    *obs = record::select(reset, &E::observe(pl, &first), obs);
+}
+
+/// `flag ? bit : 0` per lane.
+#[inline(always)]
+fn bit_if<L: Lane>(flag: L::Mask, bit: u32) -> L::U32 {
+    L::U32::select(flag, L::U32::splat(bit), L::U32::splat(0))
+}
+
+/// Whether `bit` is set in each lane of `x`.
+#[inline(always)]
+fn has_bit<L: Lane>(x: L::U32, bit: u32) -> L::Mask {
+    x.and(L::U32::splat(bit)).eq(L::U32::splat(bit))
+}
+
+/// The fused step on values (no memory): dynamics, time limit, observation and auto-reset in
+/// `ctx.mode`. `state`, `elapsed` and (with redrawn parameters) `pl` are updated in place;
+/// `episodes` is only asked for new episodes when some lane resets.
+#[inline(always)]
+pub(crate) fn advance<E: Env, L: Lane, const PER_ENV: bool>(
+    pl: &mut ParamLanes<E, L>,
+    pb: &ParamBuffers,
     ctx: Ctx,
     state: &mut E::State<L>,
     elapsed: &mut L::U32,
     action: &E::Action<L>,
     episodes: &mut impl Episodes<L>,
 ) -> Outcome<E, L> {
-    let t = E::step(p, state, action);
+    let t = E::step(pl, state, action);
+    let raw = *elapsed;
+    let zero = L::U32::splat(0);
     // Gymnasium's TimeLimit: truncated once the episode has taken max_episode_steps steps,
     // whether or not it also terminated. Counting up from 0 and comparing for equality means 0
     // (no limit) never truncates.
-    let length = elapsed.add(L::U32::splat(1));
-    let truncated = length.eq(L::U32::splat(ctx.max_steps));
-    let done = t.terminated | truncated;
-    let final_obs = E::observe(p, &t.state);
-    let mut next = t.state;
-    let mut obs = final_obs;
-    let mut count = length;
-    // A branch per vector, not per env: most vectors have no env finishing this step.
-    let any_done = done.any();
-    if any_done {
-        // SAFETY: the caller's `Episodes` covers this lane group.
-        let mut rng = Rng::<L>::from_key(unsafe { episodes.next(done) });
-        let first = E::reset(p, &mut rng);
-        next = record::select(done, &first, &next);
-        obs = record::select(done, &E::observe(p, &first), &obs);
-        count = L::U32::select(done, L::U32::splat(0), count);
+    let length = raw.add(L::U32::splat(1));
+    let at_limit = length.eq(L::U32::splat(ctx.max_steps));
+    match ctx.mode {
+        Autoreset::SameStep => {
+            let done = t.terminated | at_limit;
+            let final_obs = E::observe(pl, &t.state);
+            let (mut next, mut obs, mut count) = (t.state, final_obs, length);
+            // A branch per vector, not per env: most vectors have no env finishing this step.
+            let any_done = done.any();
+            if any_done {
+                start_episodes::<E, L, PER_ENV>(pl, pb, ctx, done, episodes, &mut next, &mut obs);
+                count = L::U32::select(done, zero, count);
+            }
+            *state = next;
+            *elapsed = count;
+            Outcome { obs, final_obs, reward: t.reward, terminated: t.terminated, truncated: at_limit, done, any_done, any_reset: any_done, length }
+        }
+        Autoreset::NextStep => {
+            // Envs that finished last step start their next episode now: their action is
+            // ignored, the step reports the first observation, reward 0 and no flags.
+            let pending = !raw.and(L::U32::splat(DONE_BITS)).eq(zero);
+            let terminated = t.terminated & !pending;
+            let truncated = at_limit & !pending;
+            let done = terminated | truncated;
+            let (mut next, mut obs) = (t.state, E::observe(pl, &t.state));
+            let mut reward = t.reward;
+            let mut count = length.add(bit_if::<L>(terminated, TERMINATED_BIT)).add(bit_if::<L>(truncated, TRUNCATED_BIT));
+            let any_reset = pending.any();
+            if any_reset {
+                start_episodes::<E, L, PER_ENV>(pl, pb, ctx, pending, episodes, &mut next, &mut obs);
+                reward = L::select(pending, L::splat(0.0), reward);
+                count = L::U32::select(pending, zero, count);
+            }
+            *state = next;
+            *elapsed = count;
+            Outcome { final_obs: obs, obs, reward, terminated, truncated, done, any_done: done.any(), any_reset, length }
+        }
+        Autoreset::Disabled => {
+            // A finished env is frozen until `reset_envs`: its state and observation stay, its
+            // reward is 0 and its flags stay as they were on the step it finished.
+            let frozen = !raw.and(L::U32::splat(DONE_BITS)).eq(zero);
+            let live = !frozen;
+            let done = (t.terminated | at_limit) & live;
+            let terminated = (t.terminated & live) | (has_bit::<L>(raw, TERMINATED_BIT) & frozen);
+            let truncated = (at_limit & live) | (has_bit::<L>(raw, TRUNCATED_BIT) & frozen);
+            let next = record::select(frozen, state, &t.state);
+            let obs = E::observe(pl, &next);
+            let count = length.add(bit_if::<L>(t.terminated, TERMINATED_BIT)).add(bit_if::<L>(at_limit, TRUNCATED_BIT));
+            *elapsed = L::U32::select(frozen, raw, count);
+            *state = next;
+            let reward = L::select(frozen, L::splat(0.0), t.reward);
+            Outcome { final_obs: obs, obs, reward, terminated, truncated, done, any_done: done.any(), any_reset: false, length }
+        }
     }
-    *state = next;
-    *elapsed = count;
-    Outcome { obs, final_obs, reward: t.reward, terminated: t.terminated, truncated, done, any_done, length }
 }
 
 /// Global indices of envs `i .. i + L::WIDTH`.
@@ -173,26 +317,88 @@ fn env_index<L: Lane>(ctx: Ctx, i: usize) -> L::U32 {
     L::U32::splat(ctx.env_offset.wrapping_add(i as u32)).add(L::U32::iota())
 }
 
+/// The parameters of envs `i .. i + L::WIDTH`.
+#[inline(always)]
+unsafe fn load_params<E: Env, L: Lane, const PER_ENV: bool>(shared: &ParamLanes<E, L>, pb: &ParamBuffers, i: usize) -> ParamLanes<E, L> {
+    if PER_ENV {
+        E::Params::load::<L>(shared, &pb.columns, i)
+    } else {
+        *shared
+    }
+}
+
+/// Writes back the redrawn parameter fields of envs `i .. i + L::WIDTH`.
+#[inline(always)]
+unsafe fn store_redrawn<E: Env, L: Lane>(pl: &mut ParamLanes<E, L>, pb: &ParamBuffers, i: usize) {
+    let mut bits = pb.redraw;
+    while bits != 0 {
+        let k = bits.trailing_zeros() as usize;
+        bits &= bits - 1;
+        E::Params::field_mut::<L>(pl, k).store(pb.columns[k].add(i) as *mut f32);
+    }
+}
+
+/// Same-step mode: appends the final observations of the `done` lanes of envs
+/// `i .. i + L::WIDTH` to their block's packed list (see [`Buffers::final_obs`]).
+#[inline(always)]
+unsafe fn pack_final<E: Env, L: Lane>(b: &Buffers, i: usize, done: L::Mask, final_obs: &E::Obs<L>) {
+    let od = E::Obs::<L>::LEN;
+    // Not zeroed: only the `od` rows just stored are read (a zeroed 2 KB array per group with a
+    // finished env would cost more than the packing itself).
+    let mut lanes = core::mem::MaybeUninit::<[f32; MAX_OBS_DIM * MAX_WIDTH]>::uninit();
+    let lanes = lanes.as_mut_ptr() as *mut f32;
+    final_obs.for_each(|k, v| v.store(lanes.add(k * MAX_WIDTH)));
+    let block = i / CHUNK_ALIGN;
+    let count = b.final_count.add(block);
+    let mut slot = block * CHUNK_ALIGN + *count as usize;
+    let mut bits = done.bitmask();
+    while bits != 0 {
+        let j = bits.trailing_zeros() as usize;
+        bits &= bits - 1;
+        *b.final_index.add(slot) = (i + j) as u32;
+        for k in 0..od {
+            *b.final_obs.add(slot * od + k) = *lanes.add(k * MAX_WIDTH + j);
+        }
+        slot += 1;
+    }
+    *count = (slot - block * CHUNK_ALIGN) as u32;
+}
+
+/// The per-step outputs every mode writes, and the packed final observations in same-step mode.
+#[inline(always)]
+unsafe fn store_outputs<E: Env, L: Lane>(b: &Buffers, i: usize, out: &Outcome<E, L>) {
+    if b.mode == Autoreset::SameStep {
+        // The first group of each block starts its block's list (groups never straddle blocks:
+        // ranges start at multiples of CHUNK_ALIGN and every width divides it).
+        if i % CHUNK_ALIGN == 0 {
+            *b.final_count.add(i / CHUNK_ALIGN) = 0;
+        }
+        if out.any_done {
+            pack_final::<E, L>(b, i, out.done, &out.final_obs);
+        }
+    }
+    record::store(&out.obs, b.obs, b.n, i);
+    out.reward.store(b.reward.add(i));
+    out.terminated.store_bytes(b.terminated.add(i));
+    out.truncated.store_bytes(b.truncated.add(i));
+}
+
 /// Steps envs `i .. i + L::WIDTH` from and to the batch buffers.
 #[inline(always)]
-unsafe fn step_lanes<E: Env, L: Lane>(p: &E::Params, b: &Buffers, ctx: Ctx, i: usize, discrete: bool) {
+unsafe fn step_lanes<E: Env, L: Lane, const PER_ENV: bool>(shared: &ParamLanes<E, L>, b: &Buffers, ctx: Ctx, i: usize, discrete: bool) {
     let n = b.n;
+    let mut pl = load_params::<E, L, PER_ENV>(shared, &b.params, i);
     let mut state: E::State<L> = record::load(b.state, n, i);
     let mut elapsed = L::U32::load(b.elapsed.add(i));
     let action = load_action::<E, L>(b, i, discrete);
-    let out = advance::<E, L>(p, ctx, &mut state, &mut elapsed, &action, &mut BatchEpisodes { b, ctx, i });
-    if out.any_done {
-        // Only the finished envs' entries: the others keep theirs, and a group with one
-        // finished env does not pull the whole final_obs buffer through the cache.
-        record::store_masked(out.done, &out.final_obs, b.final_obs, n, i);
+    let out = advance::<E, L, PER_ENV>(&mut pl, &b.params, ctx, &mut state, &mut elapsed, &action, &mut BatchEpisodes { b, ctx, i });
+    if PER_ENV && ctx.redraw != 0 && out.any_reset {
+        store_redrawn::<E, L>(&mut pl, &b.params, i);
     }
     if !E::OBS_IS_STATE {
         record::store(&state, b.state, n, i);
     }
-    record::store(&out.obs, b.obs, n, i);
-    out.reward.store(b.reward.add(i));
-    out.terminated.store_bytes(b.terminated.add(i));
-    out.truncated.store_bytes(b.truncated.add(i));
+    store_outputs::<E, L>(b, i, &out);
     elapsed.store(b.elapsed.add(i));
 }
 
@@ -200,43 +406,55 @@ unsafe fn step_lanes<E: Env, L: Lane>(p: &E::Params, b: &Buffers, ctx: Ctx, i: u
 /// code, so the same bits).
 ///
 /// # Safety
-/// `b` must describe live buffers of `b.n` envs and `start <= end <= b.n`; no other thread may
-/// touch `start..end` meanwhile.
+/// `b` must describe live buffers of `b.n` envs, `start <= end <= b.n` and `start` a multiple
+/// of [`CHUNK_ALIGN`]; no other thread may touch `start..end` meanwhile.
 #[inline(always)]
-pub(crate) unsafe fn step_range<E: Env, L: Lane>(p: &E::Params, b: &Buffers, start: usize, end: usize) {
+pub(crate) unsafe fn step_range<E: Env, L: Lane, const PER_ENV: bool>(p: &E::Params, b: &Buffers, start: usize, end: usize) {
     let discrete = E::action_space(p).is_discrete();
     let ctx = b.ctx::<E>(p);
+    let shared = p.splat::<L>();
     let mut i = start;
     while i + L::WIDTH <= end {
-        step_lanes::<E, L>(p, b, ctx, i, discrete);
+        step_lanes::<E, L, PER_ENV>(&shared, b, ctx, i, discrete);
         i += L::WIDTH;
     }
+    let shared = p.splat::<f32>();
     while i < end {
-        step_lanes::<E, f32>(p, b, ctx, i, discrete);
+        step_lanes::<E, f32, PER_ENV>(&shared, b, ctx, i, discrete);
         i += 1;
     }
 }
 
-/// Writes the first state and observation of episode `episode[i]` for envs `start..end`.
+/// Starts episode `episode[i]` of envs `start..end`: its parameters (when redrawn), first state
+/// and observation; clears the step counter, reward and flags.
 ///
 /// # Safety
 /// As [`step_range`].
-pub(crate) unsafe fn reset_range<E: Env>(p: &E::Params, b: &Buffers, start: usize, end: usize) {
+pub(crate) unsafe fn reset_range<E: Env, const PER_ENV: bool>(p: &E::Params, b: &Buffers, start: usize, end: usize) {
+    let shared = p.splat::<f32>();
     for i in start..end {
         let env = b.env_offset.wrapping_add(i as u32);
-        let mut rng = Rng::<f32>::new(b.seed_key, env, *b.episode.add(i));
-        let first = E::reset(p, &mut rng);
+        let key = rng::episode_key(b.seed_key, env, *b.episode.add(i));
+        let mut pl = load_params::<E, f32, PER_ENV>(&shared, &b.params, i);
+        if PER_ENV && b.params.redraw != 0 {
+            redraw::<E, f32>(&mut pl, &b.params, key, true);
+            store_redrawn::<E, f32>(&mut pl, &b.params, i);
+        }
+        let first = E::reset(&pl, &mut Rng::<f32>::from_key(key));
         record::store(&first, b.state, b.n, i);
-        record::store(&E::observe(p, &first), b.obs, b.n, i);
+        record::store(&E::observe(&pl, &first), b.obs, b.n, i);
         *b.elapsed.add(i) = 0;
+        *b.reward.add(i) = 0.0;
+        *b.terminated.add(i) = 0;
+        *b.truncated.add(i) = 0;
     }
 }
 
 /// Where a rollout writes its statistics and (optionally) its trajectory.
 pub(crate) struct RolloutBuffers {
-    pub reward_sum: *mut f32,
-    pub episodes: *mut u32,
-    pub length_sum: *mut u32,
+    pub reward_sum: *mut f64,
+    pub episodes: *mut u64,
+    pub length_sum: *mut u64,
     /// Null when not recording; else `[steps][obs_dim][n]`.
     pub rec_obs: *mut f32,
     /// `[steps][action_dim][n]` (discrete actions as their index).
@@ -251,28 +469,35 @@ pub(crate) struct RolloutBuffers {
 unsafe impl Sync for RolloutBuffers {}
 
 /// What a rollout carries from step to step for envs `i .. i + L::WIDTH`, in registers:
-/// state, observation, step and episode counters, the episode's key and the statistics.
+/// parameters, state, observation, step and episode counters, the episode's key and the
+/// statistics.
 struct RolloutLanes<E: Env, L: Lane> {
     i: usize,
+    params: ParamLanes<E, L>,
     state: E::State<L>,
     obs: E::Obs<L>,
     elapsed: L::U32,
     episode: L::U32,
     env_key: L::U32,
     key: L::U32,
+    /// Rewards since the last flush into `reward_sum` (f64), compensated (Kahan) so that
+    /// thousands of steps keep f32's relative precision.
     reward_sum: L,
+    reward_carry: L,
     episodes: L::U32,
     length_sum: L::U32,
     last: Option<Outcome<E, L>>,
+    any_reset: bool,
 }
 
 impl<E: Env, L: Lane> RolloutLanes<E, L> {
     #[inline(always)]
-    unsafe fn load(b: &Buffers, ctx: Ctx, i: usize) -> Self {
+    unsafe fn load<const PER_ENV: bool>(shared: &ParamLanes<E, L>, b: &Buffers, ctx: Ctx, i: usize) -> Self {
         let (n, episode) = (b.n, L::U32::load(b.episode.add(i)));
         let env_key = rng::env_key(ctx.seed_key, env_index::<L>(ctx, i));
         RolloutLanes {
             i,
+            params: load_params::<E, L, PER_ENV>(shared, &b.params, i),
             state: record::load(b.state, n, i),
             obs: record::load(b.obs, n, i),
             elapsed: L::U32::load(b.elapsed.add(i)),
@@ -280,27 +505,34 @@ impl<E: Env, L: Lane> RolloutLanes<E, L> {
             env_key,
             key: rng::key_of_episode(env_key, episode),
             reward_sum: L::splat(0.0),
+            reward_carry: L::splat(0.0),
             episodes: L::U32::splat(0),
             length_sum: L::U32::splat(0),
             last: None,
+            any_reset: false,
         }
     }
 
     /// Step `t` of the rollout: act, advance, count, and record if `r` records.
     #[inline(always)]
-    unsafe fn step<P: LanePolicy>(&mut self, p: &E::Params, ctx: Ctx, policy: &P, r: &RolloutBuffers, n: usize, t: usize) {
+    unsafe fn step<P: LanePolicy, const PER_ENV: bool>(&mut self, pb: &ParamBuffers, ctx: Ctx, policy: &P, r: &RolloutBuffers, n: usize, t: usize) {
         let i = self.i;
         let (zero, one) = (L::U32::splat(0), L::U32::splat(1));
         let recording = !r.rec_obs.is_null();
-        let action = policy.act::<E, L>(&self.obs, self.key, self.elapsed, i);
+        let action = policy.act::<E, L>(&self.obs, self.key, self.elapsed.and(L::U32::splat(!DONE_BITS)), i);
         if recording {
             let (od, ad) = (E::Obs::<L>::LEN, E::Action::<L>::LEN);
             record::store(&self.obs, r.rec_obs, n, i + t * od * n);
             record::store(&action, r.rec_actions, n, i + t * ad * n);
         }
         let mut episodes = RegisterEpisodes::<L> { episode: &mut self.episode, key: &mut self.key, env_key: self.env_key };
-        let out = advance::<E, L>(p, ctx, &mut self.state, &mut self.elapsed, &action, &mut episodes);
-        self.reward_sum = self.reward_sum + out.reward;
+        let out = advance::<E, L, PER_ENV>(&mut self.params, pb, ctx, &mut self.state, &mut self.elapsed, &action, &mut episodes);
+        // Kahan: `carry` holds what the last addition lost; exact IEEE operations, so every lane
+        // type gives the same bits.
+        let y = out.reward - self.reward_carry;
+        let sum = self.reward_sum + y;
+        self.reward_carry = (sum - self.reward_sum) - y;
+        self.reward_sum = sum;
         if out.any_done {
             self.episodes = self.episodes.add(L::U32::select(out.done, one, zero));
             self.length_sum = self.length_sum.add(L::U32::select(out.done, out.length, zero));
@@ -310,41 +542,69 @@ impl<E: Env, L: Lane> RolloutLanes<E, L> {
             out.terminated.store_bytes(r.rec_terminated.add(t * n + i));
             out.truncated.store_bytes(r.rec_truncated.add(t * n + i));
         }
+        self.any_reset |= out.any_reset;
         self.obs = out.obs;
         self.last = Some(out);
     }
 
+    /// Adds the register statistics into the batch's wide accumulators and clears them (every
+    /// [`FLUSH_STEPS`] steps, so the u32 length sum cannot wrap and the f32 sum stays short).
+    #[inline(always)]
+    unsafe fn flush(&mut self, r: &RolloutBuffers) {
+        let i = self.i;
+        let mut sums = [0.0f32; MAX_WIDTH];
+        let mut carry = [0.0f32; MAX_WIDTH];
+        let mut eps = [0u32; MAX_WIDTH];
+        let mut lens = [0u32; MAX_WIDTH];
+        self.reward_sum.store(sums.as_mut_ptr());
+        self.reward_carry.store(carry.as_mut_ptr());
+        self.episodes.store(eps.as_mut_ptr());
+        self.length_sum.store(lens.as_mut_ptr());
+        for j in 0..L::WIDTH {
+            *r.reward_sum.add(i + j) += sums[j] as f64 - carry[j] as f64;
+            *r.episodes.add(i + j) += eps[j] as u64;
+            *r.length_sum.add(i + j) += lens[j] as u64;
+        }
+        self.reward_sum = L::splat(0.0);
+        self.reward_carry = L::splat(0.0);
+        self.episodes = L::U32::splat(0);
+        self.length_sum = L::U32::splat(0);
+    }
+
     /// Writes back what the batch keeps and the statistics.
     #[inline(always)]
-    unsafe fn store(self, b: &Buffers, r: &RolloutBuffers) {
+    unsafe fn store<const PER_ENV: bool>(mut self, b: &Buffers, r: &RolloutBuffers) {
         let (n, i) = (b.n, self.i);
-        if let Some(out) = self.last {
-            if out.any_done {
-                // Only the finished envs' entries: the others keep theirs, and a group with one
-        // finished env does not pull the whole final_obs buffer through the cache.
-        record::store_masked(out.done, &out.final_obs, b.final_obs, n, i);
-            }
-            out.reward.store(b.reward.add(i));
-            out.terminated.store_bytes(b.terminated.add(i));
-            out.truncated.store_bytes(b.truncated.add(i));
+        self.flush(r);
+        if let Some(out) = &self.last {
+            store_outputs::<E, L>(b, i, out);
+        } else {
+            record::store(&self.obs, b.obs, n, i);
+        }
+        if PER_ENV && b.params.redraw != 0 && self.any_reset {
+            store_redrawn::<E, L>(&mut self.params, &b.params, i);
         }
         if !E::OBS_IS_STATE {
             record::store(&self.state, b.state, n, i);
         }
-        record::store(&self.obs, b.obs, n, i);
         self.elapsed.store(b.elapsed.add(i));
         self.episode.store(b.episode.add(i));
-        self.reward_sum.store(r.reward_sum.add(i));
-        self.episodes.store(r.episodes.add(i));
-        self.length_sum.store(r.length_sum.add(i));
     }
 }
+
+/// Steps between flushes of a rollout's register statistics into the batch's `f64`/`u64`
+/// accumulators. The lengths of the episodes that end within `FLUSH_STEPS` steps of one env sum
+/// to at most the length carried in (below 2^30) plus `FLUSH_STEPS`, so the `u32` register sum
+/// cannot wrap; and a Kahan-compensated `f32` sum of 65,536 rewards keeps f32's relative
+/// precision (a plain f32 sum stops counting -1 rewards at 2^24).
+pub(crate) const FLUSH_STEPS: usize = 1 << 16;
 
 /// `steps` steps of envs `i .. i + L::WIDTH`, kept in registers from the first step to the
 /// last. (Overlapping independent dependency chains is the lane type's job: `Pair`.)
 #[inline(always)]
-unsafe fn rollout_lanes<E: Env, L: Lane, P: LanePolicy>(
-    p: &E::Params,
+#[allow(clippy::too_many_arguments)]
+unsafe fn rollout_lanes<E: Env, L: Lane, P: LanePolicy, const PER_ENV: bool>(
+    shared: &ParamLanes<E, L>,
     b: &Buffers,
     ctx: Ctx,
     policy: &P,
@@ -352,11 +612,19 @@ unsafe fn rollout_lanes<E: Env, L: Lane, P: LanePolicy>(
     steps: usize,
     i: usize,
 ) {
-    let mut lanes = RolloutLanes::<E, L>::load(b, ctx, i);
-    for t in 0..steps {
-        lanes.step(p, ctx, policy, r, b.n, t);
+    let mut lanes = RolloutLanes::<E, L>::load::<PER_ENV>(shared, b, ctx, i);
+    let mut t = 0;
+    while t < steps {
+        let chunk_end = steps.min(t + FLUSH_STEPS);
+        while t < chunk_end {
+            lanes.step::<P, PER_ENV>(&b.params, ctx, policy, r, b.n, t);
+            t += 1;
+        }
+        if t < steps {
+            lanes.flush(r);
+        }
     }
-    lanes.store(b, r);
+    lanes.store::<PER_ENV>(b, r);
 }
 
 /// A rollout of envs `start..end`, one lane group at a time (scalar lanes for the tail).
@@ -364,7 +632,7 @@ unsafe fn rollout_lanes<E: Env, L: Lane, P: LanePolicy>(
 /// # Safety
 /// As [`step_range`], plus `r` sized for `b.n` envs and `steps`.
 #[inline(always)]
-pub(crate) unsafe fn rollout_range<E: Env, L: Lane, P: LanePolicy>(
+pub(crate) unsafe fn rollout_range<E: Env, L: Lane, P: LanePolicy, const PER_ENV: bool>(
     p: &E::Params,
     b: &Buffers,
     policy: &P,
@@ -374,13 +642,15 @@ pub(crate) unsafe fn rollout_range<E: Env, L: Lane, P: LanePolicy>(
     end: usize,
 ) {
     let ctx = b.ctx::<E>(p);
+    let shared = p.splat::<L>();
     let mut i = start;
     while i + L::WIDTH <= end {
-        rollout_lanes::<E, L, P>(p, b, ctx, policy, r, steps, i);
+        rollout_lanes::<E, L, P, PER_ENV>(&shared, b, ctx, policy, r, steps, i);
         i += L::WIDTH;
     }
+    let shared = p.splat::<f32>();
     while i < end {
-        rollout_lanes::<E, f32, P>(p, b, ctx, policy, r, steps, i);
+        rollout_lanes::<E, f32, P, PER_ENV>(&shared, b, ctx, policy, r, steps, i);
         i += 1;
     }
 }

@@ -6,14 +6,17 @@
 //!
 //! * Each environment in [`envs`] writes its step once, generic over a [`Lane`] type, and
 //!   runs as scalar `f32`, as portable SIMD (`wide::f32x4` / `wide::f32x8`) and, on x86_64
-//!   CPUs that have it, as AVX2 chosen at run time ([`SimdPath`]). All lane types produce
+//!   CPUs that have them, as AVX-512 or AVX2 chosen at run time ([`SimdPath`]). All lane types produce
 //!   bit-identical results: the step uses only IEEE-exact operations (`+ - * /`, `sqrt`,
 //!   compares, selects) and the shared polynomials in [`math`].
 //! * Resets and random actions draw from a counter-based [`rng`] keyed by
 //!   `(seed, global env index, episode, draw)`, so a shard of a batch reproduces the
 //!   matching envs of the unsplit batch exactly.
-//! * [`VecEnv`] is the static API (env type known at compile time); [`make`] is the
-//!   dynamic one used by front-ends (CLI, wasm).
+//! * Gymnasium's three autoreset modes ([`Autoreset`]) and per-env parameters (shared, one
+//!   value per env, or drawn from ranges: [`ParamValue`], [`ParamRanges`]) are chosen at
+//!   construction; every env declares its parameters once with [`params!`].
+//! * [`VecEnv`] is the static API (env type known at compile time, [`VecEnv::builder`]);
+//!   [`make`] / [`make_with`] are the dynamic one used by front-ends (CLI, wasm).
 //!
 //! Layout of every batch buffer: **feature-major** (structure of arrays). Component `k` of
 //! env `i` lives at `buf[k * num_envs + i]`; a buffer with one component per env is just
@@ -27,12 +30,14 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod config;
 pub mod envs;
 pub mod error;
 pub mod exec;
 pub mod kernel;
 pub mod lane;
 pub mod math;
+pub mod params;
 pub mod policy;
 pub mod record;
 pub mod registry;
@@ -42,12 +47,14 @@ pub mod simd;
 pub mod spec;
 pub mod vec_env;
 
+pub use config::{Autoreset, Builder, EnvConfig, ParamRanges, ParamValue};
 pub use error::Error;
 pub use exec::{Executor, Serial};
 pub use lane::{Lane, Mask, U32Lane};
 pub use policy::Policy;
 pub use rollout::{RolloutStats, Trajectory};
-pub use registry::{make, make_shard, DynVecEnv, ENV_IDS};
+pub use params::{ParamField, ParamSet, Valid};
+pub use registry::{info, make, make_shard, make_with, DynVecEnv, EnvInfo, ENV_IDS, ENVS};
 pub use simd::{Backend, SimdPath};
-pub use spec::{ActionSpace, Actions, Env, EnvSpec, Transition};
-pub use vec_env::{StepView, VecEnv};
+pub use spec::{ActionSpace, Actions, Env, EnvSpec, ParamLanes, RefConst, Transition};
+pub use vec_env::{FinalObs, StepView, VecEnv};

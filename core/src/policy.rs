@@ -5,10 +5,8 @@ use crate::error::Error;
 use crate::lane::{Lane, U32Lane};
 use crate::record::Record;
 use crate::rng;
-use crate::spec::{ActionSpace, Env, MAX_ACTION_DIM};
+use crate::spec::{ActionSpace, Env, MAX_ACTION_DIM, MAX_OBS_DIM};
 
-/// Most observation components a linear policy reads (Reach3D and Acrobot have 6).
-const MAX_OBS_DIM: usize = 16;
 
 /// How actions are chosen during [`crate::VecEnv::rollout`].
 #[derive(Clone, Copy, Debug)]
@@ -200,7 +198,9 @@ pub(crate) fn check<E: Env>(policy: Policy<'_>, space: ActionSpace, n: usize) ->
             let dim = E::Obs::<f32>::LEN;
             let shared = outputs * dim;
             let stride = if weights.len() == shared { 0 } else { n };
-            if weights.len() != shared && weights.len() != shared * n {
+            // Checked: a wrapped `shared * n` could match a short buffer.
+            let per_env = shared.checked_mul(n).unwrap_or(usize::MAX);
+            if weights.len() != shared && weights.len() != per_env {
                 return Err(Error::Length { what: "linear policy weights (outputs x obs_dim [x num_envs])", expected: shared, got: weights.len() });
             }
             let bias_len = if stride == 0 { outputs } else { outputs * n };

@@ -33,15 +33,6 @@ pub(crate) unsafe fn store<L: Lane, R: Record<L>>(r: &R, base: *mut f32, stride:
     r.for_each(|k, v| v.store(base.add(k * stride + i)))
 }
 
-/// Stores every field to `base[k * stride + i ..]` in the lanes where `mask` is set only.
-///
-/// # Safety
-/// As [`store`].
-#[inline(always)]
-pub(crate) unsafe fn store_masked<L: Lane, R: Record<L>>(mask: L::Mask, r: &R, base: *mut f32, stride: usize, i: usize) {
-    r.for_each(|k, v| v.store_masked(mask, base.add(k * stride + i)))
-}
-
 /// Per-lane `if mask { a } else { b }` for every field.
 #[inline(always)]
 pub fn select<L: Lane, R: Record<L>>(mask: L::Mask, a: &R, b: &R) -> R {

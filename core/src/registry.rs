@@ -1,14 +1,17 @@
 //! The list of environment ids every front-end reads, and [`make`], the dynamic constructor.
 
-use crate::envs::{CartPole, MountainCar, MountainCarContinuous, Pendulum, Acrobot, Reach3D};
+use crate::config::{Autoreset, EnvConfig};
+use crate::envs::{Acrobot, CartPole, MountainCar, MountainCarContinuous, Pendulum, Reach3D};
 use crate::error::Error;
+use crate::params::{ParamField, ParamOrder, ParamSet};
 use crate::exec::Executor;
 use crate::policy::Policy;
 use crate::rollout::{RolloutStats, Trajectory};
 use crate::record::Record;
 use crate::simd::SimdPath;
-use crate::spec::{ActionSpace, Actions, Env};
-use crate::vec_env::{StepView, VecEnv};
+use crate::spec::{ActionSpace, Actions, Env, RefConst};
+use crate::vec_env::{FinalObs, StepView, VecEnv};
+use alloc::vec::Vec;
 use alloc::boxed::Box;
 use alloc::string::ToString;
 
@@ -58,6 +61,24 @@ pub trait DynVecEnv: Send {
     fn set_env_state(&mut self, i: usize, state: &[f32], elapsed: u32) -> Result<(), Error>;
     /// Episode number of each env.
     fn episodes(&self) -> &[u32];
+    /// Steps taken in each env's current episode.
+    fn elapsed(&self) -> Vec<u32>;
+    /// The registry entry of the env (parameters, spaces).
+    fn info(&self) -> &'static EnvInfo;
+    /// The autoreset mode.
+    fn autoreset(&self) -> Autoreset;
+    /// Starts new episodes where `mask` is true (see [`VecEnv::reset_envs`]).
+    fn reset_envs(&mut self, mask: &[bool]) -> Result<&[f32], Error>;
+    /// Same-step final observations of the envs that finished on the last step, packed.
+    fn final_obs(&self) -> FinalObs<'_>;
+    /// The same, as a dense feature-major buffer (see [`VecEnv::final_obs_dense`]).
+    fn final_obs_dense(&mut self) -> &[f32];
+    /// Env `i`'s value of every parameter field, in declaration order.
+    fn env_params(&self, i: usize) -> Result<Vec<f32>, Error>;
+    /// `steps` steps on the calling thread with actions from `policy` (see [`VecEnv::rollout`]).
+    fn rollout(&mut self, steps: usize, policy: Policy<'_>, record: Option<Trajectory<'_>>) -> Result<RolloutStats<'_>, Error> {
+        self.rollout_with(steps, policy, record, &crate::exec::Serial)
+    }
 }
 
 impl<E: Env> DynVecEnv for VecEnv<E> {
@@ -80,7 +101,7 @@ impl<E: Env> DynVecEnv for VecEnv<E> {
         VecEnv::action_space(self)
     }
     fn max_episode_steps(&self) -> u32 {
-        E::max_episode_steps(self.params())
+        self.params().max_episode_steps()
     }
     fn simd_path(&self) -> SimdPath {
         VecEnv::simd_path(self)
@@ -124,34 +145,130 @@ impl<E: Env> DynVecEnv for VecEnv<E> {
     fn episodes(&self) -> &[u32] {
         VecEnv::episodes(self)
     }
+    fn elapsed(&self) -> Vec<u32> {
+        VecEnv::elapsed(self)
+    }
+    fn info(&self) -> &'static EnvInfo {
+        ENVS.iter().find(|e| e.id == E::SPEC.id).expect("every env type in use is registered")
+    }
+    fn autoreset(&self) -> Autoreset {
+        VecEnv::autoreset(self)
+    }
+    fn reset_envs(&mut self, mask: &[bool]) -> Result<&[f32], Error> {
+        VecEnv::reset_envs(self, mask)
+    }
+    fn final_obs(&self) -> FinalObs<'_> {
+        VecEnv::final_obs(self)
+    }
+    fn final_obs_dense(&mut self) -> &[f32] {
+        VecEnv::final_obs_dense(self)
+    }
+    fn env_params(&self, i: usize) -> Result<Vec<f32>, Error> {
+        let p = VecEnv::env_params(self, i)?;
+        Ok((0..E::Params::FIELDS.len()).map(|k| p.get(k)).collect())
+    }
 }
 
-type Constructor = fn(usize, u32, u64) -> Result<Box<dyn DynVecEnv>, Error>;
+type Constructor = fn(&EnvConfig) -> Result<Box<dyn DynVecEnv>, Error>;
 
-fn boxed<E: Env>(num_envs: usize, env_offset: u32, seed: u64) -> Result<Box<dyn DynVecEnv>, Error> {
-    Ok(Box::new(VecEnv::<E>::shard(E::Params::default(), num_envs, env_offset, seed)?))
+fn boxed<E: Env>(config: &EnvConfig) -> Result<Box<dyn DynVecEnv>, Error> {
+    Ok(Box::new(VecEnv::<E>::from_config(E::Params::default(), config)?))
 }
 
-/// Id and constructor of every environment; the one place a new env is registered.
-const REGISTRY: [(&str, Constructor); 6] = [
-    (CartPole::SPEC.id, boxed::<CartPole>),
-    (MountainCar::SPEC.id, boxed::<MountainCar>),
-    (MountainCarContinuous::SPEC.id, boxed::<MountainCarContinuous>),
-    (Pendulum::SPEC.id, boxed::<Pendulum>),
-    (Acrobot::SPEC.id, boxed::<Acrobot>),
-    (Reach3D::SPEC.id, boxed::<Reach3D>),
+/// What every front-end needs to know about an env without building one: its id, spaces,
+/// parameter declaration and constructor.
+#[derive(Clone, Copy)]
+pub struct EnvInfo {
+    /// Gymnasium-style id.
+    pub id: &'static str,
+    /// Where the reference implementation lives.
+    pub reference: &'static str,
+    /// Declared parameter fields ([`crate::params!`]).
+    pub params: &'static [ParamField],
+    /// Constraints between parameter fields.
+    pub order: &'static [ParamOrder],
+    /// Names of the observation components.
+    pub obs_names: &'static [&'static str],
+    /// Names of the state components.
+    pub state_names: &'static [&'static str],
+    /// Names of the action components.
+    pub action_names: &'static [&'static str],
+    /// The reference's constants that are not parameters.
+    pub reference_constants: &'static [(&'static str, RefConst)],
+    /// Size in bytes of the env's `Params<f32>` struct (the GPU's uniform/storage layout).
+    pub params_size: usize,
+    /// The action space under default parameters.
+    pub action_space: fn() -> ActionSpace,
+    /// The registered time limit (0 = none).
+    pub max_episode_steps: fn() -> u32,
+    /// Builds a batch.
+    pub construct: Constructor,
+}
+
+impl core::fmt::Debug for EnvInfo {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("EnvInfo").field("id", &self.id).finish_non_exhaustive()
+    }
+}
+
+impl EnvInfo {
+    /// The entry of env type `E`.
+    pub const fn of<E: Env>() -> EnvInfo {
+        EnvInfo {
+            id: E::SPEC.id,
+            reference: E::SPEC.reference,
+            params: <E::Params as ParamSet>::FIELDS,
+            order: <E::Params as ParamSet>::ORDER,
+            obs_names: <E::Obs<f32> as Record<f32>>::NAMES,
+            state_names: <E::State<f32> as Record<f32>>::NAMES,
+            action_names: <E::Action<f32> as Record<f32>>::NAMES,
+            reference_constants: E::REFERENCE_CONSTANTS,
+            params_size: core::mem::size_of::<E::Params>(),
+            action_space: default_action_space::<E>,
+            max_episode_steps: default_time_limit::<E>,
+            construct: boxed::<E>,
+        }
+    }
+    /// Index of parameter `name`.
+    pub fn param_index(&self, name: &str) -> Option<usize> {
+        self.params.iter().position(|f| f.name == name)
+    }
+}
+
+fn default_action_space<E: Env>() -> ActionSpace {
+    E::action_space(&E::Params::default())
+}
+
+fn default_time_limit<E: Env>() -> u32 {
+    E::Params::default().max_episode_steps()
+}
+
+/// Every environment, in display order: the one place a new env is registered. Every other
+/// list (ids, the CLI, benches, tests, docs checks) is derived from it.
+pub const ENVS: &[EnvInfo] = &[
+    EnvInfo::of::<CartPole>(),
+    EnvInfo::of::<MountainCar>(),
+    EnvInfo::of::<MountainCarContinuous>(),
+    EnvInfo::of::<Pendulum>(),
+    EnvInfo::of::<Acrobot>(),
+    EnvInfo::of::<Reach3D>(),
 ];
 
 /// Every registered id, in display order.
-pub const ENV_IDS: [&str; REGISTRY.len()] = {
-    let mut ids = [""; REGISTRY.len()];
+pub const ENV_IDS: [&str; ENVS.len()] = {
+    let mut ids = [""; ENVS.len()];
     let mut k = 0;
-    while k < REGISTRY.len() {
-        ids[k] = REGISTRY[k].0;
+    while k < ENVS.len() {
+        ids[k] = ENVS[k].id;
         k += 1;
     }
     ids
 };
+
+/// The registry entry of env `id`.
+pub fn info(id: &str) -> Result<&'static EnvInfo, Error> {
+    ENVS.iter().find(|e| e.id == id).ok_or_else(|| Error::UnknownEnv { id: id.to_string(), known: ENV_IDS.join(", ") })
+}
 
 /// Creates `num_envs` copies of env `id` with default parameters, reset with `seed`, on the
 /// best SIMD path.
@@ -162,8 +279,10 @@ pub fn make(id: &str, num_envs: usize, seed: u64) -> Result<Box<dyn DynVecEnv>, 
 /// Like [`make`], for envs `env_offset .. env_offset + num_envs` of a larger batch (see
 /// [`VecEnv::shard`]).
 pub fn make_shard(id: &str, num_envs: usize, env_offset: u32, seed: u64) -> Result<Box<dyn DynVecEnv>, Error> {
-    match REGISTRY.iter().find(|(name, _)| *name == id) {
-        Some((_, construct)) => construct(num_envs, env_offset, seed),
-        None => Err(Error::UnknownEnv { id: id.to_string(), known: ENV_IDS.join(", ") }),
-    }
+    make_with(id, &EnvConfig { env_offset, ..EnvConfig::new(num_envs, seed) })
+}
+
+/// Creates a batch of env `id` as `config` says (autoreset mode, parameters by name ...).
+pub fn make_with(id: &str, config: &EnvConfig) -> Result<Box<dyn DynVecEnv>, Error> {
+    (info(id)?.construct)(config)
 }

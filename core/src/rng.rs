@@ -86,19 +86,42 @@ impl<L: Lane> Rng<L> {
         mix(self.key.add(L::U32::splat(counter)))
     }
 
-    /// Uniform in `[low, high)` from the next draw ([`uniform`]).
+    /// Uniform in `[low, high)` from the next draw ([`uniform_lanes`]); the bounds may differ
+    /// per env (per-env parameters).
     #[inline(always)]
-    pub fn uniform(&mut self, low: f32, high: f32) -> L {
-        uniform(self.next_u32(), low, high)
+    pub fn uniform(&mut self, low: L, high: L) -> L {
+        uniform_lanes(self.next_u32(), low, high)
     }
 }
 
 /// Uniform in `[low, high)` from 32 random bits, as `numpy`'s `low + (high - low) * U` with `U`
-/// the top 24 bits times 2^-24 (every `U` exactly representable). Shared by resets and random
-/// actions.
+/// the top 24 bits times 2^-24 (every `U` exactly representable). Shared by resets, random
+/// actions and parameter draws.
+///
+/// `low + (high - low) * U` can round up to `high` itself (e.g. `0.5 + (2^24 - 1) * 2^-22`
+/// is 4.5 in f32), so a draw that lands on `high` is returned as `low`: the interval is
+/// half-open as documented, and the 2^-24 of probability moved is below anything a test of
+/// the distribution can see. (When `low == high` both are the same value.)
 #[inline(always)]
-pub fn uniform<L: Lane>(bits: L::U32, low: f32, high: f32) -> L {
+pub fn uniform_lanes<L: Lane>(bits: L::U32, low: L, high: L) -> L {
     // `(k * 2^-24) * range` equals `k * (range * 2^-24)` bit for bit (scaling by a power of
     // two is exact), and the second form is one multiply per draw instead of two.
-    L::splat(low) + L::from_u32(bits.shr(8)) * L::splat((high - low) * (1.0 / 16_777_216.0))
+    let v = low + L::from_u32(bits.shr(8)) * ((high - low) * L::splat(1.0 / 16_777_216.0));
+    L::select(v.lt(high), v, low)
+}
+
+/// [`uniform_lanes`] with the same bounds in every lane.
+#[inline(always)]
+pub fn uniform<L: Lane>(bits: L::U32, low: f32, high: f32) -> L {
+    uniform_lanes(bits, L::splat(low), L::splat(high))
+}
+
+/// Distinguishes per-env parameter draws from reset draws and actions.
+const PARAM_SALT: u32 = 0x27d4_eb2f;
+
+/// 32 random bits for parameter field `field` of the episode with key `key`
+/// ([`crate::config::ParamValue::Range`]).
+#[inline(always)]
+pub fn param_bits<U: U32Lane>(key: U, field: u32) -> U {
+    mix(key.xor(U::splat(PARAM_SALT)).add(U::splat(field.wrapping_mul(GOLDEN))))
 }

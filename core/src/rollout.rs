@@ -12,18 +12,20 @@ use crate::policy::{self, Checked, LanePolicy, Policy};
 use crate::record::Record;
 use crate::simd;
 use crate::spec::Env;
-use crate::vec_env::VecEnv;
+use crate::vec_env::{run_checked, VecEnv};
 
 /// Per-env statistics of one rollout call (borrowed from the batch).
 #[derive(Clone, Copy, Debug)]
 pub struct RolloutStats<'a> {
-    /// Sum of rewards over the call's steps, `[num_envs]`.
-    pub reward_sum: &'a [f32],
+    /// Sum of rewards over the call's steps, `[num_envs]`: accumulated in f32 with Kahan
+    /// compensation and flushed into f64 every 65,536 steps, so long rollouts keep f32's
+    /// relative precision (a plain f32 sum stops counting -1 rewards at 2^24).
+    pub reward_sum: &'a [f64],
     /// Episodes that finished during the call, `[num_envs]`.
-    pub episodes: &'a [u32],
+    pub episodes: &'a [u64],
     /// Sum of the lengths of those episodes, `[num_envs]` (mean length = `length_sum / episodes`,
     /// exactly).
-    pub length_sum: &'a [u32],
+    pub length_sum: &'a [u64],
 }
 
 /// Caller buffers that receive a rollout's whole trajectory, all `[steps][component][num_envs]`.
@@ -49,6 +51,10 @@ impl<E: Env> VecEnv<E> {
     /// `steps` steps of every env, split across `exec`'s threads by lane groups. Afterwards the
     /// batch is where `steps` calls of [`VecEnv::step`] with the same actions would leave it,
     /// and [`VecEnv::view`] shows the last step's outputs.
+    ///
+    /// A call runs to the end; to bound how long one call takes (or to stop early), call it
+    /// repeatedly with fewer steps: consecutive calls continue exactly where the last stopped,
+    /// and each returns the statistics of its own steps.
     pub fn rollout_with(
         &mut self,
         steps: usize,
@@ -59,6 +65,9 @@ impl<E: Env> VecEnv<E> {
         let n = self.num_envs;
         let space = E::action_space(&self.params);
         let checked = policy::check::<E>(policy, space, n)?;
+        self.reward_sum.fill(0.0);
+        self.episodes_done.fill(0);
+        self.length_sum.fill(0);
         let mut r = RolloutBuffers {
             reward_sum: self.reward_sum.as_mut_ptr(),
             episodes: self.episodes_done.as_mut_ptr(),
@@ -71,12 +80,21 @@ impl<E: Env> VecEnv<E> {
         };
         if let Some(t) = record {
             let (od, ad) = (E::Obs::<f32>::LEN, E::Action::<f32>::LEN);
+            // Checked: `steps` comes from the caller, and a wrapped product would let short
+            // buffers through.
+            let len = |what: &'static str, per_step: usize| {
+                steps.checked_mul(per_step).and_then(|x| x.checked_mul(n)).ok_or(Error::TooLarge {
+                    what,
+                    requested: (steps as u128) * (per_step as u128) * (n as u128),
+                    limit: usize::MAX as u128,
+                })
+            };
             for (what, got, expected) in [
-                ("trajectory obs", t.obs.len(), steps * od * n),
-                ("trajectory actions", t.actions.len(), steps * ad * n),
-                ("trajectory rewards", t.rewards.len(), steps * n),
-                ("trajectory terminated", t.terminated.len(), steps * n),
-                ("trajectory truncated", t.truncated.len(), steps * n),
+                ("trajectory obs", t.obs.len(), len("trajectory obs (steps x obs_dim x num_envs)", od)?),
+                ("trajectory actions", t.actions.len(), len("trajectory actions (steps x action_dim x num_envs)", ad)?),
+                ("trajectory rewards", t.rewards.len(), len("trajectory rewards (steps x num_envs)", 1)?),
+                ("trajectory terminated", t.terminated.len(), len("trajectory terminated (steps x num_envs)", 1)?),
+                ("trajectory truncated", t.truncated.len(), len("trajectory truncated (steps x num_envs)", 1)?),
             ] {
                 if got != expected {
                     return Err(Error::Length { what, expected, got });
@@ -89,19 +107,19 @@ impl<E: Env> VecEnv<E> {
             r.rec_truncated = t.truncated.as_mut_ptr();
         }
         match checked {
-            Checked::Random(pol) => self.run_rollout(steps, &pol, &r, exec),
-            Checked::Constant(pol) => self.run_rollout(steps, &pol, &r, exec),
-            Checked::Linear(pol) => self.run_rollout(steps, &pol, &r, exec),
+            Checked::Random(pol) => self.run_rollout(steps, &pol, &r, exec)?,
+            Checked::Constant(pol) => self.run_rollout(steps, &pol, &r, exec)?,
+            Checked::Linear(pol) => self.run_rollout(steps, &pol, &r, exec)?,
         }
         Ok(RolloutStats { reward_sum: &self.reward_sum, episodes: &self.episodes_done, length_sum: &self.length_sum })
     }
 
-    fn run_rollout<P: LanePolicy>(&mut self, steps: usize, policy: &P, r: &RolloutBuffers, exec: &dyn Executor) {
+    fn run_rollout<P: LanePolicy>(&mut self, steps: usize, policy: &P, r: &RolloutBuffers, exec: &dyn Executor) -> Result<(), Error> {
+        let f = simd::rollout_fn::<E, P>(self.path, self.per_env());
         let b = self.buffers(core::ptr::null());
-        let f = simd::rollout_fn::<E, P>(self.path);
         let params = &self.params;
-        // SAFETY: buffers sized in `VecEnv::shard` and above, policy checked, ranges disjoint by
-        // the `Executor` contract, `path` available.
-        exec.run(self.num_envs, &|start, end| unsafe { f(params, &b, policy, r, steps, start, end) });
+        // SAFETY: buffers sized in `VecEnv::from_config` and above, policy checked, ranges
+        // checked by `run_checked` and disjoint by the `Executor` contract, `path` available.
+        run_checked(exec, self.num_envs, &|start, end| unsafe { f(params, &b, policy, r, steps, start, end) })
     }
 }

@@ -142,18 +142,29 @@ fn avx512_available() -> bool {
 /// A monomorphised step over a range of envs.
 pub(crate) type StepFn<E> = unsafe fn(&<E as Env>::Params, &Buffers, usize, usize);
 
-/// The step of env `E` on `path`. The caller must have checked `path.is_available()`.
-pub(crate) fn step_fn<E: Env>(path: SimdPath) -> StepFn<E> {
+/// The step of env `E` on `path`, for shared or per-env parameters (two kernels, so the shared
+/// path keeps its parameters as hoisted constants). The caller must have checked
+/// `path.is_available()`.
+pub(crate) fn step_fn<E: Env>(path: SimdPath, per_env: bool) -> StepFn<E> {
+    if per_env {
+        step_fn_of::<E, true>(path)
+    } else {
+        step_fn_of::<E, false>(path)
+    }
+}
+
+fn step_fn_of<E: Env, const PER_ENV: bool>(path: SimdPath) -> StepFn<E> {
     match path {
-        SimdPath::Scalar => kernel::step_range::<E, f32>,
-        SimdPath::Wide4 => kernel::step_range::<E, wide::f32x4>,
-        SimdPath::Wide8 => kernel::step_range::<E, wide::f32x8>,
+        SimdPath::Scalar => kernel::step_range::<E, f32, PER_ENV>,
+        SimdPath::Wide4 => kernel::step_range::<E, wide::f32x4, PER_ENV>,
+        SimdPath::Wide8 => kernel::step_range::<E, wide::f32x8, PER_ENV>,
         #[cfg(all(target_arch = "x86_64", feature = "std"))]
-        SimdPath::Avx2 => step_range_avx2::<E>,
+        SimdPath::Avx2 => step_range_avx2::<E, PER_ENV>,
         #[cfg(all(target_arch = "x86_64", feature = "std"))]
-        SimdPath::Avx512 => step_range_avx512::<E>,
+        SimdPath::Avx512 => step_range_avx512::<E, PER_ENV>,
+        // Never selected: `is_available` is false for them here. Stay correct anyway.
         #[cfg(not(all(target_arch = "x86_64", feature = "std")))]
-        SimdPath::Avx2 | SimdPath::Avx512 => unreachable_path::<E>,
+        SimdPath::Avx2 | SimdPath::Avx512 => kernel::step_range::<E, f32, PER_ENV>,
     }
 }
 
@@ -161,19 +172,27 @@ pub(crate) fn step_fn<E: Env>(path: SimdPath) -> StepFn<E> {
 pub(crate) type RolloutFn<E, P> =
     unsafe fn(&<E as Env>::Params, &Buffers, &P, &kernel::RolloutBuffers, usize, usize, usize);
 
-/// The rollout of env `E` with policy `P` on `path`. The caller must have checked
-/// `path.is_available()`.
-pub(crate) fn rollout_fn<E: Env, P: LanePolicy>(path: SimdPath) -> RolloutFn<E, P> {
+/// The rollout of env `E` with policy `P` on `path`, for shared or per-env parameters. The
+/// caller must have checked `path.is_available()`.
+pub(crate) fn rollout_fn<E: Env, P: LanePolicy>(path: SimdPath, per_env: bool) -> RolloutFn<E, P> {
+    if per_env {
+        rollout_fn_of::<E, P, true>(path)
+    } else {
+        rollout_fn_of::<E, P, false>(path)
+    }
+}
+
+fn rollout_fn_of<E: Env, P: LanePolicy, const PER_ENV: bool>(path: SimdPath) -> RolloutFn<E, P> {
     match path {
-        SimdPath::Scalar => kernel::rollout_range::<E, f32, P>,
-        SimdPath::Wide4 => kernel::rollout_range::<E, wide::f32x4, P>,
-        SimdPath::Wide8 => kernel::rollout_range::<E, wide::f32x8, P>,
+        SimdPath::Scalar => kernel::rollout_range::<E, f32, P, PER_ENV>,
+        SimdPath::Wide4 => kernel::rollout_range::<E, wide::f32x4, P, PER_ENV>,
+        SimdPath::Wide8 => kernel::rollout_range::<E, wide::f32x8, P, PER_ENV>,
         #[cfg(all(target_arch = "x86_64", feature = "std"))]
-        SimdPath::Avx2 => rollout_range_avx2::<E, P>,
+        SimdPath::Avx2 => rollout_range_avx2::<E, P, PER_ENV>,
         #[cfg(all(target_arch = "x86_64", feature = "std"))]
-        SimdPath::Avx512 => rollout_range_avx512::<E, P>,
+        SimdPath::Avx512 => rollout_range_avx512::<E, P, PER_ENV>,
         #[cfg(not(all(target_arch = "x86_64", feature = "std")))]
-        SimdPath::Avx2 | SimdPath::Avx512 => kernel::rollout_range::<E, f32, P>,
+        SimdPath::Avx2 | SimdPath::Avx512 => kernel::rollout_range::<E, f32, P, PER_ENV>,
     }
 }
 
@@ -189,8 +208,8 @@ macro_rules! x86_kernels {
         #[doc = concat!("The CPU must support ", $what, " (checked by `SimdPath::is_available`), plus `step_range`'s rules.")]
         #[cfg(all(target_arch = "x86_64", feature = "std"))]
         #[target_feature(enable = $features)]
-        unsafe fn $step<E: Env>(p: &E::Params, b: &Buffers, start: usize, end: usize) {
-            kernel::step_range::<E, $lane>(p, b, start, end)
+        unsafe fn $step<E: Env, const PER_ENV: bool>(p: &E::Params, b: &Buffers, start: usize, end: usize) {
+            kernel::step_range::<E, $lane, PER_ENV>(p, b, start, end)
         }
 
         #[doc = concat!("The ", $what, " rollout.")]
@@ -199,7 +218,7 @@ macro_rules! x86_kernels {
         #[doc = concat!("The CPU must support ", $what, ", plus `rollout_range`'s rules.")]
         #[cfg(all(target_arch = "x86_64", feature = "std"))]
         #[target_feature(enable = $features)]
-        unsafe fn $rollout<E: Env, P: LanePolicy>(
+        unsafe fn $rollout<E: Env, P: LanePolicy, const PER_ENV: bool>(
             p: &E::Params,
             b: &Buffers,
             policy: &P,
@@ -208,7 +227,7 @@ macro_rules! x86_kernels {
             start: usize,
             end: usize,
         ) {
-            kernel::rollout_range::<E, $lane, P>(p, b, policy, r, steps, start, end)
+            kernel::rollout_range::<E, $lane, P, PER_ENV>(p, b, policy, r, steps, start, end)
         }
     };
 }
@@ -222,8 +241,3 @@ x86_kernels!(
     "AVX-512 F/VL/DQ/BW"
 );
 
-#[cfg(not(all(target_arch = "x86_64", feature = "std")))]
-unsafe fn unreachable_path<E: Env>(p: &E::Params, b: &Buffers, start: usize, end: usize) {
-    // Never selected: `is_available` is false for AVX2 here. Stay correct anyway.
-    kernel::step_range::<E, f32>(p, b, start, end)
-}

@@ -2,12 +2,21 @@
 //! spaces and inputs the shared plumbing validates against.
 
 use crate::lane::Lane;
+use crate::params::ParamSet;
 use crate::record::Record;
 use crate::rng::Rng;
-use core::fmt::Debug;
 
-/// Most action components any environment has (Reach3D has 3).
+/// Most action components an environment may have (Reach3D has 3); checked at compile time
+/// for every env ([`Env::DIMS_OK`]).
 pub const MAX_ACTION_DIM: usize = 4;
+/// Most observation components an environment may have (Acrobot and Reach3D have 6); checked
+/// at compile time.
+pub const MAX_OBS_DIM: usize = 16;
+/// Most state components an environment may have; checked at compile time.
+pub const MAX_STATE_DIM: usize = 16;
+
+/// An env's parameters with lane-typed fields, as its step reads them.
+pub type ParamLanes<E, L> = <<E as Env>::Params as ParamSet>::Lanes<L>;
 
 /// The action space of an environment.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -109,6 +118,23 @@ pub struct Transition<S, L: Lane> {
     pub terminated: L::Mask,
 }
 
+/// A constant of the reference implementation that is not a parameter: recorded in golden
+/// file headers, and compared there.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum RefConst {
+    /// A fixed choice, compared exactly (e.g. `kinematics_integrator = "euler"`).
+    Text(&'static str),
+    /// A fixed flag (e.g. `sutton_barto_reward = false`).
+    Flag(bool),
+    /// A fixed number (e.g. `torque_noise_max = 0`).
+    Number(f64),
+    /// A value the reference derives from parameters (e.g. `total_mass`): known, implied by the
+    /// parameters it comes from, not compared on its own.
+    Derived,
+    /// A description of the method (e.g. the integrator's): known, not compared.
+    Described,
+}
+
 /// An environment: its parameters and the pieces of its step, each generic over the lane type.
 ///
 /// The shared kernel ([`crate::kernel`]) owns the flow: load state and action, `step`, count
@@ -118,9 +144,9 @@ pub struct Transition<S, L: Lane> {
 pub trait Env: Copy + Default + Send + Sync + 'static {
     /// Static facts (id, reference).
     const SPEC: EnvSpec;
-    /// Plain-data parameters: the single source of the env's constants, uploaded as is to the
-    /// GPU. `Default` gives Gymnasium's values.
-    type Params: bytemuck::Pod + Default + Debug + PartialEq + Send + Sync;
+    /// Plain-data parameters declared with [`crate::params!`]: the single source of the env's
+    /// constants, uploaded as is to the GPU. `Default` gives Gymnasium's values.
+    type Params: ParamSet;
     /// Internal state, in Gymnasium's `env.unwrapped.state` order.
     type State<L: Lane>: Record<L>;
     /// Observation.
@@ -131,15 +157,26 @@ pub trait Env: Copy + Default + Send + Sync + 'static {
     /// one buffer for both, which saves a load and a store of every component on every step.
     /// `tests/backends.rs` checks the claim.
     const OBS_IS_STATE: bool = false;
+    /// The reference's constants that are not parameters, by the (lower-case) name golden
+    /// headers use.
+    const REFERENCE_CONSTANTS: &'static [(&'static str, RefConst)] = &[];
 
-    /// The action space under `params`.
+    /// Fails to compile (when a batch of the env is built) if a record exceeds the kernels'
+    /// fixed-size buffers.
+    const DIMS_OK: () = {
+        assert!(Self::Obs::<f32>::LEN <= MAX_OBS_DIM, "observation has more than MAX_OBS_DIM components");
+        assert!(Self::State::<f32>::LEN <= MAX_STATE_DIM, "state has more than MAX_STATE_DIM components");
+        assert!(Self::Action::<f32>::LEN <= MAX_ACTION_DIM, "action has more than MAX_ACTION_DIM components");
+        assert!(!Self::OBS_IS_STATE || Self::Obs::<f32>::LEN == Self::State::<f32>::LEN, "OBS_IS_STATE needs as many obs as state components");
+    };
+
+    /// The action space under the batch's shared parameters. (With per-env bounds the step
+    /// clips to each env's own; the space is the shared one.)
     fn action_space(params: &Self::Params) -> ActionSpace;
-    /// Gymnasium's `TimeLimit` (`max_episode_steps`); 0 means no time limit.
-    fn max_episode_steps(params: &Self::Params) -> u32;
     /// Draws the first state of an episode.
-    fn reset<L: Lane>(params: &Self::Params, rng: &mut Rng<L>) -> Self::State<L>;
+    fn reset<L: Lane>(params: &ParamLanes<Self, L>, rng: &mut Rng<L>) -> Self::State<L>;
     /// One step of dynamics, reward and termination.
-    fn step<L: Lane>(params: &Self::Params, state: &Self::State<L>, action: &Self::Action<L>) -> Transition<Self::State<L>, L>;
+    fn step<L: Lane>(params: &ParamLanes<Self, L>, state: &Self::State<L>, action: &Self::Action<L>) -> Transition<Self::State<L>, L>;
     /// The observation of a state.
-    fn observe<L: Lane>(params: &Self::Params, state: &Self::State<L>) -> Self::Obs<L>;
+    fn observe<L: Lane>(params: &ParamLanes<Self, L>, state: &Self::State<L>) -> Self::Obs<L>;
 }

@@ -1,46 +1,130 @@
 //! [`VecEnv`]: a batch of one environment type, its buffers, and the checks at its boundary.
 
+use crate::config::{Autoreset, Builder, EnvConfig, ParamValue};
 use crate::error::Error;
-use crate::exec::{Executor, Serial};
-use crate::kernel::{self, Buffers};
+use crate::exec::{range_ok, Executor, Serial, CHUNK_ALIGN};
+use crate::kernel::{self, Buffers, ParamBuffers, DONE_BITS};
+use crate::params::{self, ParamSet, MAX_PARAM_FIELDS};
 use crate::record::Record;
 use crate::rng;
 use crate::simd::{self, Backend, SimdPath};
 use crate::spec::{ActionSpace, Actions, Env};
-use core::sync::atomic::{AtomicBool, Ordering};
+use alloc::string::String;
 use alloc::vec;
 use alloc::vec::Vec;
+use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+/// Largest number of `f32`/`u32` elements one batch buffer may hold: 2^32 (16 GiB). Past it,
+/// construction fails with [`Error::TooLarge`] instead of asking the allocator.
+pub const MAX_BUFFER_ELEMENTS: usize = 1 << 32;
 
 /// A batch of `num_envs` copies of `E`, stepped together.
 ///
-/// Buffers are allocated once in [`VecEnv::new`]; [`VecEnv::step`] allocates nothing.
-/// Every buffer is feature-major: component `k` of env `i` is at `buf[k * num_envs + i]`.
+/// Buffers are allocated once at construction; [`VecEnv::step`] allocates nothing.
+/// Every batch buffer is feature-major: component `k` of env `i` is at `buf[k * num_envs + i]`.
 pub struct VecEnv<E: Env> {
     pub(crate) params: E::Params,
     pub(crate) num_envs: usize,
     env_offset: u32,
     seed: u64,
+    pub(crate) mode: Autoreset,
     pub(crate) path: SimdPath,
     state: Vec<f32>,
+    /// Step counts, with `kernel::DONE_BITS` in next-step and disabled modes.
     elapsed: Vec<u32>,
     episode: Vec<u32>,
     obs: Vec<f32>,
-    final_obs: Vec<f32>,
     reward: Vec<f32>,
     terminated: Vec<u8>,
     truncated: Vec<u8>,
+    /// Same-step final observations, packed per 64-env block (see `kernel::Buffers`).
+    final_count: Vec<u32>,
+    final_index: Vec<u32>,
+    final_packed: Vec<f32>,
+    /// Dense `[obs_dim][num_envs]` copy, made on request by [`VecEnv::final_obs_dense`].
+    final_dense: Vec<f32>,
+    /// Per-env parameter columns (`[num_envs]` each), `None` for shared fields.
+    columns: Vec<Option<Vec<f32>>>,
+    /// Bit `k`: field `k` is drawn from `range_low[k]..range_high[k]`.
+    ranged: u32,
+    redraw_each_episode: bool,
+    range_low: [f32; MAX_PARAM_FIELDS],
+    range_high: [f32; MAX_PARAM_FIELDS],
     /// Per-env statistics of the last rollout.
-    pub(crate) reward_sum: Vec<f32>,
-    pub(crate) episodes_done: Vec<u32>,
-    pub(crate) length_sum: Vec<u32>,
+    pub(crate) reward_sum: Vec<f64>,
+    pub(crate) episodes_done: Vec<u64>,
+    pub(crate) length_sum: Vec<u64>,
     _env: core::marker::PhantomData<E>,
+}
+
+/// The final observations of the envs whose episode ended on the last step (same-step mode),
+/// packed: only finished envs are stored, so a step where few envs finish writes little.
+/// Empty in the other modes (there `obs` holds the final observation).
+#[derive(Clone, Copy, Debug)]
+pub struct FinalObs<'a> {
+    count: &'a [u32],
+    index: &'a [u32],
+    obs: &'a [f32],
+    obs_dim: usize,
+    num_envs: usize,
+}
+
+impl<'a> FinalObs<'a> {
+    /// `(env index, its final observation)` for every env that finished, in env order.
+    pub fn iter(&self) -> impl Iterator<Item = (usize, &'a [f32])> + 'a {
+        let (index, obs, od) = (self.index, self.obs, self.obs_dim);
+        self.count.iter().enumerate().flat_map(move |(b, &c)| {
+            let start = b * CHUNK_ALIGN;
+            (start..start + c as usize).map(move |slot| (index[slot] as usize, &obs[slot * od..(slot + 1) * od]))
+        })
+    }
+    /// The final observation of env `i`, if its episode ended on the last step.
+    pub fn get(&self, i: usize) -> Option<&'a [f32]> {
+        let b = i / CHUNK_ALIGN;
+        let c = *self.count.get(b)? as usize;
+        let start = b * CHUNK_ALIGN;
+        let slots = &self.index[start..start + c];
+        let j = slots.binary_search(&(i as u32)).ok()?;
+        let slot = start + j;
+        Some(&self.obs[slot * self.obs_dim..(slot + 1) * self.obs_dim])
+    }
+    /// Number of envs that finished.
+    pub fn len(&self) -> usize {
+        self.count.iter().map(|&c| c as usize).sum()
+    }
+    /// True if no env finished.
+    pub fn is_empty(&self) -> bool {
+        self.count.iter().all(|&c| c == 0)
+    }
+    /// Writes the finished envs' final observations into a dense feature-major
+    /// `[obs_dim][num_envs]` buffer (component `k` of env `i` at `k * num_envs + i`) and leaves
+    /// the other entries as they are.
+    pub fn scatter_into(&self, dense: &mut [f32]) -> Result<(), Error> {
+        let expected = self.obs_dim * self.num_envs;
+        if dense.len() != expected {
+            return Err(Error::Length { what: "dense final observations (obs_dim x num_envs)", expected, got: dense.len() });
+        }
+        for (i, o) in self.iter() {
+            for (k, &x) in o.iter().enumerate() {
+                dense[k * self.num_envs + i] = x;
+            }
+        }
+        Ok(())
+    }
+    /// A new dense `[obs_dim][num_envs]` buffer: the finished envs' final observations, NaN
+    /// elsewhere (allocates; see [`FinalObs::scatter_into`] and [`VecEnv::final_obs_dense`]).
+    pub fn to_dense(&self) -> Vec<f32> {
+        let mut dense = vec![f32::NAN; self.obs_dim * self.num_envs];
+        self.scatter_into(&mut dense).expect("sized above");
+        dense
+    }
 }
 
 /// What a step returns: borrowed views of the batch's output buffers (no copies).
 #[derive(Clone, Copy, Debug)]
 pub struct StepView<'a> {
-    /// Observations after the step, feature-major `[obs_dim][num_envs]`. For an env that
-    /// finished this step, the first observation of its next episode (same-step auto-reset).
+    /// Observations after the step, feature-major `[obs_dim][num_envs]`: in same-step mode the
+    /// next episode's first observation for envs that finished; see [`Autoreset`].
     pub obs: &'a [f32],
     /// Reward of the step, `[num_envs]`.
     pub reward: &'a [f32],
@@ -48,18 +132,34 @@ pub struct StepView<'a> {
     pub terminated: &'a [bool],
     /// The episode hit the time limit, `[num_envs]`.
     pub truncated: &'a [bool],
-    /// The last observation of the episode that just ended, `[obs_dim][num_envs]`. Valid only
-    /// where `terminated[i] || truncated[i]`; other entries are left from earlier steps.
-    pub final_obs: &'a [f32],
+    /// Same-step mode: the last observations of the episodes that just ended, packed.
+    pub final_obs: FinalObs<'a>,
+}
+
+/// Bytes of `n` elements of `T`, checked against [`MAX_BUFFER_ELEMENTS`].
+fn checked_len(what: &'static str, components: usize, n: usize) -> Result<usize, Error> {
+    match components.checked_mul(n) {
+        Some(len) if len <= MAX_BUFFER_ELEMENTS => Ok(len),
+        other => Err(Error::TooLarge {
+            what,
+            requested: other.map_or(u128::MAX, |l| l as u128),
+            limit: MAX_BUFFER_ELEMENTS as u128,
+        }),
+    }
+}
+
+fn known_params<P: ParamSet>() -> String {
+    P::FIELDS.iter().map(|f| f.name).collect::<Vec<_>>().join(", ")
 }
 
 impl<E: Env> VecEnv<E> {
-    /// A batch with Gymnasium's default parameters, reset and ready to step.
+    /// A batch with Gymnasium's default parameters, same-step autoreset, reset and ready to
+    /// step.
     pub fn new(num_envs: usize, seed: u64) -> Result<Self, Error> {
         Self::with_params(E::Params::default(), num_envs, seed)
     }
 
-    /// A batch with the given parameters, reset and ready to step.
+    /// A batch with the given shared parameters, reset and ready to step.
     pub fn with_params(params: E::Params, num_envs: usize, seed: u64) -> Result<Self, Error> {
         Self::shard(params, num_envs, 0, seed)
     }
@@ -67,35 +167,102 @@ impl<E: Env> VecEnv<E> {
     /// Envs `env_offset .. env_offset + num_envs` of a larger batch: they draw exactly what the
     /// unsplit batch draws for those indices.
     pub fn shard(params: E::Params, num_envs: usize, env_offset: u32, seed: u64) -> Result<Self, Error> {
-        let max = u32::MAX as usize - env_offset as usize;
+        Self::from_config(params, &EnvConfig { env_offset, ..EnvConfig::new(num_envs, seed) })
+    }
+
+    /// Configures a batch step by step (seed, autoreset mode, parameters shared, per env or
+    /// drawn from ranges); see [`Builder`].
+    pub fn builder(num_envs: usize) -> Builder<E> {
+        Builder::new(num_envs)
+    }
+
+    /// A batch from shared parameters plus the overrides, mode and seed of `config`; every
+    /// value is validated and named in the error.
+    pub fn from_config(mut params: E::Params, config: &EnvConfig) -> Result<Self, Error> {
+        #[allow(clippy::let_unit_value)]
+        let () = E::DIMS_OK;
+        let env = E::SPEC.id;
+        let (num_envs, env_offset) = (config.num_envs, config.env_offset);
+        // Env indices are 32-bit (the RNG's counters, WGSL): the batch must fit below 2^32.
+        let max = (u32::MAX as usize - env_offset as usize).max(0);
         if num_envs == 0 || num_envs > max {
-            return Err(Error::NumEnvs { num_envs, max });
+            return Err(Error::NumEnvs { num_envs, max, env_offset });
         }
-        let s = E::State::<f32>::LEN;
-        let o = E::Obs::<f32>::LEN;
-        assert!(!E::OBS_IS_STATE || s == o, "OBS_IS_STATE needs as many obs as state components");
-        let mut env = VecEnv {
+        let fields = E::Params::FIELDS;
+        let mut columns: Vec<Option<Vec<f32>>> = vec![None; fields.len()];
+        let (mut ranged, mut range_low, mut range_high) = (0u32, [0.0; MAX_PARAM_FIELDS], [0.0; MAX_PARAM_FIELDS]);
+        if let Some(steps) = config.max_episode_steps {
+            params.set_max_episode_steps(steps);
+        }
+        params::check_time_limit(env, params.max_episode_steps())?;
+        for (name, value) in &config.params {
+            let k = E::Params::index_of(name)
+                .ok_or_else(|| Error::UnknownParam { env, name: name.clone(), known: known_params::<E::Params>() })?;
+            columns[k] = None;
+            ranged &= !(1 << k);
+            match value {
+                ParamValue::Shared(v) => params.set(k, *v),
+                ParamValue::PerEnv(values) => {
+                    if values.len() != num_envs {
+                        return Err(Error::Length { what: "per-env parameter values (one per env)", expected: num_envs, got: values.len() });
+                    }
+                    for &v in values {
+                        params::check_value::<E::Params>(env, k, v)?;
+                    }
+                    columns[k] = Some(values.clone());
+                }
+                &ParamValue::Range { low, high } => {
+                    let f = &fields[k];
+                    let bad = |reason| Error::ParamRange { env, name: f.name, low: low as f64, high: high as f64, reason, valid: f.valid.describe() };
+                    if !(low <= high) {
+                        return Err(bad("low must not exceed high"));
+                    }
+                    if !f.valid.contains(low) || !f.valid.contains(high) {
+                        return Err(bad("both ends must be valid values of the field"));
+                    }
+                    columns[k] = Some(vec![0.0; num_envs]);
+                    ranged |= 1 << k;
+                    range_low[k] = low;
+                    range_high[k] = high;
+                }
+            }
+        }
+        params::check_all(env, &params)?;
+        check_orders::<E>(&params, &columns, ranged, &range_low, &range_high)?;
+        let (s, o) = (E::State::<f32>::LEN, E::Obs::<f32>::LEN);
+        let state_len = if E::OBS_IS_STATE { 0 } else { checked_len("state buffer (elements)", s, num_envs)? };
+        let obs_len = checked_len("observation buffer (elements)", o, num_envs)?;
+        let mut v = VecEnv {
             params,
             num_envs,
             env_offset,
-            seed,
+            seed: config.seed,
+            mode: config.autoreset,
             path: SimdPath::best(),
             // With OBS_IS_STATE the observation buffer holds the state (see `Env::OBS_IS_STATE`).
-            state: if E::OBS_IS_STATE { Vec::new() } else { vec![0.0; s * num_envs] },
+            state: vec![0.0; state_len],
             elapsed: vec![0; num_envs],
             episode: vec![0; num_envs],
-            obs: vec![0.0; o * num_envs],
-            final_obs: vec![0.0; o * num_envs],
+            obs: vec![0.0; obs_len],
             reward: vec![0.0; num_envs],
             terminated: vec![0; num_envs],
             truncated: vec![0; num_envs],
+            final_count: vec![0; num_envs.div_ceil(CHUNK_ALIGN)],
+            final_index: if config.autoreset == Autoreset::SameStep { vec![0; num_envs] } else { Vec::new() },
+            final_packed: if config.autoreset == Autoreset::SameStep { vec![0.0; obs_len] } else { Vec::new() },
+            final_dense: Vec::new(),
+            columns,
+            ranged,
+            redraw_each_episode: config.redraw_each_episode && ranged != 0,
+            range_low,
+            range_high,
             reward_sum: vec![0.0; num_envs],
             episodes_done: vec![0; num_envs],
             length_sum: vec![0; num_envs],
             _env: core::marker::PhantomData,
         };
-        env.reset();
-        Ok(env)
+        v.reset_with_seed(config.seed);
+        Ok(v)
     }
 
     /// Selects the scalar reference or the best SIMD path.
@@ -117,22 +284,89 @@ impl<E: Env> VecEnv<E> {
         self.path
     }
 
-    /// Starts episode 0 of every env from `seed`.
+    /// The autoreset mode.
+    pub fn autoreset(&self) -> Autoreset {
+        self.mode
+    }
+
+    /// Starts a new episode in every env, continuing the episode stream of the current seed
+    /// (Gymnasium's `reset()` without a seed): each env's episode counter advances, so two
+    /// resets give different episodes.
     pub fn reset(&mut self) -> &[f32] {
+        for e in &mut self.episode {
+            *e = e.wrapping_add(1);
+        }
+        self.start_all()
+    }
+
+    /// Reseeds and starts episode 0 of every env (Gymnasium's `reset(seed=...)`): the same seed
+    /// replays the same episodes.
+    pub fn reset_with_seed(&mut self, seed: u64) -> &[f32] {
+        self.seed = seed;
         self.episode.fill(0);
-        self.terminated.fill(0);
-        self.truncated.fill(0);
-        self.reward.fill(0.0);
+        self.draw_fixed_ranges();
+        self.start_all()
+    }
+
+    /// Starts a new episode (the next of each env's stream) in the envs where `mask[i]` is
+    /// true and leaves the others as they are (Gymnasium's `reset(options={"reset_mask": m})`,
+    /// the way to restart finished envs in [`Autoreset::Disabled`] mode).
+    pub fn reset_envs(&mut self, mask: &[bool]) -> Result<&[f32], Error> {
+        let n = self.num_envs;
+        if mask.len() != n {
+            return Err(Error::Length { what: "reset mask (one per env)", expected: n, got: mask.len() });
+        }
+        let f = self.reset_fn();
+        let b = self.buffers(core::ptr::null());
+        for (i, _) in mask.iter().enumerate().filter(|(_, &m)| m) {
+            // SAFETY: `b` covers this batch's buffers, borrowed mutably for the call; `i < n`.
+            unsafe {
+                *b.episode.add(i) = (*b.episode.add(i)).wrapping_add(1);
+                f(&self.params, &b, i, i + 1);
+            }
+        }
+        self.clear_final();
+        Ok(&self.obs)
+    }
+
+    fn reset_fn(&self) -> unsafe fn(&E::Params, &Buffers, usize, usize) {
+        if self.columns.iter().any(Option::is_some) {
+            kernel::reset_range::<E, true>
+        } else {
+            kernel::reset_range::<E, false>
+        }
+    }
+
+    fn start_all(&mut self) -> &[f32] {
+        let f = self.reset_fn();
         let b = self.buffers(core::ptr::null());
         // SAFETY: `b` covers this batch's buffers, borrowed mutably for the call.
-        unsafe { kernel::reset_range::<E>(&self.params, &b, 0, self.num_envs) };
+        unsafe { f(&self.params, &b, 0, self.num_envs) };
+        self.clear_final();
         &self.obs
     }
 
-    /// Reseeds and resets (Gymnasium's `reset(seed=...)`).
-    pub fn reset_with_seed(&mut self, seed: u64) -> &[f32] {
-        self.seed = seed;
-        self.reset()
+    fn clear_final(&mut self) {
+        self.final_count.fill(0);
+    }
+
+    /// Ranged parameters that are not redrawn are drawn once per seed, from episode 0's key.
+    fn draw_fixed_ranges(&mut self) {
+        if self.ranged == 0 {
+            return;
+        }
+        let seed_key = rng::seed_key(self.seed);
+        for k in 0..E::Params::FIELDS.len() {
+            if self.ranged & (1 << k) == 0 {
+                continue;
+            }
+            let (lo, hi) = (self.range_low[k], self.range_high[k]);
+            let column = self.columns[k].as_mut().expect("ranged fields have a column");
+            for (i, v) in column.iter_mut().enumerate() {
+                let key = rng::episode_key(seed_key, self.env_offset.wrapping_add(i as u32), 0u32);
+                *v = rng::uniform::<f32>(rng::param_bits(key, k as u32), lo, hi);
+            }
+        }
     }
 
     /// One step of every env on the calling thread.
@@ -145,11 +379,12 @@ impl<E: Env> VecEnv<E> {
     pub fn step_with(&mut self, actions: Actions<'_>, exec: &dyn Executor) -> Result<StepView<'_>, Error> {
         let ptr = self.check_actions(actions, exec)?;
         let b = self.buffers(ptr);
-        let f = simd::step_fn::<E>(self.path);
+        let f = simd::step_fn::<E>(self.path, self.columns.iter().any(Option::is_some));
         let params = &self.params;
-        // SAFETY: buffers sized in `shard`, actions checked above, ranges disjoint by the
-        // `Executor` contract, `path` checked available in `set_simd_path`/`best`.
-        exec.run(self.num_envs, &|start, end| unsafe { f(params, &b, start, end) });
+        // SAFETY: buffers sized in `from_config`, actions checked above, every range checked
+        // by `run_checked`, disjoint by the `Executor` contract, `path` checked available in
+        // `set_simd_path`/`best`.
+        run_checked(exec, self.num_envs, &|start, end| unsafe { f(params, &b, start, end) })?;
         Ok(self.view())
     }
 
@@ -160,8 +395,35 @@ impl<E: Env> VecEnv<E> {
             reward: &self.reward,
             terminated: as_bools(&self.terminated),
             truncated: as_bools(&self.truncated),
-            final_obs: &self.final_obs,
+            final_obs: self.final_obs(),
         }
+    }
+
+    /// Same-step mode: the final observations of the envs that finished on the last step.
+    pub fn final_obs(&self) -> FinalObs<'_> {
+        let same = self.mode == Autoreset::SameStep;
+        FinalObs {
+            count: if same { &self.final_count } else { &[] },
+            index: &self.final_index,
+            obs: &self.final_packed,
+            obs_dim: E::Obs::<f32>::LEN,
+            num_envs: self.num_envs,
+        }
+    }
+
+    /// The final observations as a dense feature-major `[obs_dim][num_envs]` buffer, for code
+    /// written against that layout. Valid where the env finished on the last step; other
+    /// entries hold what they held before. The first call allocates the buffer; each call
+    /// writes only the finished envs' entries.
+    pub fn final_obs_dense(&mut self) -> &[f32] {
+        let (n, od) = (self.num_envs, E::Obs::<f32>::LEN);
+        if self.final_dense.len() != n * od {
+            self.final_dense = vec![0.0; n * od];
+        }
+        let same = self.mode == Autoreset::SameStep;
+        let view = FinalObs { count: if same { &self.final_count } else { &[] }, index: &self.final_index, obs: &self.final_packed, obs_dim: od, num_envs: n };
+        view.scatter_into(&mut self.final_dense).expect("sized above");
+        &self.final_dense
     }
 
     /// Number of envs.
@@ -176,13 +438,30 @@ impl<E: Env> VecEnv<E> {
     pub fn state_dim(&self) -> usize {
         E::State::<f32>::LEN
     }
-    /// The action space.
+    /// The action space (under the shared parameters).
     pub fn action_space(&self) -> ActionSpace {
         E::action_space(&self.params)
     }
-    /// The parameters.
+    /// The shared parameters (per-env fields: see [`VecEnv::param_column`]).
     pub fn params(&self) -> &E::Params {
         &self.params
+    }
+    /// The per-env values of field `name`, or `None` when the field is shared (or unknown).
+    pub fn param_column(&self, name: &str) -> Option<&[f32]> {
+        self.columns.get(E::Params::index_of(name)?)?.as_deref()
+    }
+    /// Env `i`'s value of every parameter field, in declaration order.
+    pub fn env_params(&self, i: usize) -> Result<E::Params, Error> {
+        if i >= self.num_envs {
+            return Err(Error::EnvIndex { index: i, num_envs: self.num_envs });
+        }
+        let mut p = self.params;
+        for (k, c) in self.columns.iter().enumerate() {
+            if let Some(c) = c {
+                p.set(k, c[i]);
+            }
+        }
+        Ok(p)
     }
     /// Global index of env 0.
     pub fn env_offset(&self) -> u32 {
@@ -205,16 +484,17 @@ impl<E: Env> VecEnv<E> {
         }
     }
     /// Steps taken in each env's current episode.
-    pub fn elapsed(&self) -> &[u32] {
-        &self.elapsed
+    pub fn elapsed(&self) -> Vec<u32> {
+        self.elapsed.iter().map(|&e| e & !DONE_BITS).collect()
     }
-    /// Episode number of each env (0 for the episode started by `reset`).
+    /// Episode number of each env (0 for the episode started by the seed).
     pub fn episodes(&self) -> &[u32] {
         &self.episode
     }
 
     /// Overwrites env `i`'s internal state (Gymnasium's `env.unwrapped.state = ...`) and its
-    /// step count, and recomputes its observation.
+    /// step count, and recomputes its observation. The env counts as mid-episode afterwards
+    /// (its done flags are cleared). Values must be finite.
     pub fn set_env_state(&mut self, i: usize, state: &[f32], elapsed: u32) -> Result<(), Error> {
         let n = self.num_envs;
         if i >= n {
@@ -224,8 +504,11 @@ impl<E: Env> VecEnv<E> {
         if state.len() != s {
             return Err(Error::Length { what: "state", expected: s, got: state.len() });
         }
-        let max = E::max_episode_steps(&self.params);
-        if max != 0 && elapsed >= max {
+        if let Some(index) = state.iter().position(|v| !v.is_finite()) {
+            return Err(Error::NonFinite { what: "state", index });
+        }
+        let max = self.params.max_episode_steps();
+        if (max != 0 && elapsed >= max) || elapsed > params::MAX_EPISODE_STEPS_LIMIT {
             return Err(Error::Elapsed { elapsed, max });
         }
         if !E::OBS_IS_STATE {
@@ -234,8 +517,11 @@ impl<E: Env> VecEnv<E> {
             }
         }
         self.elapsed[i] = elapsed;
+        self.terminated[i] = 0;
+        self.truncated[i] = 0;
         let st = E::State::<f32>::from_fn(|k| state[k]);
-        E::observe(&self.params, &st).for_each(|k, v| self.obs[k * n + i] = v);
+        let p = self.env_params(i)?.splat::<f32>();
+        E::observe(&p, &st).for_each(|k, v| self.obs[k * n + i] = v);
         Ok(())
     }
 
@@ -248,28 +534,47 @@ impl<E: Env> VecEnv<E> {
         Ok((0..self.state_dim()).map(|k| self.state()[k * n + i]).collect())
     }
 
+    pub(crate) fn per_env(&self) -> bool {
+        self.columns.iter().any(Option::is_some)
+    }
+
     pub(crate) fn buffers(&mut self, actions: *const u32) -> Buffers {
         let obs = self.obs.as_mut_ptr();
+        let mut pb = ParamBuffers::SHARED;
+        for (k, c) in self.columns.iter_mut().enumerate() {
+            if let Some(c) = c {
+                pb.columns[k] = c.as_ptr();
+            }
+        }
+        if self.redraw_each_episode {
+            pb.redraw = self.ranged;
+            pb.low = self.range_low;
+            pb.high = self.range_high;
+        }
         Buffers {
             n: self.num_envs,
             env_offset: self.env_offset,
             seed_key: rng::seed_key(self.seed),
+            mode: self.mode,
             state: if E::OBS_IS_STATE { obs } else { self.state.as_mut_ptr() },
             elapsed: self.elapsed.as_mut_ptr(),
             episode: self.episode.as_mut_ptr(),
             obs,
-            final_obs: self.final_obs.as_mut_ptr(),
             reward: self.reward.as_mut_ptr(),
             terminated: self.terminated.as_mut_ptr(),
             truncated: self.truncated.as_mut_ptr(),
             actions,
+            params: pb,
+            final_count: self.final_count.as_mut_ptr(),
+            final_index: self.final_index.as_mut_ptr(),
+            final_obs: self.final_packed.as_mut_ptr(),
         }
     }
 
     /// Checks type, length and values of `actions`; returns the pointer the kernel reads.
-    /// Checks `actions` against the action space before anything is stepped. The scan over the
-    /// values runs on `exec`'s threads, each over the envs it is about to step (so their actions
-    /// are in its cache for the step); the position of a bad value is only searched on failure.
+    /// The scan over the values runs on `exec`'s threads, each over the envs it is about to
+    /// step (so their actions are in its cache for the step); the position of a bad value is
+    /// only searched on failure.
     fn check_actions(&self, actions: Actions<'_>, exec: &dyn Executor) -> Result<*const u32, Error> {
         let env = E::SPEC.id;
         let space = E::action_space(&self.params);
@@ -291,7 +596,7 @@ impl<E: Env> VecEnv<E> {
             }
             (ActionSpace::Box { dim, .. }, Actions::Continuous(a)) => {
                 // Branch-free scan (it vectorises) of each component's slice of the range.
-                let bad = any_in_ranges(n, dim, exec, |lo, hi| a[lo..hi].iter().fold(false, |acc, x| acc | !x.is_finite()));
+                let bad = any_in_ranges(n, dim, exec, |lo, hi| a[lo..hi].iter().fold(false, |acc, x| acc | !x.is_finite()))?;
                 if bad {
                     let index = a.iter().position(|x| !x.is_finite()).unwrap_or(0);
                     return Err(Error::NonFiniteAction { env, index, value: a[index] });
@@ -310,21 +615,76 @@ impl<E: Env> VecEnv<E> {
     }
 }
 
+/// Checks the order constraints with per-env values: both explicit columns env by env, else
+/// the extremes (the largest possible low end against the smallest possible high end).
+fn check_orders<E: Env>(
+    params: &E::Params,
+    columns: &[Option<Vec<f32>>],
+    ranged: u32,
+    low: &[f32; MAX_PARAM_FIELDS],
+    high: &[f32; MAX_PARAM_FIELDS],
+) -> Result<(), Error> {
+    let extremes = |k: usize| -> (f32, f32) {
+        if ranged & (1 << k) != 0 {
+            (low[k], high[k])
+        } else if let Some(c) = &columns[k] {
+            c.iter().fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)))
+        } else {
+            (params.get(k), params.get(k))
+        }
+    };
+    for o in E::Params::ORDER {
+        let explicit = |k: usize| ranged & (1 << k) == 0 && columns[k].is_some();
+        if explicit(o.low) && explicit(o.high) {
+            let (a, b) = (columns[o.low].as_ref().unwrap(), columns[o.high].as_ref().unwrap());
+            if let Some((x, y)) = a.iter().zip(b).find(|(x, y)| !o.holds(**x, **y)) {
+                return Err(params::order_error::<E::Params>(E::SPEC.id, o, *x, *y));
+            }
+        } else {
+            let (lo, hi) = (extremes(o.low).1, extremes(o.high).0);
+            if !o.holds(lo, hi) {
+                return Err(params::order_error::<E::Params>(E::SPEC.id, o, lo, hi));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Runs `job` on `exec`'s ranges, skipping (and reporting) any range that breaks the part of
+/// the [`Executor`] contract that is cheap to check.
+pub(crate) fn run_checked(exec: &dyn Executor, len: usize, job: &(dyn Fn(usize, usize) + Sync)) -> Result<(), Error> {
+    let bad = AtomicBool::new(false);
+    let (bad_start, bad_end) = (AtomicUsize::new(0), AtomicUsize::new(0));
+    exec.run(len, &|start, end| {
+        if range_ok(start, end, len) {
+            job(start, end)
+        } else {
+            bad_start.store(start, Ordering::Relaxed);
+            bad_end.store(end, Ordering::Relaxed);
+            bad.store(true, Ordering::Release);
+        }
+    });
+    if bad.load(Ordering::Acquire) {
+        return Err(Error::Executor { start: bad_start.into_inner(), end: bad_end.into_inner(), len });
+    }
+    Ok(())
+}
+
 /// Whether `bad(lo, hi)` holds for any slice `k * n + start .. k * n + end` (`k < dim`) of the
 /// ranges `exec` splits `0..n` into.
-fn any_in_ranges(n: usize, dim: usize, exec: &dyn Executor, bad: impl Fn(usize, usize) -> bool + Sync) -> bool {
+fn any_in_ranges(n: usize, dim: usize, exec: &dyn Executor, bad: impl Fn(usize, usize) -> bool + Sync) -> Result<bool, Error> {
     let found = AtomicBool::new(false);
-    exec.run(n, &|start, end| {
+    run_checked(exec, n, &|start, end| {
         if (0..dim).any(|k| bad(k * n + start, k * n + end)) {
             found.store(true, Ordering::Relaxed);
         }
-    });
-    found.into_inner()
+    })?;
+    Ok(found.into_inner())
 }
 
 fn check_discrete(env: &'static str, a: &[u32], n: u32, exec: &dyn Executor, value: impl Fn(usize) -> i64) -> Result<(), Error> {
     // An OR of comparisons vectorises on every target (an unsigned max needs SSE4.1).
-    if any_in_ranges(a.len(), 1, exec, |lo, hi| a[lo..hi].iter().fold(false, |acc, &x| acc | (x >= n))) {
+    if any_in_ranges(a.len(), 1, exec, |lo, hi| a[lo..hi].iter().fold(false, |acc, &x| acc | (x >= n)))? {
         let index = a.iter().position(|&x| x >= n).unwrap_or(0);
         return Err(Error::ActionOutOfRange { env, index, value: value(index), n });
     }

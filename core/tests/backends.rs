@@ -46,13 +46,10 @@ fn snapshot(env: &dyn DynVecEnv) -> Vec<u32> {
     out.extend(v.reward.iter().map(|x| x.to_bits()));
     out.extend(v.terminated.iter().map(|&b| b as u32));
     out.extend(v.truncated.iter().map(|&b| b as u32));
-    let dones: Vec<bool> = v.terminated.iter().zip(v.truncated).map(|(a, b)| *a || *b).collect();
-    let n = env.num_envs();
-    for (k, x) in v.final_obs.iter().enumerate() {
-        // final_obs is defined only where an episode ended.
-        if dones[k % n] {
-            out.push(x.to_bits());
-        }
+    // The packed final observations, with their env indices.
+    for (i, o) in v.final_obs.iter() {
+        out.push(i as u32);
+        out.extend(o.iter().map(|x| x.to_bits()));
     }
     out.extend(env.state().iter().map(|x| x.to_bits()));
     out.extend(env.episodes());
@@ -192,7 +189,8 @@ fn obs_is_state_claim_holds<E: fusegym_core::Env>() {
     if !E::OBS_IS_STATE {
         return;
     }
-    let p = E::Params::default();
+    use fusegym_core::ParamSet;
+    let p = E::Params::default().splat::<f32>();
     let mut x = 0.37f32;
     for _ in 0..1000 {
         let s = E::State::<f32>::from_fn(|_| {
@@ -218,10 +216,9 @@ fn obs_is_state_only_where_observe_is_the_identity() {
 }
 
 #[test]
-fn final_obs_is_written_only_for_envs_that_finished() {
+fn final_obs_holds_exactly_the_envs_that_finished() {
     // Env 37 starts one step from CartPole's x limit; its neighbours in the same lane group
-    // do not finish. Their final_obs entries must keep what they held (zeros from creation) on
-    // every path, including the masked stores of the SIMD ones.
+    // do not finish. The packed list must hold env 37 alone, on every path.
     use fusegym_core::{envs::CartPole, VecEnv};
     let n = 64;
     for path in SimdPath::ALL.into_iter().filter(|p| p.is_available()) {
@@ -232,10 +229,12 @@ fn final_obs_is_written_only_for_envs_that_finished() {
         assert!(view.terminated[37], "{path}: env 37 should have terminated");
         for i in (0..n).filter(|&i| i != 37) {
             assert!(!view.terminated[i] && !view.truncated[i], "{path}: env {i} finished too");
-            for k in 0..4 {
-                assert_eq!(view.final_obs[k * n + i].to_bits(), 0, "{path}: final_obs[{k}] of env {i} was written");
-            }
+            assert!(view.final_obs.get(i).is_none(), "{path}: env {i} has a final observation");
         }
-        assert!(view.final_obs[37] > 2.4, "{path}: env 37's final x is past the limit");
+        assert_eq!(view.final_obs.len(), 1, "{path}");
+        let (i, o) = view.final_obs.iter().next().unwrap();
+        assert_eq!(i, 37, "{path}");
+        assert!(o[0] > 2.4, "{path}: env 37's final x is past the limit");
+        assert_eq!(view.final_obs.get(37), Some(o), "{path}");
     }
 }

@@ -121,7 +121,7 @@ fn step_one(s: [f32; 4], action: u32, elapsed: u32) -> Step {
     let v = env.step(Actions::Discrete(&[action])).unwrap();
     let done = v.terminated[0] || v.truncated[0];
     Step {
-        reached: col(if done { v.final_obs } else { v.obs }, 1, 0),
+        reached: if done { col(&v.final_obs.to_dense(), 1, 0) } else { col(v.obs, 1, 0) },
         obs: col(v.obs, 1, 0),
         reward: v.reward[0],
         terminated: v.terminated[0],
@@ -224,7 +224,7 @@ fn check_batch(states: &[[f32; 4]], actions: &[u32], path: SimdPath) {
         let term = terminated_ref(want);
         assert_eq!(v.terminated[i], term, "terminated from {:?}, reference {want:?}", states[i]);
         assert_eq!(v.reward[i], 1.0);
-        let got = col(if term { v.final_obs } else { v.obs }, n, i);
+        let got = if term { <[f32; 4]>::try_from(v.final_obs.get(i).unwrap()).unwrap() } else { col(v.obs, n, i) };
         assert_step(got, states[i], actions[i], &format!("random state, {}", path.name()));
     }
 }
@@ -349,7 +349,7 @@ fn truncates_after_exactly_500_balanced_steps() {
         assert!(v.truncated.iter().all(|&x| x == (t == 500)), "step {t}: truncated {:?}", v.truncated);
         assert!(v.reward.iter().all(|&r| r == 1.0));
         for i in 0..n {
-            let reached = col(if t == 500 { v.final_obs } else { v.obs }, n, i);
+            let reached = if t == 500 { <[f32; 4]>::try_from(v.final_obs.get(i).unwrap()).unwrap() } else { col(v.obs, n, i) };
             assert_step(reached, before[i], actions[i], &format!("env {i} step {t}"));
             if t == 500 {
                 let next = col(v.obs, n, i);
@@ -379,8 +379,8 @@ fn a_done_env_resets_alone_and_counts_the_episode() {
     let done: Vec<bool> = (0..n).map(|i| v.terminated[i] || v.truncated[i]).collect();
     assert_eq!(done, (0..n).map(|i| i == 2 || i == 6).collect::<Vec<_>>());
     assert!(v.terminated[2] && v.truncated[6]);
-    assert_step(col(v.final_obs, n, 2), [0.0, 0.0, -0.25, 0.0], 1, "final_obs of env 2");
-    assert_step(col(v.final_obs, n, 6), [0.0; 4], 1, "final_obs of env 6");
+    assert_step(<[f32; 4]>::try_from(v.final_obs.get(2).unwrap()).unwrap(), [0.0, 0.0, -0.25, 0.0], 1, "final_obs of env 2");
+    assert_step(<[f32; 4]>::try_from(v.final_obs.get(6).unwrap()).unwrap(), [0.0; 4], 1, "final_obs of env 6");
     let obs = v.obs.to_vec();
     for (i, &d) in done.iter().enumerate() {
         if d {
@@ -452,7 +452,7 @@ fn invalid_input_is_rejected_with_the_exact_error() {
     assert_eq!(env.set_env_state(0, &[0.0; 5], 0).unwrap_err(), Error::Length { what: "state", expected: 4, got: 5 });
     assert_eq!(env.state(), &state[..], "a rejected set_env_state changes nothing");
 
-    assert_eq!(VecEnv::<CartPole>::new(0, 1).err(), Some(Error::NumEnvs { num_envs: 0, max: u32::MAX as usize }));
+    assert_eq!(VecEnv::<CartPole>::new(0, 1).err(), Some(Error::NumEnvs { num_envs: 0, max: u32::MAX as usize, env_offset: 0 }));
     // The valid forms of the same calls work.
     assert!(env.step(Actions::DiscreteI32(&[1, 0, 1])).is_ok());
     assert!(env.set_env_state(2, &[0.0; 4], 0).is_ok());

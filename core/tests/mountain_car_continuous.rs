@@ -53,7 +53,7 @@ fn step_from(state: [f32; 2], elapsed: u32, action: f32) -> Step {
     env.set_env_state(0, &state, elapsed).unwrap();
     let v = env.step(Actions::Continuous(&[action])).unwrap();
     let done = v.terminated[0] || v.truncated[0];
-    let o = if done { v.final_obs } else { v.obs };
+    let o = if done { &v.final_obs.to_dense()[..] } else { v.obs };
     Step { obs: [o[0], o[1]], reward: v.reward[0], terminated: v.terminated[0], truncated: v.truncated[0] }
 }
 

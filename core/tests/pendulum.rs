@@ -191,7 +191,7 @@ fn truncates_at_exactly_200_steps_with_the_last_observation_in_final_obs() {
             assert_eq!(v.truncated[i], t == limit, "env {i}, step {t}");
             if t == limit {
                 // obs already holds the next episode's first observation; final_obs the last one.
-                check(&env, v.final_obs, i, before[i], actions[i]);
+                check(&env, &v.final_obs.to_dense(), i, before[i], actions[i]);
                 let (th, thdot) = (env.state()[i], env.state()[n + i]);
                 assert!(th.abs() <= std::f32::consts::PI && thdot.abs() <= 1.0, "auto-reset state");
                 assert_eq!(v.obs[2 * n + i], thdot);

@@ -195,7 +195,7 @@ fn params_are_pod_of_expected_size() {
     assert_eq!(*bytemuck::from_bytes::<Reach3DParams>(bytes), p);
     // The time limit is the last field, a u32.
     assert_eq!(u32::from_ne_bytes(bytes[96..].try_into().unwrap()), 1000);
-    assert_eq!(Reach3D::max_episode_steps(&p), 1000);
+    assert_eq!(p.max_episode_steps, 1000);
     let zero: Reach3DParams = bytemuck::Zeroable::zeroed();
     assert_eq!(zero.max_episode_steps, 0);
 }
@@ -414,7 +414,7 @@ fn reaching_the_goal_terminates_with_the_bonus() {
     assert!(v.terminated.iter().filter(|&&t| t).count() == 1);
     let want = observe(&p, terminal);
     for (k, w) in want.iter().enumerate() {
-        assert_eq!(v.final_obs[k * n + 2], *w);
+        assert_eq!(v.final_obs.get(2).unwrap()[k], *w);
     }
     assert!(v.reward[2] > p.goal_bonus - 0.1);
     assert_eq!(env.episodes()[2], 1);
@@ -543,14 +543,14 @@ fn truncates_at_exactly_1000_steps() {
     let want = [0.8, 0.8, 0.9, -0.8, -0.8, -1.0];
     for i in 0..n {
         for (k, w) in want.iter().enumerate() {
-            assert!((v.final_obs[k * n + i] as f64 - w).abs() < 1e-6, "final_obs[{k}] of env {i}");
+            assert!((v.final_obs.get(i).unwrap()[k] as f64 - w).abs() < 1e-6, "final_obs[{k}] of env {i}");
         }
     }
     // ...and the next episode has begun.
-    assert_ne!(v.obs[3 * n..4 * n], v.final_obs[3 * n..4 * n]);
+    assert_ne!(v.obs[3 * n..4 * n], v.final_obs.to_dense()[3 * n..4 * n]);
     assert_eq!(env.elapsed(), &[0; 3]);
     assert_eq!(env.episodes(), &[1; 3]);
-    assert_eq!(Reach3D::max_episode_steps(&p), 1000);
+    assert_eq!(p.max_episode_steps, 1000);
 }
 
 #[test]
@@ -603,7 +603,7 @@ fn random_policy_never_produces_nan_or_leaves_the_box() {
         assert!(v.reward.iter().all(|r| r.is_finite()), "step {t}");
         for i in 0..n {
             if v.terminated[i] || v.truncated[i] {
-                assert!((0..6).all(|k| (-1.0..=1.0).contains(&v.final_obs[k * n + i])), "step {t}");
+                assert!((0..6).all(|k| (-1.0..=1.0).contains(&v.final_obs.get(i).unwrap()[k])), "step {t}");
             }
         }
         terminations += v.terminated.iter().filter(|&&x| x).count();

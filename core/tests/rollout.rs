@@ -58,13 +58,15 @@ fn bits(v: &[f32]) -> Vec<u32> {
 
 /// Replays `rec` through `step` on a fresh batch and checks every recorded output and the
 /// rollout statistics against it.
-fn replay_matches(id: &str, seed: u64, rec: &Recorded, rolled: &dyn DynVecEnv, sums: (&[f32], &[u32], &[u32])) {
+fn replay_matches(id: &str, seed: u64, rec: &Recorded, rolled: &dyn DynVecEnv, sums: (&[f64], &[u64], &[u64])) {
     let mut env = make(id, N, seed).unwrap();
     let (od, ad) = (env.obs_dim(), env.action_dim());
     let discrete = env.action_space().is_discrete();
-    let mut reward_sum = vec![0f32; N];
-    let mut episodes = vec![0u32; N];
-    let mut length_sum = vec![0u32; N];
+    // The documented accumulation: Kahan-compensated f32, read out as `sum - carry` in f64.
+    let (mut reward_sum, mut carry) = (vec![0f32; N], vec![0f32; N]);
+    let mut exact = vec![0f64; N];
+    let mut episodes = vec![0u64; N];
+    let mut length_sum = vec![0u64; N];
     let mut lengths = vec![0u32; N];
     for t in 0..T {
         assert_eq!(bits(env.view().obs), bits(&rec.obs[t * od * N..(t + 1) * od * N]), "{id}: obs before step {t}");
@@ -75,11 +77,15 @@ fn replay_matches(id: &str, seed: u64, rec: &Recorded, rolled: &dyn DynVecEnv, s
         for i in 0..N {
             assert_eq!(v.terminated[i] as u8, rec.terminated[t * N + i], "{id}: terminated at step {t}");
             assert_eq!(v.truncated[i] as u8, rec.truncated[t * N + i], "{id}: truncated at step {t}");
-            reward_sum[i] += v.reward[i];
+            let y = v.reward[i] - carry[i];
+            let sum = reward_sum[i] + y;
+            carry[i] = (sum - reward_sum[i]) - y;
+            reward_sum[i] = sum;
+            exact[i] += v.reward[i] as f64;
             lengths[i] += 1;
             if v.terminated[i] || v.truncated[i] {
                 episodes[i] += 1;
-                length_sum[i] += lengths[i];
+                length_sum[i] += lengths[i] as u64;
                 lengths[i] = 0;
             }
         }
@@ -87,7 +93,11 @@ fn replay_matches(id: &str, seed: u64, rec: &Recorded, rolled: &dyn DynVecEnv, s
     assert_eq!(bits(env.view().obs), bits(rolled.view().obs), "{id}: final observations");
     assert_eq!(bits(env.state()), bits(rolled.state()), "{id}: final states");
     assert_eq!(env.episodes(), rolled.episodes(), "{id}: episode counters");
-    assert_eq!(bits(&reward_sum), bits(sums.0), "{id}: reward sums");
+    let kahan: Vec<u64> = reward_sum.iter().zip(&carry).map(|(s, c)| (*s as f64 - *c as f64).to_bits()).collect();
+    assert_eq!(kahan, sums.0.iter().map(|x| x.to_bits()).collect::<Vec<_>>(), "{id}: reward sums");
+    for (got, want) in sums.0.iter().zip(&exact) {
+        assert!((got - want).abs() <= 1e-6 * want.abs().max(1.0), "{id}: reward sum {got} vs exact {want}");
+    }
     assert_eq!(episodes, sums.1, "{id}: episode counts");
     assert_eq!(length_sum, sums.2, "{id}: length sums");
 }

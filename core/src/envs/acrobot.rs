@@ -25,70 +25,51 @@
 
 use crate::lane::Lane;
 use crate::math;
-use crate::record;
+use crate::params::Valid;
+use crate::{params, record};
 use crate::rng::Rng;
-use crate::spec::{ActionSpace, Env, EnvSpec, Transition};
-use bytemuck::{Pod, Zeroable};
+use crate::spec::{ActionSpace, Env, EnvSpec, RefConst, Transition};
 
-/// Acrobot-v1's constants, named as in Gymnasium (snake_case).
-#[repr(C)]
-#[derive(Clone, Copy, Debug, PartialEq, Pod, Zeroable)]
-pub struct AcrobotParams {
-    /// Seconds per step, integrated with one RK4 step.
-    pub dt: f32,
-    /// Length of link 1 (m).
-    pub link_length_1: f32,
-    /// Length of link 2 (m). Gymnasium uses it only for rendering: neither the dynamics nor
-    /// the termination rule (a fixed `terminal_height`) depend on it.
-    pub link_length_2: f32,
-    /// Mass of link 1 (kg).
-    pub link_mass_1: f32,
-    /// Mass of link 2 (kg).
-    pub link_mass_2: f32,
-    /// Position of link 1's centre of mass from the shoulder (m).
-    pub link_com_pos_1: f32,
-    /// Position of link 2's centre of mass from the elbow (m).
-    pub link_com_pos_2: f32,
-    /// Moment of inertia of each link (Gymnasium's `I1` and `I2` are both `LINK_MOI`).
-    pub link_moi: f32,
-    /// `dtheta1` is clipped to ±this after each step: 4π.
-    pub max_vel_1: f32,
-    /// `dtheta2` is clipped to ±this after each step: 9π.
-    pub max_vel_2: f32,
-    /// Gravitational acceleration (Gymnasium hard-codes `g = 9.8` inside `_dsdt`).
-    pub g: f32,
-    /// The episode terminates when the tip's height `-cos(t1) - cos(t2 + t1)` exceeds this
-    /// (Gymnasium hard-codes `1.0` in `_terminal`).
-    pub terminal_height: f32,
-    /// Elbow torque of actions 0, 1, 2 (Gymnasium's `AVAIL_TORQUE`).
-    pub avail_torque: [f32; 3],
-    /// Reset draws every state component uniformly from `[-reset_bound, reset_bound)`.
-    pub reset_bound: f32,
-    /// `TimeLimit` of the registered env (0 = none).
-    pub max_episode_steps: u32,
-}
-
-impl Default for AcrobotParams {
-    fn default() -> Self {
-        use core::f64::consts::PI;
-        AcrobotParams {
-            dt: 0.2,
-            link_length_1: 1.0,
-            link_length_2: 1.0,
-            link_mass_1: 1.0,
-            link_mass_2: 1.0,
-            link_com_pos_1: 0.5,
-            link_com_pos_2: 0.5,
-            link_moi: 1.0,
-            max_vel_1: (4.0 * PI) as f32,
-            max_vel_2: (9.0 * PI) as f32,
-            g: 9.8,
-            terminal_height: 1.0,
-            avail_torque: [-1.0, 0.0, 1.0],
-            reset_bound: 0.1,
-            max_episode_steps: 500,
-        }
+params! {
+    /// Acrobot-v1's constants, named as in Gymnasium (snake_case).
+    pub struct AcrobotParams {
+        /// Seconds per step, integrated with one RK4 step.
+        dt: 0.2, Valid::POSITIVE;
+        /// Length of link 1 (m).
+        link_length_1: 1.0, Valid::POSITIVE;
+        /// Length of link 2 (m). Gymnasium uses it only for rendering: neither the dynamics nor
+        /// the termination rule (a fixed `terminal_height`) depend on it.
+        link_length_2: 1.0, Valid::POSITIVE;
+        /// Mass of link 1 (kg).
+        link_mass_1: 1.0, Valid::POSITIVE;
+        /// Mass of link 2 (kg).
+        link_mass_2: 1.0, Valid::POSITIVE;
+        /// Position of link 1's centre of mass from the shoulder (m).
+        link_com_pos_1: 0.5, Valid::NON_NEGATIVE;
+        /// Position of link 2's centre of mass from the elbow (m).
+        link_com_pos_2: 0.5, Valid::NON_NEGATIVE;
+        /// Moment of inertia of each link (Gymnasium's `I1` and `I2` are both `LINK_MOI`).
+        link_moi: 1.0, Valid::POSITIVE;
+        /// `dtheta1` is clipped to ±this after each step: 4π.
+        max_vel_1: (4.0 * core::f64::consts::PI) as f32, Valid::POSITIVE;
+        /// `dtheta2` is clipped to ±this after each step: 9π.
+        max_vel_2: (9.0 * core::f64::consts::PI) as f32, Valid::POSITIVE;
+        /// Gravitational acceleration (Gymnasium hard-codes `g = 9.8` inside `_dsdt`).
+        g: 9.8, Valid::NON_NEGATIVE;
+        /// The episode terminates when the tip's height `-cos(t1) - cos(t2 + t1)` exceeds this
+        /// (Gymnasium hard-codes `1.0` in `_terminal`).
+        terminal_height: 1.0, Valid::FINITE;
+        /// Elbow torque of action 0 (Gymnasium's `AVAIL_TORQUE[0]`).
+        avail_torque_0: -1.0, Valid::FINITE;
+        /// Elbow torque of action 1 (Gymnasium's `AVAIL_TORQUE[1]`).
+        avail_torque_1: 0.0, Valid::FINITE;
+        /// Elbow torque of action 2 (Gymnasium's `AVAIL_TORQUE[2]`).
+        avail_torque_2: 1.0, Valid::FINITE;
+        /// Reset draws every state component uniformly from `[-reset_bound, reset_bound)`.
+        reset_bound: 0.1, Valid::NON_NEGATIVE, ours;
     }
+    max_episode_steps: 500;
+    order: [];
 }
 
 record! {
@@ -155,51 +136,52 @@ const REWARD_TERMINAL: f32 = 0.0;
 
 /// The constant subexpressions of Gymnasium's `_dsdt`, each grouped as Python evaluates it
 /// (left to right, `**` first, unary minus before `*`), so folding them changes no rounding.
-struct Coeffs {
-    m2: f32,
-    i1: f32,
-    i2: f32,
+struct Coeffs<L> {
+    m2: L,
+    i1: L,
+    i2: L,
     /// `m1 * lc1**2`
-    m1_lc1_sq: f32,
+    m1_lc1_sq: L,
     /// `l1**2 + lc2**2`
-    l1_sq_lc2_sq: f32,
+    l1_sq_lc2_sq: L,
     /// `2 * l1 * lc2`
-    cross_l1_lc2: f32,
+    cross_l1_lc2: L,
     /// `lc2**2`
-    lc2_sq: f32,
+    lc2_sq: L,
     /// `l1 * lc2`
-    l1_lc2: f32,
+    l1_lc2: L,
     /// `m2 * lc2 * g`
-    m2_lc2_g: f32,
+    m2_lc2_g: L,
     /// `-m2 * l1 * lc2`
-    neg_m2_l1_lc2: f32,
+    neg_m2_l1_lc2: L,
     /// `2 * m2 * l1 * lc2`
-    cross_m2_l1_lc2: f32,
+    cross_m2_l1_lc2: L,
     /// `(m1 * lc1 + m2 * l1) * g`
-    m_lc_g: f32,
+    m_lc_g: L,
     /// `m2 * l1 * lc2`
-    m2_l1_lc2: f32,
+    m2_l1_lc2: L,
     /// `m2 * lc2**2 + I2`
-    m2_lc2_sq_i2: f32,
+    m2_lc2_sq_i2: L,
 }
 
-impl Coeffs {
+impl<L: Lane> Coeffs<L> {
     #[inline(always)]
-    fn new(p: &AcrobotParams) -> Self {
+    fn new(p: &AcrobotParams<L>) -> Self {
         let (m1, m2, l1) = (p.link_mass_1, p.link_mass_2, p.link_length_1);
         let (lc1, lc2, moi, g) = (p.link_com_pos_1, p.link_com_pos_2, p.link_moi, p.g);
+        let cross = L::splat(CROSS);
         Coeffs {
             m2,
             i1: moi,
             i2: moi,
             m1_lc1_sq: m1 * (lc1 * lc1),
             l1_sq_lc2_sq: l1 * l1 + lc2 * lc2,
-            cross_l1_lc2: CROSS * l1 * lc2,
+            cross_l1_lc2: cross * l1 * lc2,
             lc2_sq: lc2 * lc2,
             l1_lc2: l1 * lc2,
             m2_lc2_g: m2 * lc2 * g,
             neg_m2_l1_lc2: -m2 * l1 * lc2,
-            cross_m2_l1_lc2: CROSS * m2 * l1 * lc2,
+            cross_m2_l1_lc2: cross * m2 * l1 * lc2,
             m_lc_g: (m1 * lc1 + m2 * l1) * g,
             m2_l1_lc2: m2 * l1 * lc2,
             m2_lc2_sq_i2: m2 * (lc2 * lc2) + moi,
@@ -210,10 +192,7 @@ impl Coeffs {
 /// Gymnasium's `_dsdt` with `book_or_nips = "book"`: the time derivative of `s` under elbow
 /// torque `a` (the torque's own derivative, 0, is left out).
 #[inline(always)]
-fn dsdt<L: Lane>(c: &Coeffs, s: &AcrobotState<L>, a: L) -> AcrobotState<L> {
-    // `k` rather than `L::splat` to keep the equations readable: the function itself, not a
-    // closure (closures are not `inline(always)`, and an intrinsic left in one becomes a call).
-    let k = L::splat;
+fn dsdt<L: Lane>(c: &Coeffs<L>, s: &AcrobotState<L>, a: L) -> AcrobotState<L> {
     let (sin2, cos2) = math::sin_cos(s.theta2);
     // Gymnasium writes sin(x) as cos(x - pi/2). In f64 the shift costs ~1e-16; in f32 it would
     // add up to half an ulp of pi/2 (6e-8) to the argument, so sin of the unshifted angle is
@@ -221,15 +200,15 @@ fn dsdt<L: Lane>(c: &Coeffs, s: &AcrobotState<L>, a: L) -> AcrobotState<L> {
     let sin1 = math::sin(s.theta1);
     let sin12 = math::sin(s.theta1 + s.theta2);
     let (dt1, dt2) = (s.dtheta1, s.dtheta2);
-    let d1 = ((k(c.m1_lc1_sq) + k(c.m2) * (k(c.l1_sq_lc2_sq) + k(c.cross_l1_lc2) * cos2)) + k(c.i1)) + k(c.i2);
-    let d2 = k(c.m2) * (k(c.lc2_sq) + k(c.l1_lc2) * cos2) + k(c.i2);
-    let phi2 = k(c.m2_lc2_g) * sin12;
-    let phi1 = ((k(c.neg_m2_l1_lc2) * (dt2 * dt2) * sin2 - k(c.cross_m2_l1_lc2) * dt2 * dt1 * sin2)
-        + k(c.m_lc_g) * sin1)
+    let d1 = ((c.m1_lc1_sq + c.m2 * (c.l1_sq_lc2_sq + c.cross_l1_lc2 * cos2)) + c.i1) + c.i2;
+    let d2 = c.m2 * (c.lc2_sq + c.l1_lc2 * cos2) + c.i2;
+    let phi2 = c.m2_lc2_g * sin12;
+    let phi1 = ((c.neg_m2_l1_lc2 * (dt2 * dt2) * sin2 - c.cross_m2_l1_lc2 * dt2 * dt1 * sin2)
+        + c.m_lc_g * sin1)
         + phi2;
     // "book": the extra -m2 l1 lc2 dt1^2 sin(t2) term the NIPS paper omits.
-    let ddtheta2 = (((a + d2 / d1 * phi1) - k(c.m2_l1_lc2) * (dt1 * dt1) * sin2) - phi2)
-        / (k(c.m2_lc2_sq_i2) - d2 * d2 / d1);
+    let ddtheta2 = (((a + d2 / d1 * phi1) - c.m2_l1_lc2 * (dt1 * dt1) * sin2) - phi2)
+        / (c.m2_lc2_sq_i2 - d2 * d2 / d1);
     let ddtheta1 = -(d2 * ddtheta2 + phi1) / d1;
     AcrobotState { theta1: dt1, theta2: dt2, dtheta1: ddtheta1, dtheta2: ddtheta2 }
 }
@@ -271,6 +250,12 @@ impl Env for Acrobot {
         reference: "gymnasium/envs/classic_control/acrobot.py (Gymnasium 1.x)",
     };
     type Params = AcrobotParams;
+    // Only the deterministic "book" dynamics are implemented.
+    const REFERENCE_CONSTANTS: &'static [(&'static str, RefConst)] = &[
+        ("torque_noise_max", RefConst::Number(0.0)),
+        ("book_or_nips", RefConst::Text("book")),
+        ("integrator", RefConst::Described),
+    ];
     type State<L: Lane> = AcrobotState<L>;
     type Obs<L: Lane> = AcrobotObs<L>;
     type Action<L: Lane> = AcrobotAction<L>;
@@ -279,29 +264,25 @@ impl Env for Acrobot {
         ActionSpace::Discrete { n: 3 }
     }
 
-    fn max_episode_steps(p: &AcrobotParams) -> u32 {
-        p.max_episode_steps
+    #[inline(always)]
+    fn reset<L: Lane>(p: &AcrobotParams<L>, rng: &mut Rng<L>) -> AcrobotState<L> {
+        let (lo, hi) = (-p.reset_bound, p.reset_bound);
+        AcrobotState { theta1: rng.uniform(lo, hi), theta2: rng.uniform(lo, hi), dtheta1: rng.uniform(lo, hi), dtheta2: rng.uniform(lo, hi) }
     }
 
     #[inline(always)]
-    fn reset<L: Lane>(p: &AcrobotParams, rng: &mut Rng<L>) -> AcrobotState<L> {
-        let b = p.reset_bound;
-        AcrobotState { theta1: rng.uniform(-b, b), theta2: rng.uniform(-b, b), dtheta1: rng.uniform(-b, b), dtheta2: rng.uniform(-b, b) }
-    }
-
-    #[inline(always)]
-    fn step<L: Lane>(p: &AcrobotParams, s: &AcrobotState<L>, a: &AcrobotAction<L>) -> Transition<AcrobotState<L>, L> {
-        let [t0, t1, t2] = p.avail_torque.map(L::splat);
+    fn step<L: Lane>(p: &AcrobotParams<L>, s: &AcrobotState<L>, a: &AcrobotAction<L>) -> Transition<AcrobotState<L>, L> {
+        let (t0, t1, t2) = (p.avail_torque_0, p.avail_torque_1, p.avail_torque_2);
         let torque = L::select(a.index.eq(L::splat(0.0)), t0, L::select(a.index.eq(L::splat(1.0)), t1, t2));
         let c = Coeffs::new(p);
         // Gymnasium's rk4 with t = [0, dt]: one step. The torque rides along as a fifth state
         // component with zero derivative, so every stage sees the same torque.
         let dt = p.dt;
-        let half = L::splat(dt / RK4_HALF_DIVISOR);
+        let half = dt / L::splat(RK4_HALF_DIVISOR);
         let k1 = dsdt(&c, s, torque);
         let k2 = dsdt(&c, &advance(s, half, &k1), torque);
         let k3 = dsdt(&c, &advance(s, half, &k2), torque);
-        let k4 = dsdt(&c, &advance(s, L::splat(dt), &k3), torque);
+        let k4 = dsdt(&c, &advance(s, dt, &k3), torque);
         let w = L::splat(RK4_MID_WEIGHT);
         #[inline(always)]
         fn weighted<L: Lane>(w: L, q1: L, q2: L, q3: L, q4: L) -> L {
@@ -313,8 +294,8 @@ impl Env for Acrobot {
             dtheta1: weighted(w, k1.dtheta1, k2.dtheta1, k3.dtheta1, k4.dtheta1),
             dtheta2: weighted(w, k1.dtheta2, k2.dtheta2, k3.dtheta2, k4.dtheta2),
         };
-        let ns = advance(s, L::splat(dt / RK4_FINAL_DIVISOR), &step);
-        let (v1, v2) = (L::splat(p.max_vel_1), L::splat(p.max_vel_2));
+        let ns = advance(s, dt / L::splat(RK4_FINAL_DIVISOR), &step);
+        let (v1, v2) = (p.max_vel_1, p.max_vel_2);
         let next = AcrobotState {
             theta1: wrap(ns.theta1),
             theta2: wrap(ns.theta2),
@@ -322,13 +303,13 @@ impl Env for Acrobot {
             dtheta2: ns.dtheta2.clamp(-v2, v2),
         };
         let height = -math::cos(next.theta1) - math::cos(next.theta2 + next.theta1);
-        let terminated = height.gt(L::splat(p.terminal_height));
+        let terminated = height.gt(p.terminal_height);
         let reward = L::select(terminated, L::splat(REWARD_TERMINAL), L::splat(REWARD_STEP));
         Transition { state: next, reward, terminated }
     }
 
     #[inline(always)]
-    fn observe<L: Lane>(_: &AcrobotParams, s: &AcrobotState<L>) -> AcrobotObs<L> {
+    fn observe<L: Lane>(_: &AcrobotParams<L>, s: &AcrobotState<L>) -> AcrobotObs<L> {
         let (sin1, cos1) = math::sin_cos(s.theta1);
         let (sin2, cos2) = math::sin_cos(s.theta2);
         AcrobotObs { cos_theta1: cos1, sin_theta1: sin1, cos_theta2: cos2, sin_theta2: sin2, dtheta1: s.dtheta1, dtheta2: s.dtheta2 }

@@ -18,52 +18,35 @@
 
 use crate::lane::Lane;
 use crate::math;
-use crate::record;
+use crate::params::Valid;
+use crate::{params, record};
 use crate::rng::Rng;
-use crate::spec::{ActionSpace, Env, EnvSpec, Transition};
-use bytemuck::{Pod, Zeroable};
+use crate::spec::{ActionSpace, Env, EnvSpec, RefConst, Transition};
 
-/// CartPole-v1's constants, named as in Gymnasium.
-#[repr(C)]
-#[derive(Clone, Copy, Debug, PartialEq, Pod, Zeroable)]
-pub struct CartPoleParams {
-    /// Gravitational acceleration (m/s²).
-    pub gravity: f32,
-    /// Mass of the cart (kg).
-    pub masscart: f32,
-    /// Mass of the pole (kg).
-    pub masspole: f32,
-    /// Half the pole's length (m): Gymnasium's `length` is the distance to the pole's centre.
-    pub length: f32,
-    /// Magnitude of the push (N).
-    pub force_mag: f32,
-    /// Seconds between state updates.
-    pub tau: f32,
-    /// Pole angle beyond which the episode terminates (rad): 12 degrees.
-    pub theta_threshold_radians: f32,
-    /// Cart position beyond which the episode terminates (m).
-    pub x_threshold: f32,
-    /// Reset draws every state component uniformly from `[-reset_bound, reset_bound)`.
-    pub reset_bound: f32,
-    /// `TimeLimit` of the registered env (0 = none).
-    pub max_episode_steps: u32,
-}
-
-impl Default for CartPoleParams {
-    fn default() -> Self {
-        CartPoleParams {
-            gravity: 9.8,
-            masscart: 1.0,
-            masspole: 0.1,
-            length: 0.5,
-            force_mag: 10.0,
-            tau: 0.02,
-            theta_threshold_radians: (12.0 * 2.0 * core::f64::consts::PI / 360.0) as f32,
-            x_threshold: 2.4,
-            reset_bound: 0.05,
-            max_episode_steps: 500,
-        }
+params! {
+    /// CartPole-v1's constants, named as in Gymnasium.
+    pub struct CartPoleParams {
+        /// Gravitational acceleration (m/s²).
+        gravity: 9.8, Valid::NON_NEGATIVE;
+        /// Mass of the cart (kg).
+        masscart: 1.0, Valid::POSITIVE;
+        /// Mass of the pole (kg).
+        masspole: 0.1, Valid::POSITIVE;
+        /// Half the pole's length (m): Gymnasium's `length` is the distance to the pole's centre.
+        length: 0.5, Valid::POSITIVE;
+        /// Magnitude of the push (N).
+        force_mag: 10.0, Valid::NON_NEGATIVE;
+        /// Seconds between state updates (s).
+        tau: 0.02, Valid::POSITIVE;
+        /// Pole angle beyond which the episode terminates (rad): 12 degrees.
+        theta_threshold_radians: (12.0 * 2.0 * core::f64::consts::PI / 360.0) as f32, Valid::POSITIVE;
+        /// Cart position beyond which the episode terminates (m).
+        x_threshold: 2.4, Valid::POSITIVE;
+        /// Reset draws every state component uniformly from `[-reset_bound, reset_bound)`.
+        reset_bound: 0.05, Valid::NON_NEGATIVE, ours;
     }
+    max_episode_steps: 500;
+    order: [];
 }
 
 record! {
@@ -98,6 +81,12 @@ impl Env for CartPole {
         reference: "gymnasium/envs/classic_control/cartpole.py (Gymnasium 1.x)",
     };
     type Params = CartPoleParams;
+    const REFERENCE_CONSTANTS: &'static [(&'static str, RefConst)] = &[
+        ("total_mass", RefConst::Derived),
+        ("polemass_length", RefConst::Derived),
+        ("kinematics_integrator", RefConst::Text("euler")),
+        ("sutton_barto_reward", RefConst::Flag(false)),
+    ];
     type State<L: Lane> = CartPoleState<L>;
     type Obs<L: Lane> = CartPoleState<L>;
     type Action<L: Lane> = CartPoleAction<L>;
@@ -107,51 +96,47 @@ impl Env for CartPole {
         ActionSpace::Discrete { n: 2 }
     }
 
-    fn max_episode_steps(p: &CartPoleParams) -> u32 {
-        p.max_episode_steps
+    #[inline(always)]
+    fn reset<L: Lane>(p: &CartPoleParams<L>, rng: &mut Rng<L>) -> CartPoleState<L> {
+        let (lo, hi) = (-p.reset_bound, p.reset_bound);
+        CartPoleState { x: rng.uniform(lo, hi), x_dot: rng.uniform(lo, hi), theta: rng.uniform(lo, hi), theta_dot: rng.uniform(lo, hi) }
     }
 
     #[inline(always)]
-    fn reset<L: Lane>(p: &CartPoleParams, rng: &mut Rng<L>) -> CartPoleState<L> {
-        let b = p.reset_bound;
-        CartPoleState { x: rng.uniform(-b, b), x_dot: rng.uniform(-b, b), theta: rng.uniform(-b, b), theta_dot: rng.uniform(-b, b) }
-    }
-
-    #[inline(always)]
-    fn step<L: Lane>(p: &CartPoleParams, s: &CartPoleState<L>, a: &CartPoleAction<L>) -> Transition<CartPoleState<L>, L> {
-        // Gymnasium's expressions with every product of constants folded into one constant
-        // (computed once per call in f32) and the divisions by total_mass as multiplications:
-        // the same equations, fewer operations per env (docs/envs/cartpole.md, "Equations").
+    fn step<L: Lane>(p: &CartPoleParams<L>, s: &CartPoleState<L>, a: &CartPoleAction<L>) -> Transition<CartPoleState<L>, L> {
+        // Gymnasium's expressions with the products of constants grouped first (the compiler
+        // hoists them out of the loop when the parameters are shared) and the divisions by
+        // total_mass as multiplications: the same equations, fewer operations per env
+        // (docs/envs/cartpole.md, "Equations").
         let total_mass = p.masspole + p.masscart;
-        let inv_total_mass = 1.0 / total_mass;
+        let inv_total_mass = L::splat(1.0) / total_mass;
         let polemass_length = p.masspole * p.length;
         let force_per_mass = p.force_mag * inv_total_mass;
-        let force = L::select(a.push.eq(L::splat(1.0)), L::splat(force_per_mass), L::splat(-force_per_mass));
+        let force = L::select(a.push.eq(L::splat(1.0)), force_per_mass, -force_per_mass);
         let (sintheta, costheta) = math::sin_cos_near_zero(s.theta);
         // temp = (force + polemass_length * theta_dot^2 * sintheta) / total_mass
-        let temp = force + L::splat(polemass_length * inv_total_mass) * (s.theta_dot * s.theta_dot) * sintheta;
+        let temp = force + (polemass_length * inv_total_mass) * (s.theta_dot * s.theta_dot) * sintheta;
         // length * (4/3 - masspole * costheta^2 / total_mass)
-        let denominator = L::splat(p.length * (4.0 / 3.0)) - L::splat(p.length * p.masspole * inv_total_mass) * (costheta * costheta);
-        let thetaacc = (L::splat(p.gravity) * sintheta - costheta * temp) / denominator;
+        let denominator = p.length * L::splat(4.0 / 3.0) - (p.length * p.masspole * inv_total_mass) * (costheta * costheta);
+        let thetaacc = (p.gravity * sintheta - costheta * temp) / denominator;
         // xacc = temp - polemass_length * thetaacc * costheta / total_mass
-        let xacc = temp - L::splat(polemass_length * inv_total_mass) * thetaacc * costheta;
+        let xacc = temp - (polemass_length * inv_total_mass) * thetaacc * costheta;
         // kinematics_integrator = "euler": positions advance with the old velocities.
-        let tau = L::splat(p.tau);
+        let tau = p.tau;
         let next = CartPoleState {
             x: s.x + tau * s.x_dot,
             x_dot: s.x_dot + tau * xacc,
             theta: s.theta + tau * s.theta_dot,
             theta_dot: s.theta_dot + tau * thetaacc,
         };
-        let xt = L::splat(p.x_threshold);
-        let tt = L::splat(p.theta_threshold_radians);
+        let (xt, tt) = (p.x_threshold, p.theta_threshold_radians);
         // `|v| > t` is `v < -t or v > t` for every float, NaN included (false either way).
         let terminated = next.x.abs().gt(xt) | next.theta.abs().gt(tt);
         Transition { state: next, reward: L::splat(1.0), terminated }
     }
 
     #[inline(always)]
-    fn observe<L: Lane>(_: &CartPoleParams, s: &CartPoleState<L>) -> CartPoleState<L> {
+    fn observe<L: Lane>(_: &CartPoleParams<L>, s: &CartPoleState<L>) -> CartPoleState<L> {
         *s
     }
 }

@@ -17,60 +17,42 @@
 
 use crate::lane::Lane;
 use crate::math;
-use crate::record;
+use crate::params::Valid;
+use crate::{params, record};
 use crate::rng::Rng;
 use crate::spec::{ActionSpace, Env, EnvSpec, Transition};
-use bytemuck::{Pod, Zeroable};
 
 /// The track's height is `sin(HILL_FREQ * position)`, so gravity pulls along it with
 /// `cos(HILL_FREQ * position)`. Structural (the positions above assume it), hence not a
 /// parameter; Gymnasium writes it as the literal `3`.
 pub const HILL_FREQ: f32 = 3.0;
 
-/// MountainCar-v0's constants, named as in Gymnasium.
-#[repr(C)]
-#[derive(Clone, Copy, Debug, PartialEq, Pod, Zeroable)]
-pub struct MountainCarParams {
-    /// Left wall: position is clipped here, and a car hitting it stops.
-    pub min_position: f32,
-    /// Right end of the track: position is clipped here (velocity is kept).
-    pub max_position: f32,
-    /// Velocity is clipped to `[-max_speed, max_speed]`.
-    pub max_speed: f32,
-    /// Position at or beyond which the episode can terminate.
-    pub goal_position: f32,
-    /// Least velocity at the goal for the episode to terminate.
-    pub goal_velocity: f32,
-    /// Velocity change per step from the engine (action 0 or 2).
-    pub force: f32,
-    /// Velocity change per step from gravity, scaled by `cos(3 position)`.
-    pub gravity: f32,
-    /// Reward of every step (Gymnasium's literal `reward = -1.0`).
-    pub step_reward: f32,
-    /// Reset draws the position uniformly from `[reset_low, reset_high)`.
-    pub reset_low: f32,
-    /// See `reset_low`.
-    pub reset_high: f32,
-    /// `TimeLimit` of the registered env (0 = none).
-    pub max_episode_steps: u32,
-}
-
-impl Default for MountainCarParams {
-    fn default() -> Self {
-        MountainCarParams {
-            min_position: -1.2,
-            max_position: 0.6,
-            max_speed: 0.07,
-            goal_position: 0.5,
-            goal_velocity: 0.0,
-            force: 0.001,
-            gravity: 0.0025,
-            step_reward: -1.0,
-            reset_low: -0.6,
-            reset_high: -0.4,
-            max_episode_steps: 200,
-        }
+params! {
+    /// MountainCar-v0's constants, named as in Gymnasium.
+    pub struct MountainCarParams {
+        /// Left wall: position is clipped here, and a car hitting it stops.
+        min_position: -1.2, Valid::FINITE;
+        /// Right end of the track: position is clipped here (velocity is kept).
+        max_position: 0.6, Valid::FINITE;
+        /// Velocity is clipped to `[-max_speed, max_speed]`.
+        max_speed: 0.07, Valid::POSITIVE;
+        /// Position at or beyond which the episode can terminate.
+        goal_position: 0.5, Valid::FINITE;
+        /// Least velocity at the goal for the episode to terminate.
+        goal_velocity: 0.0, Valid::FINITE;
+        /// Velocity change per step from the engine (action 0 or 2).
+        force: 0.001, Valid::NON_NEGATIVE;
+        /// Velocity change per step from gravity, scaled by `cos(3 position)`.
+        gravity: 0.0025, Valid::NON_NEGATIVE;
+        /// Reward of every step (Gymnasium's literal `reward = -1.0`).
+        step_reward: -1.0, Valid::FINITE, ours;
+        /// Reset draws the position uniformly from `[reset_low, reset_high)`.
+        reset_low: -0.6, Valid::FINITE, ours;
+        /// See `reset_low`.
+        reset_high: -0.4, Valid::FINITE, ours;
     }
+    max_episode_steps: 200;
+    order: [min_position < max_position, reset_low <= reset_high, min_position <= reset_low, reset_high <= max_position];
 }
 
 record! {
@@ -98,23 +80,23 @@ record! {
 pub(crate) fn advance<L: Lane>(
     s: &MountainCarState<L>,
     dv: L,
-    min_position: f32,
-    max_position: f32,
-    max_speed: f32,
+    min_position: L,
+    max_position: L,
+    max_speed: L,
 ) -> MountainCarState<L> {
-    let velocity = (s.velocity + dv).clamp(L::splat(-max_speed), L::splat(max_speed));
-    let position = (s.position + velocity).clamp(L::splat(min_position), L::splat(max_position));
+    let velocity = (s.velocity + dv).clamp(-max_speed, max_speed);
+    let position = (s.position + velocity).clamp(min_position, max_position);
     // Only the left wall is inelastic; at the right end the car keeps its velocity (it has
     // passed the goal anyway). Clipping makes `position` exactly `min_position`, so `==` is
     // Gymnasium's test.
-    let stopped = position.eq(L::splat(min_position)) & velocity.lt(L::splat(0.0));
+    let stopped = position.eq(min_position) & velocity.lt(L::splat(0.0));
     MountainCarState { position, velocity: L::select(stopped, L::splat(0.0), velocity) }
 }
 
 /// Gymnasium's goal test, on the state after the step.
 #[inline(always)]
-pub(crate) fn at_goal<L: Lane>(s: &MountainCarState<L>, goal_position: f32, goal_velocity: f32) -> L::Mask {
-    s.position.ge(L::splat(goal_position)) & s.velocity.ge(L::splat(goal_velocity))
+pub(crate) fn at_goal<L: Lane>(s: &MountainCarState<L>, goal_position: L, goal_velocity: L) -> L::Mask {
+    s.position.ge(goal_position) & s.velocity.ge(goal_velocity)
 }
 
 /// MountainCar-v0.
@@ -136,29 +118,25 @@ impl Env for MountainCar {
         ActionSpace::Discrete { n: 3 }
     }
 
-    fn max_episode_steps(p: &MountainCarParams) -> u32 {
-        p.max_episode_steps
-    }
-
     #[inline(always)]
-    fn reset<L: Lane>(p: &MountainCarParams, rng: &mut Rng<L>) -> MountainCarState<L> {
+    fn reset<L: Lane>(p: &MountainCarParams<L>, rng: &mut Rng<L>) -> MountainCarState<L> {
         MountainCarState { position: rng.uniform(p.reset_low, p.reset_high), velocity: L::splat(0.0) }
     }
 
     #[inline(always)]
-    fn step<L: Lane>(p: &MountainCarParams, s: &MountainCarState<L>, a: &MountainCarAction<L>) -> Transition<MountainCarState<L>, L> {
+    fn step<L: Lane>(p: &MountainCarParams<L>, s: &MountainCarState<L>, a: &MountainCarAction<L>) -> Transition<MountainCarState<L>, L> {
         // `velocity += (action - 1) * force + cos(3 * position) * (-gravity)`: Python sums the
         // right-hand side before adding it, and so do we (f32 addition is not associative).
         // `action - 1` maps {0, 1, 2} to {-1, 0, +1}.
-        let engine = (a.push - L::splat(1.0)) * L::splat(p.force);
-        let slope = math::cos(L::splat(HILL_FREQ) * s.position) * L::splat(-p.gravity);
+        let engine = (a.push - L::splat(1.0)) * p.force;
+        let slope = math::cos(L::splat(HILL_FREQ) * s.position) * -p.gravity;
         let next = advance(s, engine + slope, p.min_position, p.max_position, p.max_speed);
         let terminated = at_goal(&next, p.goal_position, p.goal_velocity);
-        Transition { state: next, reward: L::splat(p.step_reward), terminated }
+        Transition { state: next, reward: p.step_reward, terminated }
     }
 
     #[inline(always)]
-    fn observe<L: Lane>(_: &MountainCarParams, s: &MountainCarState<L>) -> MountainCarState<L> {
+    fn observe<L: Lane>(_: &MountainCarParams<L>, s: &MountainCarState<L>) -> MountainCarState<L> {
         *s
     }
 }

@@ -18,65 +18,44 @@
 use crate::envs::mountain_car::{advance, at_goal, MountainCarState, HILL_FREQ};
 use crate::lane::Lane;
 use crate::math;
-use crate::record;
+use crate::params::Valid;
+use crate::{params, record};
 use crate::rng::Rng;
 use crate::spec::{ActionSpace, Env, EnvSpec, Transition};
-use bytemuck::{Pod, Zeroable};
 
-/// MountainCarContinuous-v0's constants, named as in Gymnasium (the last four are literals in
-/// Gymnasium's code, named here).
-#[repr(C)]
-#[derive(Clone, Copy, Debug, PartialEq, Pod, Zeroable)]
-pub struct MountainCarContinuousParams {
-    /// Lower bound of the action space; the force is clipped to it.
-    pub min_action: f32,
-    /// Upper bound of the action space; the force is clipped to it.
-    pub max_action: f32,
-    /// Left wall: position is clipped here, and a car hitting it stops.
-    pub min_position: f32,
-    /// Right end of the track: position is clipped here (velocity is kept).
-    pub max_position: f32,
-    /// Velocity is clipped to `[-max_speed, max_speed]`.
-    pub max_speed: f32,
-    /// Position at or beyond which the episode can terminate.
-    pub goal_position: f32,
-    /// Least velocity at the goal for the episode to terminate.
-    pub goal_velocity: f32,
-    /// Velocity change per step per unit of force.
-    pub power: f32,
-    /// Velocity change per step from gravity, scaled by `cos(3 position)` (literal `0.0025`).
-    pub gravity_term: f32,
-    /// Reward for reaching the goal (literal `100.0`).
-    pub goal_reward: f32,
-    /// Cost per squared unit of action, every step (literal `0.1`).
-    pub action_cost_coef: f32,
-    /// Reset draws the position uniformly from `[reset_low, reset_high)`.
-    pub reset_low: f32,
-    /// See `reset_low`.
-    pub reset_high: f32,
-    /// `TimeLimit` of the registered env (0 = none).
-    pub max_episode_steps: u32,
-}
-
-impl Default for MountainCarContinuousParams {
-    fn default() -> Self {
-        MountainCarContinuousParams {
-            min_action: -1.0,
-            max_action: 1.0,
-            min_position: -1.2,
-            max_position: 0.6,
-            max_speed: 0.07,
-            goal_position: 0.45,
-            goal_velocity: 0.0,
-            power: 0.0015,
-            gravity_term: 0.0025,
-            goal_reward: 100.0,
-            action_cost_coef: 0.1,
-            reset_low: -0.6,
-            reset_high: -0.4,
-            max_episode_steps: 999,
-        }
+params! {
+    /// MountainCarContinuous-v0's constants, named as in Gymnasium (the last four are literals in
+    /// Gymnasium's code, named here).
+    pub struct MountainCarContinuousParams {
+        /// Lower bound of the action space; the force is clipped to it.
+        min_action: -1.0, Valid::FINITE;
+        /// Upper bound of the action space; the force is clipped to it.
+        max_action: 1.0, Valid::FINITE;
+        /// Left wall: position is clipped here, and a car hitting it stops.
+        min_position: -1.2, Valid::FINITE;
+        /// Right end of the track: position is clipped here (velocity is kept).
+        max_position: 0.6, Valid::FINITE;
+        /// Velocity is clipped to `[-max_speed, max_speed]`.
+        max_speed: 0.07, Valid::POSITIVE;
+        /// Position at or beyond which the episode can terminate.
+        goal_position: 0.45, Valid::FINITE;
+        /// Least velocity at the goal for the episode to terminate.
+        goal_velocity: 0.0, Valid::FINITE;
+        /// Velocity change per step per unit of force.
+        power: 0.0015, Valid::NON_NEGATIVE;
+        /// Velocity change per step from gravity, scaled by `cos(3 position)` (literal `0.0025`).
+        gravity_term: 0.0025, Valid::NON_NEGATIVE;
+        /// Reward for reaching the goal (literal `100.0`).
+        goal_reward: 100.0, Valid::FINITE;
+        /// Cost per squared unit of action, every step (literal `0.1`).
+        action_cost_coef: 0.1, Valid::NON_NEGATIVE;
+        /// Reset draws the position uniformly from `[reset_low, reset_high)`.
+        reset_low: -0.6, Valid::FINITE, ours;
+        /// See `reset_low`.
+        reset_high: -0.4, Valid::FINITE, ours;
     }
+    max_episode_steps: 999;
+    order: [min_action <= max_action, min_position < max_position, reset_low <= reset_high, min_position <= reset_low, reset_high <= max_position];
 }
 
 record! {
@@ -107,38 +86,33 @@ impl Env for MountainCarContinuous {
         ActionSpace::uniform_box(1, p.min_action, p.max_action)
     }
 
-    fn max_episode_steps(p: &MountainCarContinuousParams) -> u32 {
-        p.max_episode_steps
-    }
-
     #[inline(always)]
-    fn reset<L: Lane>(p: &MountainCarContinuousParams, rng: &mut Rng<L>) -> MountainCarState<L> {
+    fn reset<L: Lane>(p: &MountainCarContinuousParams<L>, rng: &mut Rng<L>) -> MountainCarState<L> {
         MountainCarState { position: rng.uniform(p.reset_low, p.reset_high), velocity: L::splat(0.0) }
     }
 
     #[inline(always)]
-    fn step<L: Lane>(
-        p: &MountainCarContinuousParams,
+    fn step<L: Lane>(p: &MountainCarContinuousParams<L>,
         s: &MountainCarState<L>,
         a: &MountainCarContinuousAction<L>,
     ) -> Transition<MountainCarState<L>, L> {
         // Gymnasium's `min(max(action[0], min_action), max_action)`.
-        let force = a.force.clamp(L::splat(p.min_action), L::splat(p.max_action));
+        let force = a.force.clamp(p.min_action, p.max_action);
         // `velocity += force * power - 0.0025 * cos(3 * position)`: the right-hand side first,
         // as Python evaluates it.
-        let gravity = L::splat(p.gravity_term) * math::cos(L::splat(HILL_FREQ) * s.position);
-        let dv = force * L::splat(p.power) - gravity;
+        let gravity = p.gravity_term * math::cos(L::splat(HILL_FREQ) * s.position);
+        let dv = force * p.power - gravity;
         let next = advance(s, dv, p.min_position, p.max_position, p.max_speed);
         let terminated = at_goal(&next, p.goal_position, p.goal_velocity);
         // Gymnasium quirk: the action cost uses the UNclipped `action[0]`, so an action of 3
         // moves the car like 1 but costs 0.9, not 0.1.
-        let bonus = L::select(terminated, L::splat(p.goal_reward), L::splat(0.0));
-        let reward = bonus - a.force * a.force * L::splat(p.action_cost_coef);
+        let bonus = L::select(terminated, p.goal_reward, L::splat(0.0));
+        let reward = bonus - a.force * a.force * p.action_cost_coef;
         Transition { state: next, reward, terminated }
     }
 
     #[inline(always)]
-    fn observe<L: Lane>(_: &MountainCarContinuousParams, s: &MountainCarState<L>) -> MountainCarState<L> {
+    fn observe<L: Lane>(_: &MountainCarContinuousParams<L>, s: &MountainCarState<L>) -> MountainCarState<L> {
         *s
     }
 }

@@ -18,57 +18,39 @@
 
 use crate::lane::Lane;
 use crate::math;
-use crate::record;
+use crate::params::Valid;
+use crate::{params, record};
 use crate::rng::Rng;
 use crate::spec::{ActionSpace, Env, EnvSpec, Transition};
-use bytemuck::{Pod, Zeroable};
 
-/// Pendulum-v1's constants, named as in Gymnasium.
-#[repr(C)]
-#[derive(Clone, Copy, Debug, PartialEq, Pod, Zeroable)]
-pub struct PendulumParams {
-    /// Angular velocity limit (rad/s); the new velocity is clipped to ±`max_speed`.
-    pub max_speed: f32,
-    /// Torque limit (N m): the action space's bound and the clip applied to actions.
-    pub max_torque: f32,
-    /// Seconds between state updates.
-    pub dt: f32,
-    /// Gravitational acceleration (m/s²).
-    pub g: f32,
-    /// Mass of the rod (kg).
-    pub m: f32,
-    /// Length of the rod (m).
-    pub l: f32,
-    /// Weight of `theta_dot²` in the cost (a literal `0.1` in Gymnasium's `step`).
-    pub cost_thdot_coef: f32,
-    /// Weight of `u²` in the cost (a literal `0.001` in Gymnasium's `step`).
-    pub cost_u_coef: f32,
-    /// Reset draws `theta` uniformly from `[-x_init, x_init)` (Gymnasium's reset option
-    /// `x_init`, default `DEFAULT_X = pi`).
-    pub x_init: f32,
-    /// Reset draws `theta_dot` uniformly from `[-y_init, y_init)` (Gymnasium's reset option
-    /// `y_init`, default `DEFAULT_Y = 1.0`).
-    pub y_init: f32,
-    /// `TimeLimit` of the registered env (0 = none).
-    pub max_episode_steps: u32,
-}
-
-impl Default for PendulumParams {
-    fn default() -> Self {
-        PendulumParams {
-            max_speed: 8.0,
-            max_torque: 2.0,
-            dt: 0.05,
-            g: 10.0,
-            m: 1.0,
-            l: 1.0,
-            cost_thdot_coef: 0.1,
-            cost_u_coef: 0.001,
-            x_init: core::f32::consts::PI,
-            y_init: 1.0,
-            max_episode_steps: 200,
-        }
+params! {
+    /// Pendulum-v1's constants, named as in Gymnasium.
+    pub struct PendulumParams {
+        /// Angular velocity limit (rad/s); the new velocity is clipped to ±`max_speed`.
+        max_speed: 8.0, Valid::POSITIVE;
+        /// Torque limit (N m): the action space's bound and the clip applied to actions.
+        max_torque: 2.0, Valid::NON_NEGATIVE;
+        /// Seconds between state updates.
+        dt: 0.05, Valid::POSITIVE;
+        /// Gravitational acceleration (m/s²).
+        g: 10.0, Valid::NON_NEGATIVE;
+        /// Mass of the rod (kg).
+        m: 1.0, Valid::POSITIVE;
+        /// Length of the rod (m).
+        l: 1.0, Valid::POSITIVE;
+        /// Weight of `theta_dot²` in the cost (a literal `0.1` in Gymnasium's `step`).
+        cost_thdot_coef: 0.1, Valid::NON_NEGATIVE;
+        /// Weight of `u²` in the cost (a literal `0.001` in Gymnasium's `step`).
+        cost_u_coef: 0.001, Valid::NON_NEGATIVE;
+        /// Reset draws `theta` uniformly from `[-x_init, x_init)` (Gymnasium's reset option
+        /// `x_init`, default `DEFAULT_X = pi`).
+        x_init: core::f32::consts::PI, Valid::NON_NEGATIVE, ours;
+        /// Reset draws `theta_dot` uniformly from `[-y_init, y_init)` (Gymnasium's reset option
+        /// `y_init`, default `DEFAULT_Y = 1.0`).
+        y_init: 1.0, Valid::NON_NEGATIVE, ours;
     }
+    max_episode_steps: 200;
+    order: [];
 }
 
 // Gymnasium's `3 g / (2 l) sin(th) + 3 / (m l²) u` is the angular acceleration of a uniform
@@ -127,30 +109,26 @@ impl Env for Pendulum {
         ActionSpace::uniform_box(1, -p.max_torque, p.max_torque)
     }
 
-    fn max_episode_steps(p: &PendulumParams) -> u32 {
-        p.max_episode_steps
-    }
-
     #[inline(always)]
-    fn reset<L: Lane>(p: &PendulumParams, rng: &mut Rng<L>) -> PendulumState<L> {
+    fn reset<L: Lane>(p: &PendulumParams<L>, rng: &mut Rng<L>) -> PendulumState<L> {
         PendulumState { theta: rng.uniform(-p.x_init, p.x_init), theta_dot: rng.uniform(-p.y_init, p.y_init) }
     }
 
     #[inline(always)]
-    fn step<L: Lane>(p: &PendulumParams, s: &PendulumState<L>, a: &PendulumAction<L>) -> Transition<PendulumState<L>, L> {
-        let u = a.torque.clamp(L::splat(-p.max_torque), L::splat(p.max_torque));
+    fn step<L: Lane>(p: &PendulumParams<L>, s: &PendulumState<L>, a: &PendulumAction<L>) -> Transition<PendulumState<L>, L> {
+        let u = a.torque.clamp(-p.max_torque, p.max_torque);
         // The cost reads the state before the update, as Gymnasium computes it first.
         let th_n = math::angle_normalize(s.theta);
         let cost = th_n * th_n
-            + L::splat(p.cost_thdot_coef) * (s.theta_dot * s.theta_dot)
-            + L::splat(p.cost_u_coef) * (u * u);
+            + p.cost_thdot_coef * (s.theta_dot * s.theta_dot)
+            + p.cost_u_coef * (u * u);
         // Same grouping as Gymnasium (`3 * g / (2 * l) * sin(th)`), so only f32 rounding differs.
-        let gravity = L::splat(ROD_INERTIA_DIV * p.g / (ROD_CENTRE_DIV * p.l));
-        let drive = L::splat(ROD_INERTIA_DIV / (p.m * (p.l * p.l)));
+        let gravity = L::splat(ROD_INERTIA_DIV) * p.g / (L::splat(ROD_CENTRE_DIV) * p.l);
+        let drive = L::splat(ROD_INERTIA_DIV) / (p.m * (p.l * p.l));
         let (sin_th, _) = math::sin_cos(s.theta);
-        let dt = L::splat(p.dt);
+        let dt = p.dt;
         let theta_dot = s.theta_dot + (gravity * sin_th + drive * u) * dt;
-        let theta_dot = theta_dot.clamp(L::splat(-p.max_speed), L::splat(p.max_speed));
+        let theta_dot = theta_dot.clamp(-p.max_speed, p.max_speed);
         // Semi-implicit Euler: the angle advances with the new, clipped velocity.
         let theta = s.theta + theta_dot * dt;
         // Pendulum never terminates; only the TimeLimit ends an episode.
@@ -159,7 +137,7 @@ impl Env for Pendulum {
     }
 
     #[inline(always)]
-    fn observe<L: Lane>(_: &PendulumParams, s: &PendulumState<L>) -> PendulumObs<L> {
+    fn observe<L: Lane>(_: &PendulumParams<L>, s: &PendulumState<L>) -> PendulumObs<L> {
         let (sin_theta, cos_theta) = math::sin_cos(s.theta);
         PendulumObs { cos_theta, sin_theta, theta_dot: s.theta_dot }
     }

@@ -19,99 +19,67 @@
 //! Reset: start (at rest, on or above the ground) and goal uniform in the arena, with margins.
 
 use crate::lane::Lane;
-use crate::record;
+use crate::params::Valid;
+use crate::{params, record};
 use crate::rng::Rng;
 use crate::spec::{ActionSpace, Env, EnvSpec, Transition};
-use bytemuck::{Pod, Zeroable};
 use core::ops::{Add, Mul, Sub};
 
-/// Reach3D-v0's constants. The arena is `[-arena_half_width, arena_half_width]²` in x and y
-/// and `[ground_z, ceiling_z]` in z; "per step" fractions assume the default `dt`.
-#[repr(C)]
-#[derive(Clone, Copy, Debug, PartialEq, Pod, Zeroable)]
-pub struct Reach3DParams {
-    /// Seconds between state updates (s).
-    pub dt: f32,
-    /// Acceleration per unit of x or y command (m/s²).
-    pub accel_scale_xy: f32,
-    /// Acceleration per unit of z command (m/s²); above `gravity`, so the mass can climb.
-    pub accel_scale_z: f32,
-    /// Largest magnitude of the commanded acceleration vector (m/s²).
-    pub max_accel: f32,
-    /// Fraction of the carried-over velocity lost each step before the command acts (1/step).
-    pub momentum_damping: f32,
-    /// Gravitational acceleration, along -z (m/s²).
-    pub gravity: f32,
-    /// Fraction of horizontal velocity lost each step while touching the ground (1/step).
-    pub ground_friction: f32,
-    /// Fraction of velocity lost each step to linear air friction (1/step).
-    pub air_friction: f32,
-    /// Quadratic drag coefficient `k` in `dv/dt = -k |v| v` (1/m).
-    pub air_drag: f32,
-    /// Largest speed, the magnitude of the velocity vector (m/s).
-    pub max_vel: f32,
-    /// Largest downward speed (m/s).
-    pub terminal_vel_z: f32,
-    /// Half the arena's side in x and y (m).
-    pub arena_half_width: f32,
-    /// Height of the ground, the arena's floor (m).
-    pub ground_z: f32,
-    /// Height of the ceiling, the arena's top (m).
-    pub ceiling_z: f32,
-    /// Reward per metre of progress toward the goal (1/m).
-    pub progress_scale: f32,
-    /// How many times more a metre away from the goal costs than a metre toward it earns.
-    pub retreat_factor: f32,
-    /// Distance to the goal below which the episode terminates (m).
-    pub goal_threshold: f32,
-    /// Reward for reaching the goal, paid once on the terminating step.
-    pub goal_bonus: f32,
-    /// Distance to the goal below which the proximity bonus is paid (m).
-    pub proximity_threshold: f32,
-    /// Reward for every step that ends within `proximity_threshold` of the goal.
-    pub proximity_bonus: f32,
-    /// Penalty per metre the step tried to move past the arena's faces, summed over axes (1/m).
-    pub wall_penalty: f32,
-    /// Penalty per unit of command magnitude `|clip(action)|`, every step.
-    pub stamina_penalty: f32,
-    /// Smallest distance from a start position to the side walls and the ceiling (m).
-    pub start_margin: f32,
-    /// Smallest distance from a goal to every face of the arena, ground included (m).
-    pub goal_margin: f32,
-    /// Time limit of the registered env (steps; 0 = none).
-    pub max_episode_steps: u32,
-}
-
-impl Default for Reach3DParams {
-    fn default() -> Self {
-        Reach3DParams {
-            dt: 0.05,
-            accel_scale_xy: 8.0,
-            accel_scale_z: 15.0,
-            max_accel: 15.0,
-            momentum_damping: 0.02,
-            gravity: 9.81,
-            ground_friction: 0.2,
-            air_friction: 0.01,
-            air_drag: 0.05,
-            max_vel: 5.0,
-            terminal_vel_z: 4.0,
-            arena_half_width: 5.0,
-            ground_z: 0.0,
-            ceiling_z: 5.0,
-            progress_scale: 1.0,
-            retreat_factor: 2.0,
-            goal_threshold: 0.25,
-            goal_bonus: 10.0,
-            proximity_threshold: 1.0,
-            proximity_bonus: 0.05,
-            wall_penalty: 2.0,
-            stamina_penalty: 0.01,
-            start_margin: 0.5,
-            goal_margin: 0.5,
-            max_episode_steps: 1000,
-        }
+params! {
+    /// Reach3D-v0's constants. The arena is `[-arena_half_width, arena_half_width]²` in x and y
+    /// and `[ground_z, ceiling_z]` in z; "per step" fractions assume the default `dt`.
+    pub struct Reach3DParams {
+        /// Seconds between state updates (s).
+        dt: 0.05, Valid::POSITIVE;
+        /// Acceleration per unit of x or y command (m/s²).
+        accel_scale_xy: 8.0, Valid::NON_NEGATIVE;
+        /// Acceleration per unit of z command (m/s²); above `gravity`, so the mass can climb.
+        accel_scale_z: 15.0, Valid::NON_NEGATIVE;
+        /// Largest magnitude of the commanded acceleration vector (m/s²).
+        max_accel: 15.0, Valid::NON_NEGATIVE;
+        /// Fraction of the carried-over velocity lost each step before the command acts (1/step).
+        momentum_damping: 0.02, Valid::closed_open(0.0, 1.0);
+        /// Gravitational acceleration, along -z (m/s²).
+        gravity: 9.81, Valid::NON_NEGATIVE;
+        /// Fraction of horizontal velocity lost each step while touching the ground (1/step).
+        ground_friction: 0.2, Valid::closed_open(0.0, 1.0);
+        /// Fraction of velocity lost each step to linear air friction (1/step).
+        air_friction: 0.01, Valid::closed_open(0.0, 1.0);
+        /// Quadratic drag coefficient `k` in `dv/dt = -k |v| v` (1/m).
+        air_drag: 0.05, Valid::NON_NEGATIVE;
+        /// Largest speed, the magnitude of the velocity vector (m/s).
+        max_vel: 5.0, Valid::POSITIVE;
+        /// Largest downward speed (m/s).
+        terminal_vel_z: 4.0, Valid::POSITIVE;
+        /// Half the arena's side in x and y (m).
+        arena_half_width: 5.0, Valid::POSITIVE;
+        /// Height of the ground, the arena's floor (m).
+        ground_z: 0.0, Valid::FINITE;
+        /// Height of the ceiling, the arena's top (m).
+        ceiling_z: 5.0, Valid::FINITE;
+        /// Reward per metre of progress toward the goal (1/m).
+        progress_scale: 1.0, Valid::NON_NEGATIVE;
+        /// How many times more a metre away from the goal costs than a metre toward it earns.
+        retreat_factor: 2.0, Valid::NON_NEGATIVE;
+        /// Distance to the goal below which the episode terminates (m).
+        goal_threshold: 0.25, Valid::POSITIVE;
+        /// Reward for reaching the goal, paid once on the terminating step.
+        goal_bonus: 10.0, Valid::FINITE;
+        /// Distance to the goal below which the proximity bonus is paid (m).
+        proximity_threshold: 1.0, Valid::NON_NEGATIVE;
+        /// Reward for every step that ends within `proximity_threshold` of the goal.
+        proximity_bonus: 0.05, Valid::FINITE;
+        /// Penalty per metre the step tried to move past the arena's faces, summed over axes (1/m).
+        wall_penalty: 2.0, Valid::NON_NEGATIVE;
+        /// Penalty per unit of command magnitude `|clip(action)|`, every step.
+        stamina_penalty: 0.01, Valid::NON_NEGATIVE;
+        /// Smallest distance from a start position to the side walls and the ceiling (m).
+        start_margin: 0.5, Valid::NON_NEGATIVE;
+        /// Smallest distance from a goal to every face of the arena, ground included (m).
+        goal_margin: 0.5, Valid::NON_NEGATIVE;
     }
+    max_episode_steps: 1000;
+    order: [ground_z < ceiling_z, start_margin < arena_half_width, goal_margin < arena_half_width];
 }
 
 record! {
@@ -184,10 +152,6 @@ impl<L: Lane> V3<L> {
     fn new(x: L, y: L, z: L) -> Self {
         V3 { x, y, z }
     }
-    #[inline(always)]
-    fn splat(x: f32, y: f32, z: f32) -> Self {
-        V3::new(L::splat(x), L::splat(y), L::splat(z))
-    }
     /// Component-wise product.
     #[inline(always)]
     fn scale(self, o: Self) -> Self {
@@ -218,12 +182,12 @@ impl<L: Lane> V3<L> {
     }
     /// Rescales the vector to magnitude `max` where it is longer, keeping its direction.
     #[inline(always)]
-    fn clamp_norm(self, max: f32) -> Self {
+    fn clamp_norm(self, max: L) -> Self {
         let n = self.norm();
         // The quotient is used only where n > max >= 0; the floor keeps the other lanes from
         // dividing by zero (0/0 would be NaN), so no lane ever holds a NaN.
-        let shrink = L::splat(max) / n.max(L::splat(f32::MIN_POSITIVE));
-        self * L::select(n.gt(L::splat(max)), shrink, L::splat(1.0))
+        let shrink = max / n.max(L::splat(f32::MIN_POSITIVE));
+        self * L::select(n.gt(max), shrink, L::splat(1.0))
     }
 }
 
@@ -253,36 +217,36 @@ impl<L: Lane> Mul<L> for V3<L> {
 
 /// The arena's lower and upper corners.
 #[inline(always)]
-fn bounds<L: Lane>(p: &Reach3DParams) -> (V3<L>, V3<L>) {
+fn bounds<L: Lane>(p: &Reach3DParams<L>) -> (V3<L>, V3<L>) {
     let h = p.arena_half_width;
-    (V3::splat(-h, -h, p.ground_z), V3::splat(h, h, p.ceiling_z))
+    (V3::new(-h, -h, p.ground_z), V3::new(h, h, p.ceiling_z))
 }
 
 /// Velocity after one step of forces (physics steps 1-9 of the docs), and the clipped
 /// command for the stamina penalty.
 #[inline(always)]
-fn accelerate<L: Lane>(p: &Reach3DParams, s: &Reach3DState<L>, a: &Reach3DAction<L>) -> (V3<L>, V3<L>) {
+fn accelerate<L: Lane>(p: &Reach3DParams<L>, s: &Reach3DState<L>, a: &Reach3DAction<L>) -> (V3<L>, V3<L>) {
     let one = L::splat(1.0);
-    let dt = L::splat(p.dt);
+    let dt = p.dt;
     let cmd = V3::new(a.ax.clamp(-one, one), a.ay.clamp(-one, one), a.az.clamp(-one, one));
-    let acc = cmd.scale(V3::splat(p.accel_scale_xy, p.accel_scale_xy, p.accel_scale_z));
+    let acc = cmd.scale(V3::new(p.accel_scale_xy, p.accel_scale_xy, p.accel_scale_z));
     let acc = acc.clamp_norm(p.max_accel);
     // Damping acts on the carried-over momentum only, so a fresh command is never damped.
-    let v = V3::new(s.vx, s.vy, s.vz) * L::splat(1.0 - p.momentum_damping) + acc * dt;
-    let v = V3::new(v.x, v.y, v.z - L::splat(p.gravity) * dt);
+    let v = V3::new(s.vx, s.vy, s.vz) * (one - p.momentum_damping) + acc * dt;
+    let v = V3::new(v.x, v.y, v.z - p.gravity * dt);
     // Contact is judged on the position the step starts from; the clamp at the end of the
     // previous step leaves a landed mass exactly at ground_z. Cancelling the downward
     // velocity here (before integrating) is what lets a mass rest on the ground without
     // trying to sink into it, so resting never earns a wall penalty.
-    let on_ground = s.z.le(L::splat(p.ground_z));
+    let on_ground = s.z.le(p.ground_z);
     let vz = L::select(on_ground, v.z.max(L::splat(0.0)), v.z);
-    let grip = L::select(on_ground, L::splat(1.0 - p.ground_friction), one);
-    let v = V3::new(v.x * grip, v.y * grip, vz) * L::splat(1.0 - p.air_friction);
+    let grip = L::select(on_ground, one - p.ground_friction, one);
+    let v = V3::new(v.x * grip, v.y * grip, vz) * (one - p.air_friction);
     // Quadratic drag taken implicitly, v / (1 + k dt |v|): it can only shrink v, never flip
     // its sign however large the speed, and the denominator is at least 1.
-    let v = v * (one / (one + L::splat(p.air_drag) * dt * v.norm()));
+    let v = v * (one / (one + p.air_drag * dt * v.norm()));
     let v = v.clamp_norm(p.max_vel);
-    let v = V3::new(v.x, v.y, v.z.max(L::splat(-p.terminal_vel_z)));
+    let v = V3::new(v.x, v.y, v.z.max(-p.terminal_vel_z));
     (v, cmd)
 }
 
@@ -307,12 +271,8 @@ impl Env for Reach3D {
         ActionSpace::uniform_box(3, -1.0, 1.0)
     }
 
-    fn max_episode_steps(p: &Reach3DParams) -> u32 {
-        p.max_episode_steps
-    }
-
     #[inline(always)]
-    fn reset<L: Lane>(p: &Reach3DParams, rng: &mut Rng<L>) -> Reach3DState<L> {
+    fn reset<L: Lane>(p: &Reach3DParams<L>, rng: &mut Rng<L>) -> Reach3DState<L> {
         let (h, sm, gm) = (p.arena_half_width, p.start_margin, p.goal_margin);
         let zero = L::splat(0.0);
         // The start may lie on the ground (a take-off), so it has no margin below.
@@ -326,13 +286,13 @@ impl Env for Reach3D {
     }
 
     #[inline(always)]
-    fn step<L: Lane>(p: &Reach3DParams, s: &Reach3DState<L>, a: &Reach3DAction<L>) -> Transition<Reach3DState<L>, L> {
+    fn step<L: Lane>(p: &Reach3DParams<L>, s: &Reach3DState<L>, a: &Reach3DAction<L>) -> Transition<Reach3DState<L>, L> {
         let zero = L::splat(0.0);
         let (v, cmd) = accelerate(p, s, a);
         let pos = V3::new(s.x, s.y, s.z);
         let goal = V3::new(s.goal_x, s.goal_y, s.goal_z);
         // Semi-implicit Euler: the position moves with the velocity just computed.
-        let reached = pos + v * L::splat(p.dt);
+        let reached = pos + v * p.dt;
         let (lo, hi) = bounds::<L>(p);
         let new_pos = reached.clamp(lo, hi);
         // A face stops motion along its axis (an inelastic wall): otherwise the mass would stay
@@ -348,13 +308,13 @@ impl Env for Reach3D {
         let prev_dist = (goal - pos).norm();
         let dist = (goal - new_pos).norm();
         let progress = prev_dist - dist;
-        let shaped = L::select(progress.gt(zero), progress, L::splat(p.retreat_factor) * progress);
-        let reached_goal = dist.lt(L::splat(p.goal_threshold));
-        let reward = L::splat(p.progress_scale) * shaped
-            + L::select(reached_goal, L::splat(p.goal_bonus), zero)
-            + L::select(dist.lt(L::splat(p.proximity_threshold)), L::splat(p.proximity_bonus), zero)
-            - L::splat(p.wall_penalty) * excess
-            - L::splat(p.stamina_penalty) * cmd.norm();
+        let shaped = L::select(progress.gt(zero), progress, p.retreat_factor * progress);
+        let reached_goal = dist.lt(p.goal_threshold);
+        let reward = p.progress_scale * shaped
+            + L::select(reached_goal, p.goal_bonus, zero)
+            + L::select(dist.lt(p.proximity_threshold), p.proximity_bonus, zero)
+            - p.wall_penalty * excess
+            - p.stamina_penalty * cmd.norm();
 
         let state = Reach3DState {
             x: new_pos.x,
@@ -371,7 +331,7 @@ impl Env for Reach3D {
     }
 
     #[inline(always)]
-    fn observe<L: Lane>(p: &Reach3DParams, s: &Reach3DState<L>) -> Reach3DObs<L> {
+    fn observe<L: Lane>(p: &Reach3DParams<L>, s: &Reach3DState<L>) -> Reach3DObs<L> {
         let (lo, hi) = bounds::<L>(p);
         let extent = hi - lo;
         let pos = V3::new(s.x, s.y, s.z);

@@ -64,6 +64,11 @@ fn f32s(v: &[f64]) -> Vec<f32> {
 }
 
 /// One column of a feature-major buffer.
+/// Env `i`'s final observation (same-step mode: present for every env that finished).
+fn final_column(v: &fusegym_core::StepView<'_>, i: usize) -> Vec<f64> {
+    v.final_obs.get(i).expect("a finished env has a final observation").iter().map(|&x| x as f64).collect()
+}
+
 fn column(buf: &[f32], n: usize, i: usize, dim: usize) -> Vec<f64> {
     (0..dim).map(|k| buf[k * n + i] as f64).collect()
 }
@@ -147,7 +152,7 @@ pub fn teacher_forced(file: &GoldenFile, path: SimdPath, out: &mut Outcome) -> R
                 continue;
             }
             let done = term || trunc;
-            let obs = column(if done { v.final_obs } else { v.obs }, k, e, od);
+            let obs = if done { final_column(&v, e) } else { column(v.obs, k, e, od) };
             let prev = if t == 0 { &ep.initial_state } else { &ep.states[t - 1] };
             let m = magnitude(prev.iter().chain(&ep.states[t]).chain(&ep.obs[t]).chain([&ep.rewards[t]]));
             let mut compare = |what: &str, ours: f64, theirs: f64| {
@@ -216,7 +221,7 @@ pub fn free_running(file: &GoldenFile, path: SimdPath, out: &mut Outcome) -> Res
         let v = env.view();
         let lane_obs = |l: usize| {
             let done = v.terminated[l] || v.truncated[l];
-            (column(if done { v.final_obs } else { v.obs }, n, l, od), v.terminated[l], v.truncated[l], v.reward[l] as f64)
+            (if done { final_column(&v, l) } else { column(v.obs, n, l, od) }, v.terminated[l], v.truncated[l], v.reward[l] as f64)
         };
         for e in 0..k {
             let ep = &file.episodes[e];

@@ -84,7 +84,7 @@ pub extern "C" fn digest(n: u32, steps: u32, path: u32) -> u32 {
             let done = v.terminated[i] || v.truncated[i];
             h.u32(v.terminated[i] as u32 | (v.truncated[i] as u32) << 1);
             if done {
-                (0..obs_dim).for_each(|k| h.u32(v.final_obs[k * n + i].to_bits()));
+                (0..obs_dim).for_each(|k| h.u32(v.final_obs.get(i).unwrap()[k].to_bits()));
             }
         }
         env.episodes().iter().for_each(|&e| h.u32(e));
