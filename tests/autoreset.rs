@@ -1,0 +1,391 @@
+//! The three autoreset modes and per-env parameters, against a reference written with plain
+//! per-env loops (Gymnasium's vector semantics spelled out env by env), on every CPU path and
+//! thread count; and per-env parameters against single-env batches.
+
+use fusegym::envs::{Acrobot, CartPole, MountainCar, MountainCarContinuous, Pendulum, Reach3D};
+use fusegym::record::Record;
+use fusegym::rng::{seed_key, Rng};
+use fusegym::{ActionSpace, Actions, Autoreset, Env, EnvConfig, Executor, ParamRanges, ParamSet, ParamValue, Serial, SimdPath, Threads, VecEnv};
+
+/// One env of the reference: its state and what Gymnasium's vector wrapper tracks.
+struct RefEnv<E: Env> {
+    params: E::Params,
+    env: u32,
+    state: E::State<f32>,
+    obs: E::Obs<f32>,
+    elapsed: u32,
+    episode: u32,
+    /// Next-step: the env finished last step and resets on this one. Disabled: it is frozen.
+    done: bool,
+    terminated: bool,
+    truncated: bool,
+}
+
+/// What the reference reports for one env and one step.
+#[derive(Debug, PartialEq)]
+struct RefOut {
+    obs: Vec<u32>,
+    reward: u32,
+    terminated: bool,
+    truncated: bool,
+    final_obs: Option<Vec<u32>>,
+}
+
+fn bits<L: Record<f32>>(r: &L) -> Vec<u32> {
+    let mut v = vec![];
+    r.for_each(|_, x| v.push(x.to_bits()));
+    v
+}
+
+impl<E: Env> RefEnv<E> {
+    fn new(params: E::Params, env: u32, seed: u64) -> Self {
+        let p = params.splat::<f32>();
+        let state = E::reset(&p, &mut Rng::<f32>::new(seed_key(seed), env, 0));
+        let obs = E::observe(&p, &state);
+        RefEnv { params, env, state, obs, elapsed: 0, episode: 0, done: false, terminated: false, truncated: false }
+    }
+
+    fn start_next_episode(&mut self, seed: u64) {
+        let p = self.params.splat::<f32>();
+        self.episode += 1;
+        self.state = E::reset(&p, &mut Rng::<f32>::new(seed_key(seed), self.env, self.episode));
+        self.obs = E::observe(&p, &self.state);
+        self.elapsed = 0;
+    }
+
+    fn step(&mut self, mode: Autoreset, action: &E::Action<f32>, seed: u64) -> RefOut {
+        let p = self.params.splat::<f32>();
+        let limit = self.params.max_episode_steps();
+        if self.done && mode == Autoreset::NextStep {
+            // Gymnasium NEXT_STEP: the action is ignored, the env resets, reward 0, no flags.
+            self.start_next_episode(seed);
+            self.done = false;
+            return RefOut { obs: bits(&self.obs), reward: 0f32.to_bits(), terminated: false, truncated: false, final_obs: None };
+        }
+        if self.done && mode == Autoreset::Disabled {
+            return RefOut { obs: bits(&self.obs), reward: 0f32.to_bits(), terminated: self.terminated, truncated: self.truncated, final_obs: None };
+        }
+        let t = E::step(&p, &self.state, action);
+        self.elapsed += 1;
+        let truncated = self.elapsed == limit;
+        let done = t.terminated || truncated;
+        self.state = t.state;
+        self.obs = E::observe(&p, &self.state);
+        let reached = bits(&self.obs);
+        let mut final_obs = None;
+        match mode {
+            Autoreset::SameStep if done => {
+                final_obs = Some(reached);
+                self.start_next_episode(seed);
+            }
+            _ => {
+                self.done = done;
+                self.terminated = t.terminated;
+                self.truncated = truncated;
+            }
+        }
+        RefOut { obs: bits(&self.obs), reward: t.reward.to_bits(), terminated: t.terminated, truncated, final_obs }
+    }
+}
+
+/// Deterministic actions covering the whole space (and beyond, for boxes: the env clips).
+fn actions(space: ActionSpace, n: usize, t: usize, salt: u32) -> (Vec<u32>, Vec<f32>) {
+    let mut s = (t as u32).wrapping_mul(2_654_435_761) ^ salt;
+    let mut next = || {
+        s = s.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+        s >> 8
+    };
+    match space {
+        ActionSpace::Discrete { n: k } => ((0..n).map(|_| next() % k).collect(), vec![]),
+        ActionSpace::Box { dim, low, high } => (
+            vec![],
+            (0..dim * n).map(|j| 1.2 * (low[j / n] + (high[j / n] - low[j / n]) * (next() as f32 / 16_777_216.0))).collect(),
+        ),
+    }
+}
+
+fn executors(pool: &Threads) -> Vec<(&'static str, &dyn Executor)> {
+    vec![("serial", &Serial as &dyn Executor), ("threads", pool as &dyn Executor)]
+}
+
+/// Steps a batch and the reference side by side and compares every output.
+fn batch_matches_reference<E: Env>(mode: Autoreset, params: E::Params, n: usize, steps: usize, seed: u64, pool: &Threads) {
+    let id = E::SPEC.id;
+    for path in SimdPath::ALL.into_iter().filter(|p| p.is_available()) {
+        for (exec_name, exec) in executors(pool) {
+            let mut env = VecEnv::<E>::builder(n).seed(seed).autoreset(mode).params(params).build().unwrap();
+            env.set_simd_path(path).unwrap();
+            let mut refs: Vec<RefEnv<E>> = (0..n).map(|i| RefEnv::new(params, i as u32, seed)).collect();
+            let space = env.action_space();
+            let ad = space.dim();
+            let mut finished = 0usize;
+            for t in 0..steps {
+                let (disc, cont) = actions(space, n, t, 7);
+                let acts = if space.is_discrete() { Actions::Discrete(&disc) } else { Actions::Continuous(&cont) };
+                let v = env.step_with(acts, exec).unwrap();
+                let od = v.obs.len() / n;
+                let at = |i: usize| format!("{id} {} {path} {exec_name}: env {i} step {t}", mode.name());
+                for (i, r) in refs.iter_mut().enumerate() {
+                    let a = E::Action::<f32>::from_fn(|k| if space.is_discrete() { disc[i] as f32 } else { cont[k * n + i] });
+                    let _ = ad;
+                    let want = r.step(mode, &a, seed);
+                    let got = RefOut {
+                        obs: (0..od).map(|k| v.obs[k * n + i].to_bits()).collect(),
+                        reward: v.reward[i].to_bits(),
+                        terminated: v.terminated[i],
+                        truncated: v.truncated[i],
+                        final_obs: v.final_obs.get(i).map(|o| o.iter().map(|x| x.to_bits()).collect()),
+                    };
+                    assert_eq!(got, want, "{}", at(i));
+                    finished += want.final_obs.is_some() as usize;
+                }
+                if mode == Autoreset::Disabled && t % 97 == 96 {
+                    // Restart the finished envs, as a user of the disabled mode does.
+                    let mask: Vec<bool> = v.terminated.iter().zip(v.truncated).map(|(a, b)| *a || *b).collect();
+                    env.reset_envs(&mask).unwrap();
+                    for (i, r) in refs.iter_mut().enumerate().filter(|(i, _)| mask[*i]) {
+                        let _ = i;
+                        r.start_next_episode(seed);
+                        r.done = false;
+                    }
+                }
+            }
+            let episodes: Vec<u32> = refs.iter().map(|r| r.episode).collect();
+            assert_eq!(env.episodes(), &episodes[..], "{id} {} {path} {exec_name}: episode counters", mode.name());
+            if mode == Autoreset::SameStep {
+                assert!(finished > 0, "{id}: no episode finished; the test checks nothing about resets");
+            }
+        }
+    }
+}
+
+fn every_mode<E: Env>(n: usize, steps: usize, params: E::Params, pool: &Threads) {
+    for mode in Autoreset::ALL {
+        batch_matches_reference::<E>(mode, params, n, steps, 5, pool);
+    }
+}
+
+#[test]
+fn every_mode_matches_the_per_env_reference_on_every_path_and_thread_count() {
+    // Short time limits so every env finishes (and truncates) within the test.
+    let pool = Threads::new(3).unwrap();
+    let n = 133; // two 64-env blocks and a ragged tail
+    every_mode::<CartPole>(n, 300, CartPoleParams { max_episode_steps: 40, ..Default::default() }, &pool);
+    every_mode::<MountainCar>(n, 200, MountainCarParams { max_episode_steps: 30, ..Default::default() }, &pool);
+    every_mode::<MountainCarContinuous>(n, 200, MountainCarContinuousParams { max_episode_steps: 30, ..Default::default() }, &pool);
+    every_mode::<Pendulum>(n, 120, PendulumParams { max_episode_steps: 25, ..Default::default() }, &pool);
+    every_mode::<Acrobot>(n, 120, AcrobotParams { max_episode_steps: 25, ..Default::default() }, &pool);
+    every_mode::<Reach3D>(n, 120, Reach3DParams { max_episode_steps: 25, ..Default::default() }, &pool);
+}
+
+use fusegym::envs::{AcrobotParams, CartPoleParams, MountainCarContinuousParams, MountainCarParams, PendulumParams, Reach3DParams};
+
+#[test]
+fn next_step_mode_writes_no_final_observations() {
+    let mut env = VecEnv::<CartPole>::builder(64).seed(1).autoreset(Autoreset::NextStep).build().unwrap();
+    let a = vec![1u32; 64];
+    let mut dones = 0;
+    for _ in 0..100 {
+        let v = env.step(Actions::Discrete(&a)).unwrap();
+        assert!(v.final_obs.is_empty());
+        dones += v.terminated.iter().filter(|&&d| d).count();
+    }
+    assert!(dones > 0);
+}
+
+#[test]
+fn reset_continues_the_episode_stream_and_reset_with_seed_restarts_it() {
+    let mut env = VecEnv::<CartPole>::new(8, 3).unwrap();
+    let first = env.obs().to_vec();
+    let second = env.reset().to_vec();
+    assert_ne!(first, second, "a second reset() must start new episodes");
+    assert_eq!(env.episodes(), &[1; 8]);
+    let third = env.reset().to_vec();
+    assert_ne!(second, third);
+    assert_eq!(env.reset_with_seed(3).to_vec(), first, "reset(seed) restarts the stream");
+    assert_eq!(env.episodes(), &[0; 8]);
+    env.reset();
+    assert_eq!(env.obs(), &second[..], "and continues it the same way");
+}
+
+#[test]
+fn reset_envs_checks_the_mask_length() {
+    let mut env = VecEnv::<CartPole>::builder(8).autoreset(Autoreset::Disabled).build().unwrap();
+    assert!(env.reset_envs(&[true; 7]).is_err());
+    let before = env.obs().to_vec();
+    env.reset_envs(&[false, true, false, false, false, false, false, false]).unwrap();
+    let n = 8;
+    for k in 0..4 {
+        for i in 0..n {
+            if i == 1 {
+                assert_ne!(env.obs()[k * n + i], before[k * n + i]);
+            } else {
+                assert_eq!(env.obs()[k * n + i], before[k * n + i]);
+            }
+        }
+    }
+    assert_eq!(env.episodes(), &[0, 1, 0, 0, 0, 0, 0, 0]);
+}
+
+/// Per-env values of some fields, in their valid ranges and different per env.
+fn varied(n: usize, base: f32, spread: f32) -> Vec<f32> {
+    (0..n).map(|i| base * (1.0 + spread * ((i * 37 % 23) as f32 / 23.0 - 0.5))).collect()
+}
+
+/// A batch with per-env parameters equals N one-env batches (shards at the same global index)
+/// each built with its own shared parameters, bit for bit.
+fn per_env_equals_single_batches<E: Env>(fields: &[&str], n: usize, steps: usize, mode: Autoreset) {
+    let defaults = E::Params::default();
+    let mut config = EnvConfig { autoreset: mode, ..EnvConfig::new(n, 9) };
+    let mut columns = vec![];
+    for name in fields {
+        let k = E::Params::index_of(name).unwrap();
+        let values = varied(n, defaults.get(k), 0.4);
+        config.params.push((name.to_string(), ParamValue::PerEnv(values.clone())));
+        columns.push((k, values));
+    }
+    for path in SimdPath::ALL.into_iter().filter(|p| p.is_available()) {
+        let mut batch = VecEnv::<E>::from_config(E::Params::default(), &config).unwrap();
+        batch.set_simd_path(path).unwrap();
+        let mut singles: Vec<VecEnv<E>> = (0..n)
+            .map(|i| {
+                let mut p = defaults;
+                for (k, values) in &columns {
+                    p.set(*k, values[i]);
+                }
+                let cfg = EnvConfig { autoreset: mode, env_offset: i as u32, ..EnvConfig::new(1, 9) };
+                VecEnv::<E>::from_config(p, &cfg).unwrap()
+            })
+            .collect();
+        let space = batch.action_space();
+        for t in 0..steps {
+            let (disc, cont) = actions(space, n, t, 3);
+            let acts = if space.is_discrete() { Actions::Discrete(&disc) } else { Actions::Continuous(&cont) };
+            let v = batch.step(acts).unwrap();
+            let od = v.obs.len() / n;
+            for (i, single) in singles.iter_mut().enumerate() {
+                let d = [disc.get(i).copied().unwrap_or(0)];
+                let c: Vec<f32> = (0..space.dim()).map(|k| cont.get(k * n + i).copied().unwrap_or(0.0)).collect();
+                let a = if space.is_discrete() { Actions::Discrete(&d) } else { Actions::Continuous(&c) };
+                let s = single.step(a).unwrap();
+                let ob: Vec<u32> = (0..od).map(|k| v.obs[k * n + i].to_bits()).collect();
+                let sb: Vec<u32> = s.obs.iter().map(|x| x.to_bits()).collect();
+                let at = format!("{} {path} env {i} step {t}", E::SPEC.id);
+                assert_eq!(ob, sb, "{at}: obs");
+                assert_eq!(v.reward[i].to_bits(), s.reward[0].to_bits(), "{at}: reward");
+                assert_eq!((v.terminated[i], v.truncated[i]), (s.terminated[0], s.truncated[0]), "{at}: flags");
+                assert_eq!(v.final_obs.get(i).map(<[f32]>::to_vec), s.final_obs.get(0).map(<[f32]>::to_vec), "{at}: final obs");
+            }
+        }
+    }
+}
+
+#[test]
+fn per_env_parameters_equal_single_env_batches_bit_for_bit() {
+    let n = 70;
+    per_env_equals_single_batches::<CartPole>(&["length", "masspole", "force_mag", "gravity"], n, 200, Autoreset::SameStep);
+    per_env_equals_single_batches::<MountainCar>(&["force", "gravity"], n, 150, Autoreset::NextStep);
+    per_env_equals_single_batches::<MountainCarContinuous>(&["power", "max_action"], n, 150, Autoreset::SameStep);
+    per_env_equals_single_batches::<Pendulum>(&["max_torque", "m", "l", "g"], n, 120, Autoreset::SameStep);
+    per_env_equals_single_batches::<Acrobot>(&["link_mass_2", "link_length_1", "avail_torque_2"], n, 60, Autoreset::Disabled);
+    per_env_equals_single_batches::<Reach3D>(&["gravity", "max_vel", "goal_threshold"], n, 60, Autoreset::SameStep);
+}
+
+#[test]
+fn ranged_parameters_are_the_same_on_every_path_and_shard() {
+    let (n, cut) = (200, 128);
+    for redraw in [false, true] {
+        let ranges = ParamRanges::new().range("length", 0.3, 0.9).range("masscart", 0.5, 2.0).redraw_each_episode(redraw);
+        let whole_config = EnvConfig::new(n, 4).with_ranges(ranges.clone());
+        let mut reference: Option<(Vec<f32>, Vec<f32>, Vec<u32>)> = None;
+        for path in SimdPath::ALL.into_iter().filter(|p| p.is_available()) {
+            let mut whole = VecEnv::<CartPole>::from_config(Default::default(), &whole_config).unwrap();
+            whole.set_simd_path(path).unwrap();
+            let left_cfg = EnvConfig::new(cut, 4).with_ranges(ranges.clone());
+            let right_cfg = EnvConfig { env_offset: cut as u32, ..EnvConfig::new(n - cut, 4).with_ranges(ranges.clone()) };
+            let mut left = VecEnv::<CartPole>::from_config(Default::default(), &left_cfg).unwrap();
+            let mut right = VecEnv::<CartPole>::from_config(Default::default(), &right_cfg).unwrap();
+            let lengths = whole.param_column("length").unwrap().to_vec();
+            assert!(lengths.iter().all(|&l| (0.3..0.9).contains(&l)), "draws in range");
+            assert!(lengths.windows(2).any(|w| w[0] != w[1]), "draws differ across envs");
+            for t in 0..300 {
+                let (a, _) = actions(ActionSpace::Discrete { n: 2 }, n, t, 11);
+                whole.step(Actions::Discrete(&a)).unwrap();
+                left.step(Actions::Discrete(&a[..cut])).unwrap();
+                right.step(Actions::Discrete(&a[cut..])).unwrap();
+            }
+            let joined: Vec<f32> = left.param_column("length").unwrap().iter().chain(right.param_column("length").unwrap()).copied().collect();
+            assert_eq!(whole.param_column("length").unwrap(), &joined[..], "{path}: shards draw the unsplit batch's values");
+            if redraw {
+                assert_ne!(whole.param_column("length").unwrap(), &lengths[..], "{path}: redrawn at resets");
+            } else {
+                assert_eq!(whole.param_column("length").unwrap(), &lengths[..], "{path}: fixed without redraw");
+            }
+            let obs: Vec<f32> = whole.obs().to_vec();
+            let got = (whole.param_column("length").unwrap().to_vec(), obs, whole.episodes().to_vec());
+            match &reference {
+                None => reference = Some(got),
+                Some(r) => assert!(*r == got, "{path}: differs from the first path"),
+            }
+        }
+    }
+}
+
+#[test]
+fn parameters_are_validated_with_the_field_named() {
+    use fusegym::Error;
+    let bad = |config: EnvConfig| VecEnv::<CartPole>::from_config(Default::default(), &config).err().expect("must be rejected").to_string();
+    let with = |name: &str, v: ParamValue| EnvConfig { params: vec![(name.into(), v)], ..EnvConfig::new(4, 0) };
+    assert!(bad(with("tau", ParamValue::Shared(f32::NAN))).contains("tau"));
+    assert!(bad(with("tau", ParamValue::Shared(0.0))).contains("(0, inf)"));
+    assert!(bad(with("masspole", ParamValue::Shared(-1.0))).contains("masspole"));
+    assert!(bad(with("length", ParamValue::PerEnv(vec![0.5, 0.5, f32::INFINITY, 0.5]))).contains("length"));
+    assert!(bad(with("length", ParamValue::PerEnv(vec![0.5; 3]))).contains("one per env"));
+    assert!(bad(with("length", ParamValue::Range { low: 0.9, high: 0.3 })).contains("low must not exceed high"));
+    assert!(bad(with("length", ParamValue::Range { low: -0.1, high: 0.3 })).contains("valid"));
+    let unknown = bad(with("lenght", ParamValue::Shared(1.0)));
+    assert!(unknown.contains("lenght") && unknown.contains("length"), "{unknown}");
+    // Typed parameters are validated too.
+    let nan_tau = VecEnv::<CartPole>::with_params(CartPoleParams { tau: f32::NAN, ..Default::default() }, 4, 0);
+    assert!(matches!(nan_tau.err(), Some(Error::InvalidParam { name: "tau", .. })));
+    let neg_torque = VecEnv::<Pendulum>::with_params(PendulumParams { max_torque: -2.0, ..Default::default() }, 4, 0);
+    assert!(matches!(neg_torque.err(), Some(Error::InvalidParam { name: "max_torque", .. })));
+    // Box bounds and intervals must be ordered.
+    let mc = VecEnv::<MountainCar>::with_params(MountainCarParams { min_position: 0.7, ..Default::default() }, 4, 0);
+    assert!(matches!(mc.err(), Some(Error::ParamOrder { low: "min_position", high: "max_position", .. })));
+    let mcc = VecEnv::<MountainCarContinuous>::with_params(MountainCarContinuousParams { min_action: 2.0, ..Default::default() }, 4, 0);
+    assert!(matches!(mcc.err(), Some(Error::ParamOrder { low: "min_action", high: "max_action", .. })));
+    let r3 = VecEnv::<Reach3D>::with_params(Reach3DParams { ceiling_z: -1.0, ..Default::default() }, 4, 0);
+    assert!(matches!(r3.err(), Some(Error::ParamOrder { low: "ground_z", high: "ceiling_z", .. })));
+    // Per-env values are checked against the order env by env.
+    let cfg = EnvConfig {
+        params: vec![("min_position".into(), ParamValue::PerEnv(vec![-1.2, -1.2, 0.65, -1.2])), ("max_position".into(), ParamValue::PerEnv(vec![0.6, 0.6, 0.6, 0.6]))],
+        ..EnvConfig::new(4, 0)
+    };
+    assert!(matches!(VecEnv::<MountainCar>::from_config(Default::default(), &cfg).err(), Some(Error::ParamOrder { .. })));
+}
+
+#[test]
+fn every_params_struct_has_the_layout_wgsl_gives_it() {
+    // WGSL's storage layout for a struct of f32/u32 members: each member 4-byte aligned at the
+    // next multiple of 4, size rounded up to the struct's alignment (4). The declared fields come
+    // first, in order, then `max_episode_steps`.
+    fn check<E: Env>() {
+        let fields = E::Params::FIELDS;
+        let p = E::Params::default();
+        let bytes: &[u8] = bytemuck::bytes_of(&p);
+        assert_eq!(bytes.len(), 4 * (fields.len() + 1), "{}", E::SPEC.id);
+        for (k, f) in fields.iter().enumerate() {
+            let at = f32::from_le_bytes(bytes[4 * k..4 * k + 4].try_into().unwrap());
+            assert_eq!(at.to_bits(), f.default.to_bits(), "{}: {} at offset {}", E::SPEC.id, f.name, 4 * k);
+        }
+        let limit = u32::from_le_bytes(bytes[4 * fields.len()..].try_into().unwrap());
+        assert_eq!(limit, p.max_episode_steps(), "{}", E::SPEC.id);
+    }
+    check::<CartPole>();
+    check::<MountainCar>();
+    check::<MountainCarContinuous>();
+    check::<Pendulum>();
+    check::<Acrobot>();
+    check::<Reach3D>();
+}
