@@ -4,14 +4,15 @@
 //! * Teacher-forced (state set from the float64 record, one recorded action applied): every
 //!   number must be within [`TEACHER_ULPS`] units of `f32::EPSILON * M`, where `M` is the
 //!   largest magnitude (at least 1) among the step's input state, recorded output state,
-//!   observation and reward. Flags must match exactly.
+//!   observation and reward; for MountainCar's velocity, position and reward, among those of
+//!   the same quantity only ([`scale_groups`]). Flags must match exactly.
 //! * Free-running (state set once, recorded actions replayed): float32 and float64 part ways in
 //!   chaotic systems, so the check measures how long float32 *itself* can follow a trajectory
 //!   when every step is off by rounding: an ensemble of twins of our trajectory, each perturbed
 //!   at every step by rounding-sized noise ([`FreeRunning`]). Our trajectory must follow the
 //!   record within [`FREE_REL`] of `M` with identical flags and rewards for at least a low
-//!   quantile of the twins' horizons, with a slack, and never less than a fixed fraction of
-//!   the episode.
+//!   quantile of the twins' horizons (the slack is the size of the noise), and never less
+//!   than a fixed fraction of the episode.
 
 use super::schema::{Episode, GoldenFile};
 use fusegym_core::{ActionSpace, Actions, Env, SimdPath, VecEnv};
@@ -138,6 +139,106 @@ fn magnitude<'a>(floor: f64, vals: impl IntoIterator<Item = &'a f64>) -> f64 {
     vals.into_iter().fold(floor, |m, v| m.max(v.abs()))
 }
 
+/// Components of a step compared on one scale `M`: the largest magnitude among them (in the
+/// input state, the recorded output state, observation and reward), at least `floor`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScaleGroup {
+    /// State components.
+    pub state: Vec<usize>,
+    /// Observation components.
+    pub obs: Vec<usize>,
+    /// Whether the reward belongs to the group.
+    pub reward: bool,
+    /// Smallest `M`.
+    pub floor: f64,
+}
+
+/// How the teacher-forced check scales errors for `file`'s env (`docs/parity.md`, section 2).
+///
+/// One group of everything, floored at 1, except MountainCar-v0 and MountainCarContinuous-v0,
+/// whose velocity (at most 0.07) and reward (-1; or -0.1 a^2 and +100 on the goal step) are
+/// not on the scale of the position: position (floor `max_speed`, the largest change of it in
+/// a step), velocity (floor: the largest change of it in a step, `force + gravity` or
+/// `power + gravity_term`) and reward (its own magnitude) are three groups there. The
+/// constants come from the header, which the constants check holds to ours.
+pub fn scale_groups(file: &GoldenFile, state_dim: usize, obs_dim: usize) -> Vec<ScaleGroup> {
+    let h = &file.header;
+    let c = |name: &str| -> Option<f64> {
+        let top = h.constants.get(name).and_then(|v| v.as_f64());
+        let inner = || {
+            h.constants
+                .get("code_constants")
+                .and_then(|v| v.get(name))
+                .and_then(|v| v.as_f64())
+        };
+        top.or_else(inner)
+    };
+    let car = match h.env_id.as_str() {
+        "MountainCar-v0" => c("max_speed").zip(c("force").zip(c("gravity")).map(|(f, g)| f + g)),
+        "MountainCarContinuous-v0" => {
+            c("max_speed").zip(c("power").zip(c("gravity_term")).map(|(p, g)| p + g))
+        }
+        _ => None,
+    };
+    match car {
+        Some((max_speed, dv)) if state_dim == 2 && obs_dim == 2 => vec![
+            ScaleGroup {
+                state: vec![0],
+                obs: vec![0],
+                reward: false,
+                floor: max_speed.abs(),
+            },
+            ScaleGroup {
+                state: vec![1],
+                obs: vec![1],
+                reward: false,
+                floor: dv.abs(),
+            },
+            ScaleGroup {
+                state: vec![],
+                obs: vec![],
+                reward: true,
+                floor: f64::MIN_POSITIVE,
+            },
+        ],
+        _ => vec![ScaleGroup {
+            state: (0..state_dim).collect(),
+            obs: (0..obs_dim).collect(),
+            reward: true,
+            floor: 1.0,
+        }],
+    }
+}
+
+/// `M` of each state component, observation component and of the reward of step `t`.
+struct Scales {
+    state: Vec<f64>,
+    obs: Vec<f64>,
+    reward: f64,
+}
+
+impl Scales {
+    fn of(groups: &[ScaleGroup], prev: &[f64], ep: &Episode, t: usize) -> Scales {
+        let mut s = Scales {
+            state: vec![1.0; prev.len()],
+            obs: vec![1.0; ep.obs[t].len()],
+            reward: 1.0,
+        };
+        for g in groups {
+            let st = g.state.iter().flat_map(|&c| [&prev[c], &ep.states[t][c]]);
+            let ob = g.obs.iter().map(|&c| &ep.obs[t][c]);
+            let rw = g.reward.then_some(&ep.rewards[t]);
+            let m = magnitude(g.floor, st.chain(ob).chain(rw));
+            g.state.iter().for_each(|&c| s.state[c] = m);
+            g.obs.iter().for_each(|&c| s.obs[c] = m);
+            if g.reward {
+                s.reward = m;
+            }
+        }
+        s
+    }
+}
+
 fn f32s(v: &[f64]) -> Vec<f32> {
     v.iter().map(|x| *x as f32).collect()
 }
@@ -225,6 +326,7 @@ pub fn teacher_forced<E: Env>(
     let mut env = batch::<E>(k, path)?;
     let space = env.action_space();
     let (od, sd) = (env.obs_dim(), env.state_dim());
+    let groups = scale_groups(file, sd, od);
     let mut acts = ActionBatch::new();
     let longest = file.episodes.iter().map(|e| e.length).max().unwrap_or(0);
     for t in 0..longest {
@@ -261,14 +363,8 @@ pub fn teacher_forced<E: Env>(
             } else {
                 &ep.states[t - 1]
             };
-            let m = magnitude(
-                1.0,
-                prev.iter()
-                    .chain(&ep.states[t])
-                    .chain(&ep.obs[t])
-                    .chain([&ep.rewards[t]]),
-            );
-            let mut compare = |what: &str, ours: f64, theirs: f64| {
+            let scales = Scales::of(&groups, prev, ep, t);
+            let mut compare = |what: &str, ours: f64, theirs: f64, m: f64| {
                 let err = (ours - theirs).abs();
                 let ulps = err / (f32::EPSILON as f64 * m);
                 if !ulps.is_finite() {
@@ -297,13 +393,13 @@ pub fn teacher_forced<E: Env>(
                 }
             };
             for (c, o) in obs.iter().enumerate() {
-                compare(&format!("obs[{c}]"), *o, ep.obs[t][c]);
+                compare(&format!("obs[{c}]"), *o, ep.obs[t][c], scales.obs[c]);
             }
-            compare("reward", v.reward[e] as f64, ep.rewards[t]);
+            compare("reward", v.reward[e] as f64, ep.rewards[t], scales.reward);
             if !done {
                 let st = column(env.state(), k, e, sd);
                 for (c, x) in st.iter().enumerate() {
-                    compare(&format!("state[{c}]"), *x, ep.states[t][c]);
+                    compare(&format!("state[{c}]"), *x, ep.states[t][c], scales.state[c]);
                 }
             }
         }
