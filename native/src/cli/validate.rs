@@ -2,7 +2,7 @@
 //! when all pass, 1 on a mismatch, 2 when a file is unreadable or malformed (with what and
 //! where).
 
-use fusegym::golden::{self, replay::num, FreeRunning, Report};
+use fusegym::golden::{self, num, FreeRunning, Report};
 use fusegym::{Backend, SimdPath};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -119,7 +119,11 @@ fn line(r: &Report, path: SimdPath) -> String {
         Some(at) => format!("worst error not finite ({at})"),
         None => format!(
             "worst {} eps*M (limit {}), max abs error {:.3e}",
-            num((o.worst.ulps * 10.0).round() / 10.0),
+            if o.worst.ulps < 1e6 {
+                format!("{:.1}", o.worst.ulps)
+            } else {
+                num(o.worst.ulps)
+            },
             golden::TEACHER_ULPS,
             o.worst.abs
         ),

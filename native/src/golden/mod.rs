@@ -83,6 +83,27 @@ impl Report {
     }
 }
 
+/// A number for a message: plain when short, in scientific notation otherwise (a value like
+/// 1e300 never prints as 300 digits).
+pub fn num(x: f64) -> String {
+    if x == 0.0 || (x.is_finite() && (1e-4..1e7).contains(&x.abs())) {
+        let s = format!("{x}");
+        if s.len() <= 12 {
+            return s;
+        }
+        return format!("{x:.9}").trim_end_matches('0').to_string();
+    }
+    if !x.is_finite() {
+        return format!("{x}");
+    }
+    let s = format!("{x:e}");
+    if s.len() <= 12 {
+        s
+    } else {
+        format!("{x:.6e}")
+    }
+}
+
 /// Parses `path` and checks its structure.
 pub fn load(path: &Path) -> Result<GoldenFile, GoldenError> {
     let p = path.display().to_string();

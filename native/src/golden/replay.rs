@@ -14,6 +14,7 @@
 //!   quantile of the twins' horizons (the slack is the size of the noise), and never less
 //!   than a fixed fraction of the episode.
 
+use super::num;
 use super::schema::{Episode, GoldenFile};
 use fusegym_core::{ActionSpace, Actions, Env, SimdPath, VecEnv};
 
@@ -116,22 +117,6 @@ impl Outcome {
     /// Recorded steps, over all episodes.
     pub fn free_length(&self) -> usize {
         self.free.iter().map(|f| f.length).sum()
-    }
-}
-
-/// A number for a message: plain when short, scientific otherwise (never 300 digits).
-pub fn num(x: f64) -> String {
-    if x == 0.0 || (x.is_finite() && (1e-4..1e7).contains(&x.abs())) {
-        let s = format!("{x}");
-        if s.len() <= 12 {
-            return s;
-        }
-        return format!("{x:.9}").trim_end_matches('0').to_string();
-    }
-    if x.is_finite() {
-        format!("{x:.6e}")
-    } else {
-        format!("{x}")
     }
 }
 
@@ -289,7 +274,7 @@ pub fn check_actions(file: &GoldenFile, space: ActionSpace) -> Result<(), String
                 ActionSpace::Discrete { n } => {
                     if a.fract() != 0.0 || *a < 0.0 || *a >= n as f64 {
                         return Err(format!(
-                            "episodes[{e}].actions[{t}]: {} is not an action of Discrete({n})",
+                            "episodes[{e}].actions[{t}] (episode {e}, step {t}): {} is not an action of Discrete({n})",
                             num(*a)
                         ));
                     }
@@ -297,7 +282,7 @@ pub fn check_actions(file: &GoldenFile, space: ActionSpace) -> Result<(), String
                 ActionSpace::Box { .. } => {
                     if !(*a as f32).is_finite() {
                         return Err(format!(
-                            "episodes[{e}].actions[{t}]: {} does not fit in float32 (largest {:e})",
+                            "episodes[{e}].actions[{t}] (episode {e}, step {t}): {} does not fit in float32 (largest {:e}), the action type",
                             num(*a),
                             f32::MAX
                         ));
@@ -383,11 +368,15 @@ pub fn teacher_forced<E: Env>(
                     out.worst.abs = out.worst.abs.max(err);
                 }
                 if ulps.is_nan() || ulps > TEACHER_ULPS {
+                    let error = if ulps.is_finite() {
+                        format!("{} eps*M", num((ulps * 10.0).round() / 10.0))
+                    } else {
+                        "not finite".to_string()
+                    };
                     out.fail(format!(
-                        "{at}: {what} = {}, record {} (error {} x eps x M, M = {}, limit {TEACHER_ULPS})",
+                        "{at}: {what} = {}, record {} (error {error}, M = {}, limit {TEACHER_ULPS} eps*M)",
                         num(ours),
                         num(theirs),
-                        num((ulps * 10.0).round() / 10.0),
                         num(m)
                     ));
                 }

@@ -1,6 +1,7 @@
 //! The golden-trajectory file format (schema_version 1, documented in `tests/golden/README.md`)
 //! and its structural checks. Every problem is reported with where it is in the file.
 
+use super::num;
 use serde::Deserialize;
 
 /// A whole golden file.
@@ -65,6 +66,20 @@ pub struct Episode {
     pub states: Vec<Vec<f64>>,
     /// Number of recorded steps.
     pub length: usize,
+}
+
+/// `Err` naming `at(c)` and the value when a component of `vals` does not round to a finite
+/// float32 (the type the replay gives states and observations).
+fn fits_f32(vals: &[f64], at: impl Fn(usize) -> String) -> Result<(), String> {
+    match vals.iter().position(|v| !(*v as f32).is_finite()) {
+        None => Ok(()),
+        Some(c) => Err(format!(
+            "{}: {} does not fit in float32 (largest {:e})",
+            at(c),
+            num(vals[c]),
+            f32::MAX
+        )),
+    }
 }
 
 impl GoldenFile {
@@ -150,17 +165,23 @@ impl GoldenFile {
                 if !ep.actions[t].is_finite() {
                     return Err(format!("{}[{t}]: not a finite number", at("actions")));
                 }
-                let values = ep.obs[t]
-                    .iter()
-                    .chain(&ep.states[t])
-                    .chain([&ep.rewards[t]]);
-                if values.into_iter().any(|v| !v.is_finite()) {
+                if !ep.rewards[t].is_finite() {
                     return Err(format!(
-                        "{}[{t}]: non-finite value in obs, states or rewards",
-                        at("step")
+                        "{}[{t}] (episode {e}, step {t}): not a finite number",
+                        at("rewards")
                     ));
                 }
+                fits_f32(&ep.obs[t], |c| {
+                    format!("{}[{t}][{c}] (episode {e}, step {t})", at("obs"))
+                })?;
+                fits_f32(&ep.states[t], |c| {
+                    format!("{}[{t}][{c}] (episode {e}, step {t})", at("states"))
+                })?;
             }
+            fits_f32(&ep.initial_state, |c| {
+                format!("{}[{c}]", at("initial_state"))
+            })?;
+            fits_f32(&ep.initial_obs, |c| format!("{}[{c}]", at("initial_obs")))?;
         }
         Ok(())
     }
