@@ -139,6 +139,58 @@ fn a_changed_time_limit_is_caught() {
 }
 
 #[test]
+fn a_changed_initial_observation_is_caught() {
+    for id in GYMNASIUM_IDS {
+        let mut v = original(id);
+        let x = &mut v["episodes"][1]["initial_obs"][0];
+        let old = x.as_f64().unwrap();
+        *x = Value::from(old + 1e-4 * old.abs().max(0.01));
+        assert_caught(id, &v, "initial-obs");
+    }
+}
+
+#[test]
+fn twins_that_leave_at_once_cannot_lower_the_bar_below_the_floor() {
+    // The twins run our own dynamics: if a bug made them separate at the first step, the bar
+    // would fall to 0 and free-running would accept anything. Twins with enormous noise stand
+    // in for that bug; the bar must stay at the floor, and a record left at step 3 must fail.
+    let chaotic = golden::FreeRunning {
+        noise: 1e6,
+        ..Default::default()
+    };
+    for id in GYMNASIUM_IDS {
+        let mut v = original(id);
+        let (e, _) = spot(&v);
+        let len = v["episodes"][e]["length"].as_u64().unwrap() as usize;
+        let x = &mut v["episodes"][e]["obs"][3][0];
+        *x = Value::from(x.as_f64().unwrap() + 0.5);
+        let p = std::env::temp_dir().join(format!(
+            "fusegym-tamper-floor-{}-{id}.json",
+            std::process::id()
+        ));
+        std::fs::write(&p, serde_json::to_string(&v).unwrap()).unwrap();
+        let file = golden::load(&p).unwrap();
+        std::fs::remove_file(&p).ok();
+        let r = golden::check_with(&file, SimdPath::best(), &chaotic);
+        let floor = (chaotic.floor * len as f64).ceil() as usize;
+        let run = &r.outcome.free[e];
+        assert!(
+            run.twin_horizons.iter().all(|&h| h <= 1),
+            "{id}: the stand-in twins should leave at once: {run:?}"
+        );
+        assert_eq!(run.bar, floor, "{id}: bar of a {len}-step episode");
+        assert!(run.followed == 3 && !run.passed(), "{id}: {run:?}");
+        assert!(
+            r.outcome
+                .free
+                .iter()
+                .all(|f| f.bar >= (chaotic.floor * f.length as f64).ceil() as usize),
+            "{id}"
+        );
+    }
+}
+
+#[test]
 fn malformed_files_name_the_problem_and_its_place() {
     let id = "CartPole-v1";
     let mut v = original(id);

@@ -99,6 +99,39 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// Checks one teacher-forced number against the record at scale `m`.
+    fn compare(&mut self, at: &str, what: &str, ours: f64, theirs: f64, m: f64) {
+        let err = (ours - theirs).abs();
+        let ulps = err / (f32::EPSILON as f64 * m);
+        if !ulps.is_finite() {
+            if self.worst.non_finite.is_none() {
+                self.worst.non_finite = Some(format!(
+                    "{at} {what}: ours {}, record {}",
+                    num(ours),
+                    num(theirs)
+                ));
+            }
+        } else if ulps > self.worst.ulps {
+            self.worst.ulps = ulps;
+            self.worst.at = format!("{at} {what}");
+        }
+        if err.is_finite() {
+            self.worst.abs = self.worst.abs.max(err);
+        }
+        if ulps.is_nan() || ulps > TEACHER_ULPS {
+            let error = if ulps.is_finite() {
+                format!("{} eps*M", num((ulps * 10.0).round() / 10.0))
+            } else {
+                "not finite".to_string()
+            };
+            self.fail(format!(
+                "{at}: {what} = {}, record {} (error {error}, M = {}, limit {TEACHER_ULPS} eps*M)",
+                num(ours),
+                num(theirs),
+                num(m)
+            ));
+        }
+    }
     fn fail(&mut self, msg: String) {
         if self.failures.len() < 8 {
             self.failures.push(msg);
@@ -203,16 +236,23 @@ struct Scales {
 }
 
 impl Scales {
-    fn of(groups: &[ScaleGroup], prev: &[f64], ep: &Episode, t: usize) -> Scales {
+    /// Scales of a step from `input` (state) to `output` (state), `obs` and `reward`.
+    fn of(
+        groups: &[ScaleGroup],
+        input: &[f64],
+        output: &[f64],
+        obs: &[f64],
+        reward: f64,
+    ) -> Scales {
         let mut s = Scales {
-            state: vec![1.0; prev.len()],
-            obs: vec![1.0; ep.obs[t].len()],
+            state: vec![1.0; input.len()],
+            obs: vec![1.0; obs.len()],
             reward: 1.0,
         };
         for g in groups {
-            let st = g.state.iter().flat_map(|&c| [&prev[c], &ep.states[t][c]]);
-            let ob = g.obs.iter().map(|&c| &ep.obs[t][c]);
-            let rw = g.reward.then_some(&ep.rewards[t]);
+            let st = g.state.iter().flat_map(|&c| [&input[c], &output[c]]);
+            let ob = g.obs.iter().map(|&c| &obs[c]);
+            let rw = g.reward.then_some(&reward);
             let m = magnitude(g.floor, st.chain(ob).chain(rw));
             g.state.iter().for_each(|&c| s.state[c] = m);
             g.obs.iter().for_each(|&c| s.obs[c] = m);
@@ -312,6 +352,30 @@ pub fn teacher_forced<E: Env>(
     let space = env.action_space();
     let (od, sd) = (env.obs_dim(), env.state_dim());
     let groups = scale_groups(file, sd, od);
+    // The recorded initial observation is the observation of the initial state.
+    for (e, ep) in file.episodes.iter().enumerate() {
+        env.set_env_state(e, &f32s(&ep.initial_state), 0)
+            .map_err(|err| err.to_string())?;
+    }
+    for (e, ep) in file.episodes.iter().enumerate() {
+        let scales = Scales::of(
+            &groups,
+            &ep.initial_state,
+            &ep.initial_state,
+            &ep.initial_obs,
+            0.0,
+        );
+        let obs = column(env.view().obs, k, e, od);
+        for (c, o) in obs.iter().enumerate() {
+            out.compare(
+                &format!("episode {e}"),
+                &format!("initial_obs[{c}]"),
+                *o,
+                ep.initial_obs[c],
+                scales.obs[c],
+            );
+        }
+    }
     let mut acts = ActionBatch::new();
     let longest = file.episodes.iter().map(|e| e.length).max().unwrap_or(0);
     for t in 0..longest {
@@ -348,47 +412,27 @@ pub fn teacher_forced<E: Env>(
             } else {
                 &ep.states[t - 1]
             };
-            let scales = Scales::of(&groups, prev, ep, t);
-            let mut compare = |what: &str, ours: f64, theirs: f64, m: f64| {
-                let err = (ours - theirs).abs();
-                let ulps = err / (f32::EPSILON as f64 * m);
-                if !ulps.is_finite() {
-                    if out.worst.non_finite.is_none() {
-                        out.worst.non_finite = Some(format!(
-                            "{at} {what}: ours {}, record {}",
-                            num(ours),
-                            num(theirs)
-                        ));
-                    }
-                } else if ulps > out.worst.ulps {
-                    out.worst.ulps = ulps;
-                    out.worst.at = format!("{at} {what}");
-                }
-                if err.is_finite() {
-                    out.worst.abs = out.worst.abs.max(err);
-                }
-                if ulps.is_nan() || ulps > TEACHER_ULPS {
-                    let error = if ulps.is_finite() {
-                        format!("{} eps*M", num((ulps * 10.0).round() / 10.0))
-                    } else {
-                        "not finite".to_string()
-                    };
-                    out.fail(format!(
-                        "{at}: {what} = {}, record {} (error {error}, M = {}, limit {TEACHER_ULPS} eps*M)",
-                        num(ours),
-                        num(theirs),
-                        num(m)
-                    ));
-                }
-            };
+            let scales = Scales::of(&groups, prev, &ep.states[t], &ep.obs[t], ep.rewards[t]);
             for (c, o) in obs.iter().enumerate() {
-                compare(&format!("obs[{c}]"), *o, ep.obs[t][c], scales.obs[c]);
+                out.compare(&at, &format!("obs[{c}]"), *o, ep.obs[t][c], scales.obs[c]);
             }
-            compare("reward", v.reward[e] as f64, ep.rewards[t], scales.reward);
+            out.compare(
+                &at,
+                "reward",
+                v.reward[e] as f64,
+                ep.rewards[t],
+                scales.reward,
+            );
             if !done {
                 let st = column(env.state(), k, e, sd);
                 for (c, x) in st.iter().enumerate() {
-                    compare(&format!("state[{c}]"), *x, ep.states[t][c], scales.state[c]);
+                    out.compare(
+                        &at,
+                        &format!("state[{c}]"),
+                        *x,
+                        ep.states[t][c],
+                        scales.state[c],
+                    );
                 }
             }
         }
