@@ -3,7 +3,7 @@
 
     scripts/make-golden.py --out DIR --seed S [--files N] [--env ID]...   # standard sets
     scripts/make-golden.py --out DIR --seed S --branches                  # branch-coverage files
-    scripts/make-golden.py --port-horizons FILE...                        # float32 Acrobot witness
+    scripts/make-golden.py --port-horizons FILE...                        # float32 ports as witnesses
 
 Standard sets are made like tests/golden/: per env and file 16 episodes of up to 500 steps
 with the same mix of initial states (Gymnasium's reset range, wide, at the wall) and action
@@ -19,10 +19,11 @@ MountainCar-v0: scripted episodes that reach what tests/golden/<env_id>.json nev
 (CartPole's |x| > 2.4 termination, Acrobot's velocity clipping, MountainCarContinuous's left
 wall, speed limit and 999-step time limit, MountainCar's speed limit). tests/golden/branches/ holds such a recording.
 
---port-horizons replays Acrobot-v1 golden files through a float32 port of Gymnasium's Acrobot
-(NumPy float32 scalars, Gymnasium's operation order) from each episode's initial state with
-the recorded actions, and prints for each episode how many steps it follows the record by the
-rule `fusegym validate` uses (observations and reward within 1e-3 * M, flags identical).
+--port-horizons replays golden files through float32 ports of Gymnasium's envs (NumPy float32
+scalars, Gymnasium's operation order) from each episode's initial state with the recorded
+actions, and prints for each episode how many steps the port follows the record by the rule
+`fusegym validate` uses (observations and reward within 1e-3 * M, flags identical): a witness
+of how long an implementation as exact as a faithful float32 port can follow the record.
 
 Without --no-venv the script first creates a throwaway virtual environment (--venv, default a
 temporary directory), installs Gymnasium from PyPI into it (--gymnasium, default
@@ -405,7 +406,7 @@ def branches(gym, seed):
     return {k: v for k, v in out.items() if v}
 
 
-# ----------------------------------------------------------------------------- float32 Acrobot port
+# ----------------------------------------------------------------------------- float32 ports (witnesses)
 def acrobot_f32_step(s, torque):
     """One step of Gymnasium's Acrobot ("book" dynamics, rk4 over [0, dt]) in float32."""
     import numpy as np
@@ -453,19 +454,95 @@ def acrobot_f32_step(s, torque):
     return ns, [float(x) for x in obs], reward, terminated
 
 
+def cartpole_f32_step(s, action):
+    """Gymnasium's CartPole step (Euler) in float32."""
+    import numpy as np
+    f = np.float32
+    gravity, masscart, masspole, length, force_mag, tau = f(9.8), f(1.0), f(0.1), f(0.5), f(10.0), f(0.02)
+    total_mass = masspole + masscart
+    polemass_length = masspole * length
+    x, x_dot, theta, theta_dot = s
+    force = force_mag if action == 1 else -force_mag
+    costheta, sintheta = np.cos(theta), np.sin(theta)
+    temp = (force + polemass_length * np.square(theta_dot) * sintheta) / total_mass
+    thetaacc = (gravity * sintheta - costheta * temp) / (
+        length * (f(4.0 / 3.0) - masspole * np.square(costheta) / total_mass))
+    xacc = temp - polemass_length * thetaacc * costheta / total_mass
+    x = x + tau * x_dot
+    x_dot = x_dot + tau * xacc
+    theta = theta + tau * theta_dot
+    theta_dot = theta_dot + tau * thetaacc
+    ns = [f(x), f(x_dot), f(theta), f(theta_dot)]
+    thr = f(12 * 2 * math.pi / 360)
+    terminated = bool(ns[0] < -f(2.4) or ns[0] > f(2.4) or ns[2] < -thr or ns[2] > thr)
+    return ns, [float(v) for v in ns], 1.0, terminated
+
+
+def mountain_car_f32_step(s, action, continuous):
+    """Gymnasium's MountainCar(Continuous) step in float32."""
+    import numpy as np
+    f = np.float32
+    position, velocity = s
+    max_speed, min_position, max_position = f(0.07), f(-1.2), f(0.6)
+    if continuous:
+        force = min(max(f(action), f(-1.0)), f(1.0))
+        velocity = velocity + (force * f(0.0015) - f(0.0025) * np.cos(f(3) * position))
+    else:
+        velocity = velocity + ((f(action) - f(1)) * f(0.001) + np.cos(f(3) * position) * (-f(0.0025)))
+    velocity = min(max(velocity, -max_speed), max_speed)
+    position = position + velocity
+    position = min(max(position, min_position), max_position)
+    if position == min_position and velocity < 0:
+        velocity = f(0)
+    goal = f(0.45) if continuous else f(0.5)
+    terminated = bool(position >= goal and velocity >= 0)
+    if continuous:
+        reward = float((f(100.0) if terminated else f(0)) - f(action) ** 2 * f(0.1))
+    else:
+        reward = -1.0
+    ns = [f(position), f(velocity)]
+    return ns, [float(v) for v in ns], reward, terminated
+
+
+def pendulum_f32_step(s, action):
+    """Gymnasium's Pendulum step in float32."""
+    import numpy as np
+    f = np.float32
+    th, thdot = s
+    g, m, l, dt = f(10.0), f(1.0), f(1.0), f(0.05)
+    u = min(max(f(action), f(-2.0)), f(2.0))
+    pi = f(math.pi)
+    norm = np.fmod(th + pi, f(2) * pi)
+    norm = (norm + f(2) * pi if norm < 0 else norm) - pi
+    costs = norm ** 2 + f(0.1) * thdot ** 2 + f(0.001) * (u ** 2)
+    newthdot = thdot + (f(3) * g / (f(2) * l) * np.sin(th) + f(3.0) / (m * l ** 2) * u) * dt
+    newthdot = min(max(newthdot, f(-8)), f(8))
+    newth = th + newthdot * dt
+    ns = [f(newth), f(newthdot)]
+    return ns, [float(np.cos(ns[0])), float(np.sin(ns[0])), float(ns[1])], float(-costs), False
+
+
+PORTS = {
+    "CartPole-v1": cartpole_f32_step,
+    "MountainCar-v0": lambda s, a: mountain_car_f32_step(s, a, False),
+    "MountainCarContinuous-v0": lambda s, a: mountain_car_f32_step(s, a, True),
+    "Pendulum-v1": pendulum_f32_step,
+    "Acrobot-v1": lambda s, a: acrobot_f32_step(s, __import__("numpy").float32(a - 1.0)),
+}
+
+
 def port_horizons(paths):
+    """For each episode: how long the float32 port follows the record, by validate's rule."""
     import numpy as np
     with np.errstate(all="ignore"):
         for path in paths:
             d = json.load(open(path))
-            if d["header"]["env_id"] != "Acrobot-v1":
-                print(f"{path}: not Acrobot-v1, skipped", file=sys.stderr)
-                continue
+            step = PORTS[d["header"]["env_id"]]
             for e, ep in enumerate(d["episodes"]):
                 s = [np.float32(x) for x in ep["initial_state"]]
                 followed = ep["length"]
                 for t in range(ep["length"]):
-                    s, obs, r, term = acrobot_f32_step(s, np.float32(ep["actions"][t] - 1.0))
+                    s, obs, r, term = step(s, ep["actions"][t])
                     trunc = t + 1 >= d["header"]["max_episode_steps"]
                     m = max([1.0, abs(ep["rewards"][t])] + [abs(x) for x in ep["obs"][t]])
                     same = (all(abs(a - b) <= 1e-3 * m for a, b in zip(obs, ep["obs"][t]))
@@ -485,7 +562,7 @@ def main():
     p.add_argument("--files", type=int, default=1, help="files per env (16 episodes each)")
     p.add_argument("--env", action="append", choices=ENV_IDS, help="env to record (default: all five)")
     p.add_argument("--branches", action="store_true", help="record the branch-coverage episodes instead")
-    p.add_argument("--port-horizons", nargs="+", metavar="FILE", help="float32 Acrobot port replay of golden files")
+    p.add_argument("--port-horizons", nargs="+", metavar="FILE", help="replay golden files through float32 ports of Gymnasium's envs")
     p.add_argument("--venv", help="virtual environment to create or reuse (default: a temporary one)")
     p.add_argument("--gymnasium", default="gymnasium==1.4.0", help="pip requirement for Gymnasium")
     p.add_argument("--no-venv", action="store_true", help="use the running Python as it is")
