@@ -30,7 +30,7 @@ pub struct FreeRunning {
     pub twins: usize,
     /// Before every step, each state component `x` of each twin moves by a uniform draw from
     /// `±noise · ε · |x|`. One rounding of a float32 step is about `noise = 1`; the default
-    /// 16 is the slack: implementations up to 16 roundings per step away from exact pass.
+    /// 16 is the slack: it accepts per-step errors that act like up to 16 roundings.
     pub noise: f64,
     /// The bar is this quantile of the twins' horizons (0.1 of 32 twins: the 4th shortest)...
     pub quantile: f64,
