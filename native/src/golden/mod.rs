@@ -7,11 +7,41 @@ mod constants;
 pub mod replay;
 pub mod schema;
 
-use fusegym_core::{make, SimdPath};
+use fusegym_core::envs::{Acrobot, CartPole, MountainCar, MountainCarContinuous, Pendulum};
+use fusegym_core::{ActionSpace, Env, SimdPath, VecEnv};
 use std::path::Path;
 
-pub use replay::{Outcome, FREE_REL, TEACHER_ULPS};
+pub use replay::{FreeRun, FreeRunning, Outcome, FREE_REL, TEACHER_ULPS};
 pub use schema::GoldenFile;
+
+/// The Gymnasium environments golden files can hold.
+pub const GYMNASIUM_IDS: [&str; 5] = [
+    CartPole::SPEC.id,
+    MountainCar::SPEC.id,
+    MountainCarContinuous::SPEC.id,
+    Pendulum::SPEC.id,
+    Acrobot::SPEC.id,
+];
+
+/// `Some(f::<E>(args))` for the env `E` whose id is `id`, `None` for an id not in [`GYMNASIUM_IDS`].
+macro_rules! for_env {
+    ($id:expr, $f:ident($($arg:expr),*)) => {{
+        let id: &str = $id;
+        if id == CartPole::SPEC.id {
+            Some($f::<CartPole>($($arg),*))
+        } else if id == MountainCar::SPEC.id {
+            Some($f::<MountainCar>($($arg),*))
+        } else if id == MountainCarContinuous::SPEC.id {
+            Some($f::<MountainCarContinuous>($($arg),*))
+        } else if id == Pendulum::SPEC.id {
+            Some($f::<Pendulum>($($arg),*))
+        } else if id == Acrobot::SPEC.id {
+            Some($f::<Acrobot>($($arg),*))
+        } else {
+            None
+        }
+    }};
+}
 
 /// A file that cannot be checked at all.
 #[derive(Debug, thiserror::Error)]
@@ -53,32 +83,95 @@ impl Report {
     }
 }
 
+/// A number for a message: plain when short, in scientific notation otherwise (a value like
+/// 1e300 never prints as 300 digits).
+pub fn num(x: f64) -> String {
+    if x == 0.0 || (x.is_finite() && (1e-4..1e7).contains(&x.abs())) {
+        let s = format!("{x}");
+        if s.len() <= 12 {
+            return s;
+        }
+        return format!("{x:.9}").trim_end_matches('0').to_string();
+    }
+    if !x.is_finite() {
+        return format!("{x}");
+    }
+    let s = format!("{x:e}");
+    if s.len() <= 12 {
+        s
+    } else {
+        format!("{x:.6e}")
+    }
+}
+
 /// Parses `path` and checks its structure.
 pub fn load(path: &Path) -> Result<GoldenFile, GoldenError> {
     let p = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|source| GoldenError::Io { path: p.clone(), source })?;
-    let file: GoldenFile =
-        serde_json::from_str(&text).map_err(|e| GoldenError::Malformed { path: p.clone(), message: e.to_string() })?;
-    let env = make(&file.header.env_id, 1, 0).map_err(|e| GoldenError::Malformed { path: p.clone(), message: format!("header.env_id: {e}") })?;
-    file.check_structure(env.state_dim(), env.obs_dim()).map_err(|message| GoldenError::Malformed { path: p.clone(), message })?;
-    replay::check_actions(&file, env.action_space()).map_err(|message| GoldenError::Malformed { path: p.clone(), message })?;
+    let text = std::fs::read_to_string(path).map_err(|source| GoldenError::Io {
+        path: p.clone(),
+        source,
+    })?;
+    let file: GoldenFile = serde_json::from_str(&text).map_err(|e| GoldenError::Malformed {
+        path: p.clone(),
+        message: e.to_string(),
+    })?;
+    let malformed = |message: String| GoldenError::Malformed {
+        path: p.clone(),
+        message,
+    };
+    let (state_dim, obs_dim, space) = for_env!(&file.header.env_id, shape()).ok_or_else(|| {
+        malformed(format!(
+            "header.env_id: {:?} is not a Gymnasium environment fusegym replays (known: {})",
+            file.header.env_id,
+            GYMNASIUM_IDS.join(", ")
+        ))
+    })?;
+    file.check_structure(state_dim, obs_dim)
+        .map_err(malformed)?;
+    replay::check_actions(&file, space).map_err(malformed)?;
     Ok(file)
 }
 
+/// State and observation components and the action space of `E`.
+fn shape<E: Env>() -> (usize, usize, ActionSpace) {
+    let p = E::Params::default();
+    let env = VecEnv::<E>::with_params(p, 1, 0).expect("a batch of one env");
+    (env.state_dim(), env.obs_dim(), env.action_space())
+}
+
 /// Replays a parsed file on `path`: header constants, teacher-forced steps, free-running
-/// episodes.
+/// episodes with the default [`FreeRunning`] criterion.
 pub fn check(file: &GoldenFile, path: SimdPath) -> Report {
+    check_with(file, path, &FreeRunning::default())
+}
+
+/// [`check`] with another free-running criterion (for studying the criterion itself).
+pub fn check_with(file: &GoldenFile, path: SimdPath, free: &FreeRunning) -> Report {
     let mut outcome = Outcome::default();
     for problem in constants::mismatches(file) {
         outcome.failures.push(problem);
     }
-    if let Err(e) = replay::teacher_forced(file, path, &mut outcome) {
-        outcome.failures.push(format!("teacher-forced replay failed: {e}"));
+    fn both<E: Env>(file: &GoldenFile, path: SimdPath, free: &FreeRunning, out: &mut Outcome) {
+        if let Err(e) = replay::teacher_forced::<E>(file, path, out) {
+            out.failures
+                .push(format!("teacher-forced replay failed: {e}"));
+        }
+        if let Err(e) = replay::free_running::<E>(file, path, free, out) {
+            out.failures
+                .push(format!("free-running replay failed: {e}"));
+        }
     }
-    if let Err(e) = replay::free_running(file, path, &mut outcome) {
-        outcome.failures.push(format!("free-running replay failed: {e}"));
+    if for_env!(&file.header.env_id, both(file, path, free, &mut outcome)).is_none() {
+        outcome.failures.push(format!(
+            "{}: not a Gymnasium environment fusegym replays",
+            file.header.env_id
+        ));
     }
-    Report { env_id: file.header.env_id.clone(), episodes: file.episodes.len(), outcome }
+    Report {
+        env_id: file.header.env_id.clone(),
+        episodes: file.episodes.len(),
+        outcome,
+    }
 }
 
 /// [`load`] then [`check`].

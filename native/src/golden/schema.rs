@@ -1,6 +1,7 @@
 //! The golden-trajectory file format (schema_version 1, documented in `tests/golden/README.md`)
 //! and its structural checks. Every problem is reported with where it is in the file.
 
+use super::num;
 use serde::Deserialize;
 
 /// A whole golden file.
@@ -67,19 +68,42 @@ pub struct Episode {
     pub length: usize,
 }
 
+/// `Err` naming `at(c)` and the value when a component of `vals` does not round to a finite
+/// float32 (the type the replay gives states and observations).
+fn fits_f32(vals: &[f64], at: impl Fn(usize) -> String) -> Result<(), String> {
+    match vals.iter().position(|v| !(*v as f32).is_finite()) {
+        None => Ok(()),
+        Some(c) => Err(format!(
+            "{}: {} does not fit in float32 (largest {:e})",
+            at(c),
+            num(vals[c]),
+            f32::MAX
+        )),
+    }
+}
+
 impl GoldenFile {
     /// Checks that every array has the length and width the header promises, so the replay
     /// can index without surprises. Returns "where: what" on the first problem.
     pub fn check_structure(&self, state_dim: usize, obs_dim: usize) -> Result<(), String> {
         let h = &self.header;
         if h.schema_version != 1 {
-            return Err(format!("header.schema_version: expected 1, got {}", h.schema_version));
+            return Err(format!(
+                "header.schema_version: expected 1, got {}",
+                h.schema_version
+            ));
         }
         if h.state_dim != state_dim {
-            return Err(format!("header.state_dim: {} has {state_dim} state components, file says {}", h.env_id, h.state_dim));
+            return Err(format!(
+                "header.state_dim: {} has {state_dim} state components, file says {}",
+                h.env_id, h.state_dim
+            ));
         }
         if h.obs_dim != obs_dim {
-            return Err(format!("header.obs_dim: {} has {obs_dim} observation components, file says {}", h.env_id, h.obs_dim));
+            return Err(format!(
+                "header.obs_dim: {} has {obs_dim} observation components, file says {}",
+                h.env_id, h.obs_dim
+            ));
         }
         if self.episodes.is_empty() {
             return Err("episodes: empty".into());
@@ -103,30 +127,61 @@ impl GoldenFile {
                 }
             }
             if ep.initial_state.len() != state_dim {
-                return Err(format!("{}: expected {state_dim} numbers, got {}", at("initial_state"), ep.initial_state.len()));
+                return Err(format!(
+                    "{}: expected {state_dim} numbers, got {}",
+                    at("initial_state"),
+                    ep.initial_state.len()
+                ));
             }
             if ep.initial_obs.len() != obs_dim {
-                return Err(format!("{}: expected {obs_dim} numbers, got {}", at("initial_obs"), ep.initial_obs.len()));
+                return Err(format!(
+                    "{}: expected {obs_dim} numbers, got {}",
+                    at("initial_obs"),
+                    ep.initial_obs.len()
+                ));
             }
             for t in 0..n {
                 if ep.obs[t].len() != obs_dim {
-                    return Err(format!("{}[{t}]: expected {obs_dim} numbers, got {}", at("obs"), ep.obs[t].len()));
+                    return Err(format!(
+                        "{}[{t}]: expected {obs_dim} numbers, got {}",
+                        at("obs"),
+                        ep.obs[t].len()
+                    ));
                 }
                 if ep.states[t].len() != state_dim {
-                    return Err(format!("{}[{t}]: expected {state_dim} numbers, got {}", at("states"), ep.states[t].len()));
+                    return Err(format!(
+                        "{}[{t}]: expected {state_dim} numbers, got {}",
+                        at("states"),
+                        ep.states[t].len()
+                    ));
                 }
                 let done = ep.terminated[t] || ep.truncated[t];
                 if done && t + 1 != n {
-                    return Err(format!("{}[{t}]: episode continues after it ended", at("terminated/truncated")));
+                    return Err(format!(
+                        "{}[{t}]: episode continues after it ended",
+                        at("terminated/truncated")
+                    ));
                 }
                 if !ep.actions[t].is_finite() {
                     return Err(format!("{}[{t}]: not a finite number", at("actions")));
                 }
-                let values = ep.obs[t].iter().chain(&ep.states[t]).chain([&ep.rewards[t]]);
-                if values.into_iter().any(|v| !v.is_finite()) {
-                    return Err(format!("{}[{t}]: non-finite value in obs, states or rewards", at("step")));
+                if !ep.rewards[t].is_finite() {
+                    return Err(format!(
+                        "{}[{t}] (episode {e}, step {t}): not a finite number",
+                        at("rewards")
+                    ));
                 }
+                fits_f32(&ep.obs[t], |c| {
+                    format!("{}[{t}][{c}] (episode {e}, step {t})", at("obs"))
+                })?;
+                fits_f32(&ep.states[t], |c| {
+                    format!("{}[{t}][{c}] (episode {e}, step {t})", at("states"))
+                })?;
             }
+            fits_f32(&ep.initial_state, |c| {
+                format!("{}[{c}]", at("initial_state"))
+            })?;
+            fits_f32(&ep.initial_obs, |c| format!("{}[{c}]", at("initial_obs")))?;
         }
         Ok(())
     }
