@@ -57,6 +57,16 @@ pub enum Error {
         /// Number of actions.
         n: u32,
     },
+    /// A discrete action given as a float (a constant policy) that is not an integer in range.
+    #[error("{env}: discrete action {value} must be an integer in 0..{n} (Discrete({n}))")]
+    DiscreteValue {
+        /// Env id.
+        env: &'static str,
+        /// The value.
+        value: f64,
+        /// Number of actions.
+        n: u32,
+    },
     /// A NaN or infinite continuous action.
     #[error("{env}: action {value} at index {index} is not finite")]
     NonFiniteAction {

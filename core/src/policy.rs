@@ -186,7 +186,7 @@ pub(crate) fn check<E: Env>(policy: Policy<'_>, space: ActionSpace, n: usize) ->
             finite("constant policy action", a)?;
             if let ActionSpace::Discrete { n } = space {
                 if libm::truncf(a[0]) != a[0] || a[0] < 0.0 || a[0] >= n as f32 {
-                    return Err(Error::ActionOutOfRange { env, index: 0, value: a[0] as i64, n });
+                    return Err(Error::DiscreteValue { env, value: a[0] as f64, n });
                 }
             }
             let mut action = [0.0; MAX_ACTION_DIM];

@@ -218,10 +218,30 @@ fn bad_policies_are_rejected_with_the_exact_error() {
     let e = env.rollout_with(10, Policy::Linear { weights: &w, bias: &[0.0; 2] }, None, &Serial).unwrap_err();
     assert!(matches!(e, Error::NonFinite { index: 3, .. }), "{e}");
     let e = env.rollout_with(10, Policy::Constant(&[2.0]), None, &Serial).unwrap_err();
-    assert!(matches!(e, Error::ActionOutOfRange { value: 2, n: 2, .. }), "{e}");
+    assert!(matches!(e, Error::DiscreteValue { value: 2.0, n: 2, .. }), "{e}");
     let e = env.rollout_with(10, Policy::Constant(&[0.5]), None, &Serial).unwrap_err();
-    assert!(matches!(e, Error::ActionOutOfRange { .. }), "{e}");
+    assert!(matches!(e, Error::DiscreteValue { value: 0.5, .. }), "{e}");
+    assert!(e.to_string().contains("0.5 must be an integer"), "{e}");
+    // A trajectory length that wraps usize must not pass the length check (it wrote out of
+    // bounds before the check used checked arithmetic).
+    let mut rec = Recorded::new(env.as_ref(), 1);
+    let e = env.rollout_with((1usize << 62) + 1, Policy::Random, Some(rec.trajectory()), &Serial).unwrap_err();
+    assert!(matches!(e, Error::TooLarge { .. } | Error::Length { .. }), "{e}");
     let mut rec = Recorded::new(env.as_ref(), 9);
     let e = env.rollout_with(10, Policy::Random, Some(rec.trajectory()), &Serial).unwrap_err();
     assert!(matches!(e, Error::Length { what: "trajectory obs", .. }), "{e}");
+}
+
+#[test]
+fn trajectory_lengths_are_checked_without_wrapping() {
+    // 4 CartPole envs, buffers for one step: with wrapping arithmetic, steps = 2^62 + 1 gives
+    // steps * obs_dim * n = 16 (mod 2^64), the length of these buffers, and the rollout wrote
+    // out of bounds.
+    use fusegym_core::{envs::CartPole, Error, Trajectory, VecEnv};
+    let mut env = VecEnv::<CartPole>::new(4, 0).unwrap();
+    let (mut obs, mut actions, mut rewards) = (vec![0.0; 16], vec![0.0; 4], vec![0.0; 4]);
+    let (mut terminated, mut truncated) = (vec![0u8; 4], vec![0u8; 4]);
+    let t = Trajectory { obs: &mut obs, actions: &mut actions, rewards: &mut rewards, terminated: &mut terminated, truncated: &mut truncated };
+    let e = env.rollout((1usize << 62) + 1, Policy::Random, Some(t)).unwrap_err();
+    assert!(matches!(e, Error::TooLarge { .. }), "{e}");
 }

@@ -301,14 +301,14 @@ fn run_plays_the_requested_episodes() {
         "4",
     ]);
     assert_eq!(code, 0, "{err}");
-    let episodes: Vec<&str> = out.lines().filter(|l| l.starts_with("episode")).collect();
+    let episodes: Vec<&str> = out.lines().filter(|l| l.starts_with("env ")).collect();
     assert_eq!(episodes.len(), 3, "{out}");
     // CartPole pays 1 per step, so each return equals its length.
     for l in episodes {
         let f: Vec<&str> = l.split_whitespace().collect();
         assert_eq!(
-            f[3].parse::<f64>().unwrap(),
             f[5].parse::<f64>().unwrap(),
+            f[7].parse::<f64>().unwrap(),
             "{l}"
         );
     }
@@ -324,8 +324,155 @@ fn run_plays_the_requested_episodes() {
     assert_eq!(code, 0, "{err}");
     let (code, _, err) = fusegym(&["run", "--env", "CartPole-v1", "--policy", "constant:3"]);
     assert_eq!(code, 2);
-    assert!(err.contains("outside Discrete(2)"), "{err}");
+    assert!(err.contains("must be an integer in 0..2"), "{err}");
     let (code, _, err) = fusegym(&["run", "--env", "CartPole-v1", "--policy", "greedy"]);
     assert_eq!(code, 2);
     assert!(err.contains("expected random"), "{err}");
+}
+
+/// Lines of a `run --record` file, parsed.
+fn recorded(path: &std::path::Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        .collect()
+}
+
+#[test]
+fn run_records_every_step_as_json_lines_in_each_autoreset_mode() {
+    let dir = std::env::temp_dir().join(format!("fusegym-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for mode in ["same-step", "next-step", "disabled"] {
+        let path = dir.join(format!("{mode}.jsonl"));
+        let (code, out, err) = fusegym(&[
+            "run", "--env", "CartPole-v1", "--envs", "3", "--steps", "60", "--autoreset", mode,
+            "--param", "length=0.2..0.4", "--param", "force_mag=12", "--record", path.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 0, "{mode}: {err}");
+        assert!(out.contains(&format!("autoreset {mode}")) && out.contains("length~U[0.2,0.4)"), "{out}");
+        let lines = recorded(&path);
+        assert_eq!(lines.len(), 60, "{mode}: one line per step");
+        let mut finals = 0;
+        for (t, l) in lines.iter().enumerate() {
+            assert_eq!(l["step"], t);
+            let obs = l["obs"].as_array().unwrap();
+            assert_eq!(obs.len(), 3, "a list per env");
+            assert!(obs.iter().all(|o| o.as_array().unwrap().len() == 4));
+            for key in ["reward", "terminated", "truncated"] {
+                assert_eq!(l[key].as_array().unwrap().len(), 3, "{key}");
+            }
+            match mode {
+                "same-step" => {
+                    for f in l["final_obs"].as_array().unwrap() {
+                        let i = f["env"].as_u64().unwrap() as usize;
+                        let done = l["terminated"][i] == true || l["truncated"][i] == true;
+                        assert!(done, "final_obs only for finished envs");
+                        finals += 1;
+                    }
+                }
+                _ => assert!(l.get("final_obs").is_none(), "{mode}: no final_obs"),
+            }
+        }
+        if mode == "same-step" {
+            assert!(finals > 0, "random CartPole episodes end within 60 steps");
+        }
+        if mode == "disabled" {
+            // A finished env stays finished: once set, its flag stays set.
+            for i in 0..3 {
+                let flags: Vec<bool> = lines.iter().map(|l| l["terminated"][i] == true || l["truncated"][i] == true).collect();
+                if let Some(first) = flags.iter().position(|&f| f) {
+                    assert!(flags[first..].iter().all(|&f| f), "env {i} restarted in disabled mode");
+                }
+            }
+        }
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn bad_parameters_and_modes_are_exit_2_with_the_name_and_range() {
+    for (args, want) in [
+        (vec!["--param", "lenght=1"], "no parameter \"lenght\""),
+        (vec!["--param", "length=-1"], "outside its valid range (0, inf)"),
+        (vec!["--param", "length=0.9..0.1"], "low end 0.9 exceeds its high end 0.1"),
+        (vec!["--param", "length=abc"], "is not a number"),
+        (vec!["--param", "length"], "expected NAME=VALUE"),
+        (vec!["--param", "tau=nan"], "not finite"),
+        (vec!["--autoreset", "sometimes"], "expected same-step, next-step or disabled"),
+        (vec!["--policy", "constant:1e40"], "outside f32's range"),
+        (vec!["--policy", "constant:0.5"], "0.5 must be an integer"),
+    ] {
+        let mut all = vec!["run", "--env", "CartPole-v1", "--steps", "5"];
+        all.extend(args.iter());
+        let (code, out, err) = fusegym(&all);
+        assert_eq!(code, 2, "{args:?}: {out}{err}");
+        assert!(err.contains(want), "{args:?}: {err}");
+        assert!(out.is_empty(), "{args:?}: nothing is printed before the error: {out}");
+    }
+}
+
+#[test]
+fn info_env_lists_the_parameters_from_their_declaration() {
+    let (code, out, err) = fusegym(&["info", "--env", "Pendulum-v1", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["id"], "Pendulum-v1");
+    assert_eq!(doc["max_episode_steps"], 200);
+    let params = doc["params"].as_array().unwrap();
+    let torque = params.iter().find(|p| p["name"] == "max_torque").unwrap();
+    assert_eq!(torque["default"], 2.0);
+    assert_eq!(torque["valid"], "[0, inf)");
+    assert!(torque["doc"].as_str().unwrap().contains("Torque limit"));
+    let names: Vec<&str> = params.iter().map(|p| p["name"].as_str().unwrap()).collect();
+    let declared: Vec<&str> = fusegym::info("Pendulum-v1").unwrap().params.iter().map(|f| f.name).collect();
+    assert_eq!(names, declared);
+    let (code, out, _) = fusegym(&["info", "--env", "Acrobot-v1"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("avail_torque_2") && out.contains("time limit:  500 steps"), "{out}");
+    let (code, _, err) = fusegym(&["info", "--env", "Nope-v0"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("unknown environment id"), "{err}");
+}
+
+#[test]
+fn bench_rejects_arguments_that_cannot_give_a_result() {
+    for (args, want) in [
+        (vec!["--seconds", "inf"], "--seconds"),
+        (vec!["--seconds", "1e9"], "--seconds"),
+        (vec!["--seconds", "0"], "--seconds"),
+        (vec!["--seconds", "-1"], "--seconds"),
+        (vec!["--seconds", "NaN"], "--seconds"),
+        (vec!["--steps", "0"], "--steps"),
+        (vec!["--envs", "0"], "--envs"),
+        (vec!["--envs", "1000000000000"], "at most 4294967295"),
+        (vec!["--envs", "4000000000"], "GiB"),
+        (vec!["--param", "lenght=1"], "no parameter"),
+        (vec!["--autoreset", "never"], "expected same-step"),
+    ] {
+        let mut all = vec!["bench", "--env", "CartPole-v1", "--quick"];
+        all.extend(args.iter());
+        let (code, out, err) = fusegym(&all);
+        assert_eq!(code, 2, "{args:?}: {out}{err}");
+        assert!(err.contains(want), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn bench_measures_next_step_mode_and_per_env_parameters() {
+    let (code, out, err) = fusegym(&[
+        "bench", "--json", "--env", "CartPole-v1", "--envs", "256", "--repeats", "1", "--steps", "10",
+        "--backend", "simd", "--mode", "step", "--autoreset", "same-step", "--autoreset", "next-step",
+        "--param", "length=0.4..0.6",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let rows = doc["results"].as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0]["autoreset"], "same-step");
+    assert_eq!(rows[1]["autoreset"], "next-step");
+    for r in rows {
+        assert_eq!(r["validated"], true);
+        assert!(r["params"].as_str().unwrap().contains("length"), "{r}");
+    }
 }

@@ -6,11 +6,12 @@
 //! `--repeats` repeats and report median, min and max. Actions are generated before timing
 //! (a small ring of random batches) so the host's RNG is not measured.
 
+use super::config::{config, describe_params, parse_autoreset};
 use super::BackendArg;
 use fusegym::hardware::Hardware;
-use fusegym::{make, ActionSpace, Actions, DynVecEnv, Executor, Policy, Serial, SimdPath, Threads, ENV_IDS};
-use indicatif::{ProgressBar, ProgressStyle};
+use fusegym::{make_with, ActionSpace, Actions, DynVecEnv, EnvConfig, Executor, Policy, Serial, SimdPath, Threads, ENV_IDS};
 use serde::Serialize;
+use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -39,15 +40,28 @@ pub struct BenchArgs {
     #[arg(long, default_value_t = 5)]
     repeats: usize,
     /// Target seconds per repeat when --steps is not given.
-    #[arg(long, default_value_t = 0.25)]
+    #[arg(long, default_value_t = 0.25, allow_negative_numbers = true)]
     seconds: f64,
     /// Fewer, shorter repeats (about 15 s for everything).
     #[arg(long)]
     quick: bool,
+    /// Autoreset mode (repeatable; default same-step): same-step, next-step, disabled.
+    #[arg(long = "autoreset")]
+    autoresets: Vec<String>,
+    /// `NAME=VALUE` or `NAME=LO..HI` (per-env draws) for every measured batch (repeatable; use
+    /// with one --env, since names are per env).
+    #[arg(long = "param")]
+    params: Vec<String>,
+    /// Draw ranged parameters again at every reset.
+    #[arg(long)]
+    redraw: bool,
     /// Print one JSON document on stdout instead of the table.
     #[arg(long)]
     json: bool,
 }
+
+/// Longest repeat `--seconds` may ask for: a benchmark that cannot finish is a typo.
+const MAX_SECONDS: f64 = 600.0;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -61,6 +75,8 @@ struct Row {
     env: String,
     backend: &'static str,
     mode: Mode,
+    autoreset: &'static str,
+    params: String,
     simd_path: &'static str,
     num_envs: usize,
     threads: usize,
@@ -120,6 +136,10 @@ fn outputs(env: &dyn DynVecEnv) -> Vec<u32> {
     let v = env.view();
     let mut out: Vec<u32> = v.obs.iter().chain(v.reward).map(|x| x.to_bits()).collect();
     out.extend(v.terminated.iter().chain(v.truncated).map(|&b| b as u32));
+    for (i, o) in v.final_obs.iter() {
+        out.push(i as u32);
+        out.extend(o.iter().map(|x| x.to_bits()));
+    }
     out.extend(env.state().iter().map(|x| x.to_bits()));
     out
 }
@@ -129,17 +149,18 @@ const VALIDATION_ENVS: usize = 1_003;
 const VALIDATION_STEPS: usize = 300;
 
 /// The same batch twice: on the scalar reference and on `path`.
-fn twins(id: &str, path: SimdPath) -> Result<(Box<dyn DynVecEnv>, Box<dyn DynVecEnv>), String> {
-    let mut reference = make(id, VALIDATION_ENVS, 1).map_err(|e| e.to_string())?;
+fn twins(id: &str, cfg: &EnvConfig, path: SimdPath) -> Result<(Box<dyn DynVecEnv>, Box<dyn DynVecEnv>), String> {
+    let cfg = EnvConfig { num_envs: VALIDATION_ENVS, seed: 1, ..cfg.clone() };
+    let mut reference = make_with(id, &cfg).map_err(|e| e.to_string())?;
     reference.set_simd_path(SimdPath::Scalar).map_err(|e| e.to_string())?;
-    let mut candidate = make(id, VALIDATION_ENVS, 1).map_err(|e| e.to_string())?;
+    let mut candidate = make_with(id, &cfg).map_err(|e| e.to_string())?;
     candidate.set_simd_path(path).map_err(|e| e.to_string())?;
     Ok((reference, candidate))
 }
 
 /// Runs a short rollout on `path`/`exec` and on scalar; Err describes the difference.
-fn validate_rollout(id: &str, path: SimdPath, exec: &dyn Executor) -> Result<(), String> {
-    let (mut reference, mut candidate) = twins(id, path)?;
+fn validate_rollout(id: &str, cfg: &EnvConfig, path: SimdPath, exec: &dyn Executor) -> Result<(), String> {
+    let (mut reference, mut candidate) = twins(id, cfg, path)?;
     let a = reference.rollout_with(VALIDATION_STEPS, Policy::Random, None, &Serial).map_err(|e| e.to_string())?.reward_sum.to_vec();
     let b = candidate.rollout_with(VALIDATION_STEPS, Policy::Random, None, exec).map_err(|e| e.to_string())?.reward_sum.to_vec();
     if a.iter().map(|x| x.to_bits()).ne(b.iter().map(|x| x.to_bits())) || outputs(reference.as_ref()) != outputs(candidate.as_ref()) {
@@ -149,8 +170,8 @@ fn validate_rollout(id: &str, path: SimdPath, exec: &dyn Executor) -> Result<(),
 }
 
 /// Runs a short trajectory on `path`/`exec` and on scalar; Err describes the first difference.
-fn validate(id: &str, path: SimdPath, exec: &dyn Executor) -> Result<(), String> {
-    let (mut reference, mut candidate) = twins(id, path)?;
+fn validate(id: &str, cfg: &EnvConfig, path: SimdPath, exec: &dyn Executor) -> Result<(), String> {
+    let (mut reference, mut candidate) = twins(id, cfg, path)?;
     let ring = ActionRing::new(reference.action_space(), VALIDATION_ENVS, 3);
     for t in 0..VALIDATION_STEPS {
         reference.step(ring.get(t)).map_err(|e| e.to_string())?;
@@ -176,63 +197,150 @@ struct Plan {
     id: String,
     backend: BackendArg,
     mode: Mode,
+    cfg: EnvConfig,
 }
 
-pub fn run(mut a: BenchArgs) -> Result<ExitCode, String> {
-    if a.quick {
-        a.repeats = a.repeats.min(3);
-        a.seconds = a.seconds.min(0.08);
+/// Bytes a batch of `n` envs of `e` needs (buffers, action ring, statistics), roughly.
+fn batch_bytes(e: &fusegym::EnvInfo, n: usize) -> u128 {
+    let (s, o, a) = (e.state_names.len() as u128, e.obs_names.len() as u128, (e.action_space)().dim() as u128);
+    let per_env = 4 * (s + 2 * o + 5) + 2 + 4 * a * ActionRing::LEN as u128 + 24;
+    per_env * n as u128
+}
+
+/// Memory this process may still use (Linux `MemAvailable`), if known.
+fn available_memory() -> Option<u128> {
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kb: u128 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+/// Rejects arguments that cannot give a meaningful run (exit 2) before anything is measured.
+fn check_args(a: &BenchArgs, ids: &[String]) -> Result<(), String> {
+    if !(a.seconds.is_finite() && a.seconds > 0.0 && a.seconds <= MAX_SECONDS) {
+        return Err(format!("--seconds {}: must be a number of seconds in (0, {MAX_SECONDS}]", a.seconds));
+    }
+    if a.steps == Some(0) {
+        return Err("--steps must be at least 1".into());
     }
     if a.num_envs == 0 || a.repeats == 0 {
         return Err("--envs and --repeats must be at least 1".into());
     }
+    if a.num_envs > u32::MAX as usize {
+        return Err(format!("--envs {}: at most {} envs per batch (env indices are 32-bit)", a.num_envs, u32::MAX));
+    }
+    let avail = available_memory();
+    for id in ids {
+        let e = fusegym::info(id).map_err(|e| e.to_string())?;
+        // Two batches may be alive at once (the timed one and the validation twins are small).
+        let need = batch_bytes(e, a.num_envs);
+        if let Some(avail) = avail {
+            if need > avail {
+                let gib = |b: u128| b as f64 / (1u64 << 30) as f64;
+                return Err(format!(
+                    "--envs {}: {id} needs about {:.1} GiB, and this machine has {:.1} GiB available",
+                    a.num_envs,
+                    gib(need),
+                    gib(avail)
+                ));
+            }
+        }
+    }
+    if let Some(steps) = a.steps {
+        if steps.checked_mul(a.num_envs).is_none() {
+            return Err(format!("--steps {steps} x --envs {}: too many env-steps to count", a.num_envs));
+        }
+    }
+    Ok(())
+}
+
+pub fn run(mut a: BenchArgs) -> Result<ExitCode, String> {
     let ids: Vec<String> = if a.envs.is_empty() { ENV_IDS.iter().map(|s| s.to_string()).collect() } else { a.envs.clone() };
+    check_args(&a, &ids)?;
+    if a.quick {
+        a.repeats = a.repeats.min(3);
+        a.seconds = a.seconds.min(0.08);
+    }
+    let autoresets = if a.autoresets.is_empty() { vec!["same-step".to_string()] } else { a.autoresets.clone() };
+    for m in &autoresets {
+        parse_autoreset(m)?;
+    }
+    let mut configs = vec![];
     for id in &ids {
-        make(id, 1, 0).map_err(|e| e.to_string())?;
+        for m in &autoresets {
+            let cfg = config(id, a.num_envs, 42, m, &a.params, a.redraw)?;
+            // A one-env batch checks the configuration (names, ranges, orders) up front.
+            make_with(id, &EnvConfig { num_envs: 1, ..cfg.clone() }).map_err(|e| e.to_string())?;
+            configs.push((id.clone(), cfg));
+        }
     }
     let backends = if a.backends.is_empty() { vec![BackendArg::Scalar, BackendArg::Simd, BackendArg::Threads] } else { a.backends.clone() };
     let threads = Threads::new(a.threads.unwrap_or(0)).map_err(|e| e.to_string())?;
     let hw = Hardware::detect();
     let modes = if a.modes.is_empty() { vec![Mode::Step, Mode::Rollout] } else { a.modes.clone() };
     let mut plans = vec![];
-    for id in &ids {
+    for (id, cfg) in &configs {
         for &mode in &modes {
             for &backend in &backends {
-                plans.push(Plan { id: id.clone(), backend, mode });
+                plans.push(Plan { id: id.clone(), backend, mode, cfg: cfg.clone() });
             }
         }
     }
 
-    let bar = ProgressBar::new(plans.len() as u64);
-    bar.set_style(ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}").unwrap());
-    let mut rows = vec![];
-    for plan in &plans {
-        bar.set_message(format!("{} {:?} {:?}", plan.id, plan.backend, plan.mode));
-        rows.push(measure(&a, plan, &threads));
-        bar.inc(1);
+    if !a.json {
+        print_header(&hw, &a);
     }
-    bar.finish_and_clear();
+    let mut rows = vec![];
+    for (k, plan) in plans.iter().enumerate() {
+        if a.json || !std::io::stdout().is_terminal() {
+            eprintln!("[{}/{}] {} {} {} {}", k + 1, plans.len(), plan.id, mode_name(plan.mode), backend_name(plan.backend), plan.cfg.autoreset.name());
+        }
+        let row = measure(&a, plan, &threads);
+        if !a.json {
+            print_row(&row);
+        }
+        rows.push(row);
+    }
 
-    let failed = rows.iter().any(|r| !r.validated);
+    let failed = rows.iter().any(|r| !r.validated || r.error.is_some());
     if a.json {
         let doc = Doc { hardware: hw, results: rows };
         println!("{}", serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?);
     } else {
-        print_table(&hw, &a, &rows);
+        println!();
+        println!("M/s = millions of env-steps per second (one env advancing one step); median, min and max over --repeats timed repeats.");
+        println!("validated = this backend's outputs equal the scalar reference bit for bit on a short run before timing.");
     }
     Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
+fn mode_name(m: Mode) -> &'static str {
+    match m {
+        Mode::Step => "step",
+        Mode::Rollout => "rollout",
+    }
+}
+
+fn backend_name(b: BackendArg) -> &'static str {
+    match b {
+        BackendArg::Scalar => "scalar",
+        BackendArg::Simd => "simd",
+        BackendArg::Threads => "threads",
+    }
+}
+
 fn measure(a: &BenchArgs, plan: &Plan, threads: &Threads) -> Row {
-    let (path, exec, backend_name): (SimdPath, &dyn Executor, &'static str) = match plan.backend {
-        BackendArg::Scalar => (SimdPath::Scalar, &Serial, "scalar"),
-        BackendArg::Simd => (SimdPath::best(), &Serial, "simd"),
-        BackendArg::Threads => (SimdPath::best(), threads, "threads"),
+    let (path, exec): (SimdPath, &dyn Executor) = match plan.backend {
+        BackendArg::Scalar => (SimdPath::Scalar, &Serial),
+        BackendArg::Simd => (SimdPath::best(), &Serial),
+        BackendArg::Threads => (SimdPath::best(), threads),
     };
     let mut row = Row {
         env: plan.id.clone(),
-        backend: backend_name,
+        backend: backend_name(plan.backend),
         mode: plan.mode,
+        autoreset: plan.cfg.autoreset.name(),
+        params: describe_params(&plan.cfg),
         simd_path: path.name(),
         num_envs: a.num_envs,
         threads: exec.threads(),
@@ -244,8 +352,8 @@ fn measure(a: &BenchArgs, plan: &Plan, threads: &Threads) -> Row {
         error: None,
     };
     let check = match plan.mode {
-        Mode::Step => validate(&plan.id, path, exec),
-        Mode::Rollout => validate_rollout(&plan.id, path, exec),
+        Mode::Step => validate(&plan.id, &plan.cfg, path, exec),
+        Mode::Rollout => validate_rollout(&plan.id, &plan.cfg, path, exec),
     };
     if let Err(e) = check {
         row.error = Some(format!("FAILED VALIDATION: {e}"));
@@ -253,7 +361,7 @@ fn measure(a: &BenchArgs, plan: &Plan, threads: &Threads) -> Row {
     }
     row.validated = true;
     let result = (|| -> Result<(), String> {
-        let mut env = make(&plan.id, a.num_envs, 42).map_err(|e| e.to_string())?;
+        let mut env = make_with(&plan.id, &plan.cfg).map_err(|e| e.to_string())?;
         env.set_simd_path(path).map_err(|e| e.to_string())?;
         let ring = ActionRing::new(env.action_space(), a.num_envs, 7);
         let mut t = 0usize;
@@ -300,36 +408,50 @@ fn measure(a: &BenchArgs, plan: &Plan, threads: &Threads) -> Row {
     row
 }
 
-fn print_table(hw: &Hardware, a: &BenchArgs, rows: &[Row]) {
+fn print_header(hw: &Hardware, a: &BenchArgs) {
     println!("fusegym {} bench  envs={}  repeats={}", hw.fusegym_version, a.num_envs, a.repeats);
     println!("CPU: {}  ({} cores, {} {})", hw.cpu, hw.cores, hw.arch, hw.os);
     println!("SIMD: {} (available: {}); build: {}", hw.simd_path, hw.simd_available.join(", "), if hw.optimized { "release" } else { "DEBUG (numbers meaningless)" });
     println!("GPU: not part of this build");
     println!();
-    println!("{:<26} {:<8} {:<8} {:<11} {:>7} {:>9} {:>12} {:>12} {:>12}", "env", "mode", "backend", "path", "threads", "steps", "median M/s", "min M/s", "max M/s");
-    for r in rows {
-        match (&r.error, r.sps_median) {
-            (None, Some(m)) => println!(
-                "{:<26} {:<8} {:<8} {:<11} {:>7} {:>9} {:>12.1} {:>12.1} {:>12.1}",
-                r.env,
-                format!("{:?}", r.mode).to_lowercase(),
-                r.backend,
-                r.simd_path,
-                r.threads,
-                r.steps,
-                m / 1e6,
-                r.sps_min.unwrap_or(0.0) / 1e6,
-                r.sps_max.unwrap_or(0.0) / 1e6
-            ),
-            (e, _) => println!(
-                "{:<26} {:<8} {:<8} {:<11} {:>7}   {}",
-                r.env,
-                format!("{:?}", r.mode).to_lowercase(),
-                r.backend,
-                r.simd_path,
-                r.threads,
-                e.clone().unwrap_or_default()
-            ),
-        }
+    println!(
+        "{:<26} {:<8} {:<8} {:<10} {:<14} {:>7} {:>9} {:>10} {:>10} {:>10}  {:<9} {}",
+        "env", "mode", "backend", "autoreset", "path", "threads", "steps", "median M/s", "min M/s", "max M/s", "validated", "params"
+    );
+}
+
+/// A rate in M/s with at least two significant digits (0.0 only for a true zero).
+fn rate(sps: f64) -> String {
+    let m = sps / 1e6;
+    if m >= 10.0 {
+        format!("{m:.1}")
+    } else if m >= 0.1 {
+        format!("{m:.2}")
+    } else {
+        format!("{m:.2e}")
+    }
+}
+
+fn print_row(r: &Row) {
+    let head = format!(
+        "{:<26} {:<8} {:<8} {:<10} {:<14} {:>7}",
+        r.env,
+        mode_name(r.mode),
+        r.backend,
+        r.autoreset,
+        r.simd_path,
+        r.threads
+    );
+    match (&r.error, r.sps_median) {
+        (None, Some(m)) => println!(
+            "{head} {:>9} {:>10} {:>10} {:>10}  {:<9} {}",
+            r.steps,
+            rate(m),
+            rate(r.sps_min.unwrap_or(0.0)),
+            rate(r.sps_max.unwrap_or(0.0)),
+            if r.validated { "yes" } else { "NO" },
+            r.params
+        ),
+        (e, _) => println!("{head}   {}", e.clone().unwrap_or_default()),
     }
 }

@@ -1,6 +1,7 @@
 //! Argument parsing and dispatch; each command lives in its own file.
 
 mod bench;
+mod config;
 mod info;
 mod run;
 mod validate;
@@ -24,8 +25,9 @@ enum Command {
     Run(run::RunArgs),
     /// Replay Gymnasium golden trajectories and report how close our step comes.
     Validate(validate::ValidateArgs),
-    /// Versions, environments and their spaces, SIMD paths available.
-    Info,
+    /// Versions, environments and their spaces, SIMD paths available; `--env ID` for one env's
+    /// parameters.
+    Info(info::InfoArgs),
 }
 
 /// Runs a command; `Err` is bad input (exit 2).
@@ -34,7 +36,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Bench(a) => bench::run(a),
         Command::Run(a) => run::run(a),
         Command::Validate(a) => validate::run(a),
-        Command::Info => info::run(),
+        Command::Info(a) => info::run(a),
     }
 }
 

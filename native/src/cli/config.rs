@@ -1,0 +1,81 @@
+//! The batch configuration flags `run` and `bench` share: `--autoreset`, `--param`, `--redraw`.
+//! Names and ranges are checked against the env's parameter declaration, so a typo or an
+//! out-of-range value is exit 2 with the name and the valid range.
+
+use fusegym::{info, Autoreset, EnvConfig, EnvInfo, ParamValue};
+
+/// `same-step`, `next-step` or `disabled` (Gymnasium's SAME_STEP, NEXT_STEP, DISABLED).
+pub fn parse_autoreset(s: &str) -> Result<Autoreset, String> {
+    Autoreset::from_name(s).ok_or_else(|| format!("--autoreset {s:?}: expected same-step, next-step or disabled"))
+}
+
+/// A float the user typed, as f32: it must be finite in f32 (1e40 is not).
+pub fn parse_f32(what: &str, s: &str) -> Result<f32, String> {
+    let v: f64 = s.trim().parse().map_err(|_| format!("{what}: {s:?} is not a number"))?;
+    if !v.is_finite() {
+        return Err(format!("{what}: {s:?} is not finite"));
+    }
+    let f = v as f32;
+    if !f.is_finite() {
+        return Err(format!("{what}: {s} is outside f32's range (largest magnitude {:e})", f32::MAX));
+    }
+    Ok(f)
+}
+
+/// One `--param NAME=VALUE` or `--param NAME=LO..HI`, checked against `env`'s declaration.
+pub fn parse_param(env: &EnvInfo, spec: &str) -> Result<(String, ParamValue), String> {
+    let (name, value) = spec.split_once('=').ok_or_else(|| format!("--param {spec:?}: expected NAME=VALUE or NAME=LO..HI"))?;
+    let name = name.trim();
+    let k = env.param_index(name).ok_or_else(|| {
+        let known: Vec<&str> = env.params.iter().map(|f| f.name).collect();
+        format!("--param {spec:?}: {} has no parameter {name:?}; its parameters are: {}", env.id, known.join(", "))
+    })?;
+    let field = &env.params[k];
+    let what = format!("--param {name}");
+    let check = |v: f32| {
+        if field.valid.contains(v) {
+            Ok(v)
+        } else {
+            Err(format!("--param {spec:?}: {name} = {v} is outside its valid range {}", field.valid.describe()))
+        }
+    };
+    let value = match value.split_once("..") {
+        Some((lo, hi)) => {
+            let (lo, hi) = (check(parse_f32(&what, lo)?)?, check(parse_f32(&what, hi)?)?);
+            if lo > hi {
+                return Err(format!("--param {spec:?}: the range's low end {lo} exceeds its high end {hi}"));
+            }
+            ParamValue::Range { low: lo, high: hi }
+        }
+        None => ParamValue::Shared(check(parse_f32(&what, value)?)?),
+    };
+    Ok((name.to_string(), value))
+}
+
+/// The configuration of a batch of `id`.
+pub fn config(id: &str, num_envs: usize, seed: u64, autoreset: &str, params: &[String], redraw: bool) -> Result<EnvConfig, String> {
+    let env = info(id).map_err(|e| e.to_string())?;
+    let mut c = EnvConfig { autoreset: parse_autoreset(autoreset)?, redraw_each_episode: redraw, ..EnvConfig::new(num_envs, seed) };
+    for p in params {
+        c.params.push(parse_param(env, p)?);
+    }
+    Ok(c)
+}
+
+/// How a configuration's parameters read in a report: `shared`, or the per-env fields.
+pub fn describe_params(c: &EnvConfig) -> String {
+    let per_env: Vec<String> = c
+        .params
+        .iter()
+        .filter_map(|(name, v)| match v {
+            ParamValue::Range { low, high } => Some(format!("{name}~U[{low},{high})")),
+            ParamValue::PerEnv(_) => Some(format!("{name}[per env]")),
+            ParamValue::Shared(_) => None,
+        })
+        .collect();
+    if per_env.is_empty() {
+        "shared".into()
+    } else {
+        format!("per-env {}{}", per_env.join(" "), if c.redraw_each_episode { " (redrawn)" } else { "" })
+    }
+}
