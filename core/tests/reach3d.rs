@@ -5,6 +5,7 @@
 use fusegym_core::envs::reach3d::{Reach3DAction, Reach3DObs, Reach3DState};
 use fusegym_core::envs::{Reach3D, Reach3DParams};
 use fusegym_core::record::Record;
+use fusegym_core::rng::{self, Rng};
 use fusegym_core::{Actions, Env, Error, VecEnv};
 
 const X: usize = 0;
@@ -563,7 +564,7 @@ fn reset_draws_inside_the_box_and_differs_across_envs() {
         let s = env.state();
         let col = |k: usize| &s[k * n..(k + 1) * n];
         let within = |k: usize, lo: f32, hi: f32| {
-            assert!(col(k).iter().all(|&x| x >= lo && x <= hi), "component {k} outside [{lo}, {hi}]");
+            assert!(col(k).iter().all(|&x| x >= lo && x < hi), "component {k} outside [{lo}, {hi})");
             let (min, max) = col(k).iter().fold((f32::MAX, f32::MIN), |(a, b), &x| (a.min(x), b.max(x)));
             assert!(max - min > 0.9 * (hi - lo), "component {k} covers only [{min}, {max}]");
         };
@@ -579,6 +580,90 @@ fn reset_draws_inside_the_box_and_differs_across_envs() {
         starts.dedup();
         assert_eq!(starts.len(), n, "two envs drew the same start and goal");
         assert!(env.obs().iter().all(|o| (-1.0..=1.0).contains(o)));
+    }
+}
+
+/// The six reset draws in order: (state index, lower bound, upper bound) of each.
+fn reset_intervals(p: &Reach3DParams) -> [(usize, f32, f32); 6] {
+    let (h, sm, gm) = (p.arena_half_width, p.start_margin, p.goal_margin);
+    [
+        (0, -h + sm, h - sm),
+        (1, -h + sm, h - sm),
+        (2, p.ground_z, p.ceiling_z - sm),
+        (6, -h + gm, h - gm),
+        (7, -h + gm, h - gm),
+        (8, p.ground_z + gm, p.ceiling_z - gm),
+    ]
+}
+
+/// The inverse of `rng::mix` (lowbias32), to build a key whose next draw has chosen bits.
+fn unmix(y: u32) -> u32 {
+    // Newton's iteration for the inverse of an odd number mod 2^32 (3 correct bits, doubling).
+    let inv = |a: u32| (0..5).fold(a, |x: u32, _| x.wrapping_mul(2u32.wrapping_sub(a.wrapping_mul(x))));
+    let x = y ^ (y >> 16);
+    let x = x.wrapping_mul(inv(0x846c_a68b));
+    let x = x ^ (x >> 15) ^ (x >> 30);
+    let x = x.wrapping_mul(inv(0x7feb_352d));
+    x ^ (x >> 16)
+}
+
+/// The docs' reset intervals are half-open, `U[low, high)`: no draw is ever `high`, even the
+/// one whose `low + (high - low) u` rounds up to it (`goal_z` with the defaults).
+#[test]
+fn reset_draws_never_reach_their_upper_bounds() {
+    let p = Reach3DParams::default();
+    // The case the interval is about: the largest 24-bit draw for goal_z ~ U[0.5, 4.5).
+    let (lo, hi) = (p.ground_z + p.goal_margin, p.ceiling_z - p.goal_margin);
+    assert_eq!((lo, hi), (0.5, 4.5));
+    let top = 0xff_ffff as f32 * ((hi - lo) / 16_777_216.0);
+    assert_eq!(lo + top, hi, "the unguarded formula rounds the largest draw up to high");
+    for bits in [0xffff_ffffu32, 0xffff_ff00, 0xffff_fe00] {
+        let v: f32 = rng::uniform_lanes(bits, lo, hi);
+        assert!((lo..hi).contains(&v), "{bits:#x}: {v}");
+    }
+    assert_eq!(rng::uniform_lanes::<f32>(0xffff_ffff, lo, hi), lo, "a draw that rounds to high is low");
+    assert_eq!(rng::uniform_lanes::<f32>(0, lo, hi), lo);
+
+    // Through Reach3D::reset: force draw d to all ones (then to zero) with a key built for it.
+    for x in [0u32, 1, 0xdead_beef, 0xffff_ffff] {
+        assert_eq!(rng::mix(unmix(x)), x);
+    }
+    for (d, (k, lo, hi)) in reset_intervals(&p).into_iter().enumerate() {
+        for (bits, want_lo) in [(0xffff_ffffu32, false), (0, true)] {
+            let key = unmix(bits).wrapping_sub((d as u32).wrapping_mul(rng::GOLDEN));
+            let mut r = Rng::<f32>::from_key(key);
+            let mut s = [0f32; 9];
+            Reach3D::reset::<f32>(&p, &mut r).for_each(|j, v| s[j] = v);
+            assert!(s[k] >= lo && s[k] < hi, "draw {d} with bits {bits:#x}: {} outside [{lo}, {hi})", s[k]);
+            if want_lo {
+                assert_eq!(s[k], lo, "draw {d}: zero bits give low");
+            } else {
+                assert!(s[k] > hi - 1e-5 || s[k] == lo, "draw {d}: all-ones bits give {}", s[k]);
+            }
+        }
+    }
+
+    // Many envs, seeds and episodes (reset() continues each env's episode stream).
+    let n = 1 << 16;
+    let mut seen_top = [f32::MIN; 6];
+    for seed in [0, 7, 2024] {
+        let mut env = VecEnv::<Reach3D>::new(n, seed).unwrap();
+        for episode in 0..4 {
+            if episode > 0 {
+                env.reset();
+            }
+            let s = env.state();
+            for (j, (k, lo, hi)) in reset_intervals(&p).into_iter().enumerate() {
+                for &x in &s[k * n..(k + 1) * n] {
+                    assert!(x >= lo && x < hi, "seed {seed}, episode {episode}: component {k} = {x} outside [{lo}, {hi})");
+                    seen_top[j] = seen_top[j].max(x);
+                }
+            }
+        }
+    }
+    // The draws do reach up to their bounds, just not onto them.
+    for (j, (_, lo, hi)) in reset_intervals(&p).into_iter().enumerate() {
+        assert!(seen_top[j] > hi - 1e-4 * (hi - lo), "draw {j} tops out at {}", seen_top[j]);
     }
 }
 

@@ -16,7 +16,9 @@
 //! Reward: progress toward the goal (moving away costs `retreat_factor` times as much), a goal
 //! bonus, a proximity bonus, minus a wall penalty and a stamina penalty.
 //! Termination: within `goal_threshold` of the goal. Truncation: 1000 steps.
-//! Reset: start (at rest, on or above the ground) and goal uniform in the arena, with margins.
+//! Reset: start (at rest, on or above the ground) and goal uniform in the arena, with margins;
+//! every coordinate is drawn from a half-open `U[low, high)` ([`crate::rng::uniform_lanes`]
+//! never returns `high`).
 
 use crate::lane::Lane;
 use crate::params::Valid;
@@ -275,7 +277,9 @@ impl Env for Reach3D {
     fn reset<L: Lane>(p: &Reach3DParams<L>, rng: &mut Rng<L>) -> Reach3DState<L> {
         let (h, sm, gm) = (p.arena_half_width, p.start_margin, p.goal_margin);
         let zero = L::splat(0.0);
-        // The start may lie on the ground (a take-off), so it has no margin below.
+        // Every draw is in [low, high): a draw that rounds up to `high` comes back as `low`
+        // (rng::uniform_lanes). The start may lie on the ground (a take-off), so it has no
+        // margin below.
         let x = rng.uniform(-h + sm, h - sm);
         let y = rng.uniform(-h + sm, h - sm);
         let z = rng.uniform(p.ground_z, p.ceiling_z - sm);
