@@ -1,6 +1,7 @@
-//! Reach3D-v0 against an independent `f64` transcription of `docs/envs/reach3d.md`, plus
-//! targeted cases for each documented behaviour and the `VecEnv` boundary (errors, truncation,
-//! resets, long random runs).
+//! Reach3D-v1 against an independent `f64` transcription of `docs/envs/reach3d.md`, plus
+//! targeted cases for each documented behaviour, the `VecEnv` boundary (errors, truncation,
+//! resets, long random runs), the half-open reset intervals, and scripted policies that check
+//! the documented claim that reaching the goal is the best return.
 
 use fusegym_core::envs::reach3d::{Reach3DAction, Reach3DObs, Reach3DState};
 use fusegym_core::envs::{Reach3D, Reach3DParams};
@@ -39,7 +40,7 @@ struct Reference {
     state: [f64; 9],
     reward: f64,
     terminated: bool,
-    /// Distance of every discontinuous decision (wall contact, goal and proximity radii) from
+    /// Distance of every discontinuous decision (wall contact, the goal radius) from
     /// its threshold: where it is tiny, `f32` rounding may legitimately decide the other way.
     margin: f64,
 }
@@ -96,34 +97,32 @@ fn reference(p: &Reach3DParams, s: [f32; 9], a: [f32; 3]) -> Reference {
             margin = margin.min((r - lo[k]).abs()).min((r - hi[k]).abs());
         }
     }
-    // Reward.
+    // Reward: potential-based shaping (phi = -d, 0 at the terminal state), goal bonus, costs.
     let prev = norm([goal[0] - pos[0], goal[1] - pos[1], goal[2] - pos[2]]);
     let dist = norm([goal[0] - new_pos[0], goal[1] - new_pos[1], goal[2] - new_pos[2]]);
-    let progress = prev - dist;
-    let shaped = if progress > 0.0 { progress } else { f(p.retreat_factor) * progress };
     let terminated = dist < f(p.goal_threshold);
-    let mut reward = f(p.progress_scale) * shaped;
+    let next = if terminated { 0.0 } else { dist };
+    let mut reward = f(p.progress_scale) * (prev - f(p.shaping_gamma) * next);
     if terminated {
         reward += f(p.goal_bonus);
     }
-    if dist < f(p.proximity_threshold) {
-        reward += f(p.proximity_bonus);
-    }
+    reward -= f(p.step_cost);
     reward -= f(p.wall_penalty) * excess;
     reward -= f(p.stamina_penalty) * norm(cmd);
-    margin = margin.min((dist - f(p.goal_threshold)).abs()).min((dist - f(p.proximity_threshold)).abs());
+    margin = margin.min((dist - f(p.goal_threshold)).abs());
     let state = [new_pos[0], new_pos[1], new_pos[2], v[0], v[1], v[2], goal[0], goal[1], goal[2]];
     Reference { state, reward, terminated, margin }
 }
 
 /// The documented observation in `f64`.
-fn reference_obs(p: &Reach3DParams, s: [f32; 9]) -> [f64; 6] {
+fn reference_obs(p: &Reach3DParams, s: [f32; 9]) -> [f64; 9] {
     let (lo, hi) = arena(p);
-    let mut o = [0.0; 6];
+    let mut o = [0.0; 9];
     for k in 0..3 {
         let ext = hi[k] - lo[k];
         o[k] = (s[6 + k] as f64 - s[k] as f64) / ext;
         o[3 + k] = 2.0 * (s[k] as f64 - lo[k]) / ext - 1.0;
+        o[6 + k] = (s[3 + k] as f64 / p.max_vel as f64).clamp(-1.0, 1.0);
     }
     o
 }
@@ -136,9 +135,9 @@ fn step(p: &Reach3DParams, s: [f32; 9], a: [f32; 3]) -> ([f32; 9], f32, bool) {
     (out, t.reward, t.terminated)
 }
 
-fn observe(p: &Reach3DParams, s: [f32; 9]) -> [f32; 6] {
+fn observe(p: &Reach3DParams, s: [f32; 9]) -> [f32; 9] {
     let o: Reach3DObs<f32> = Reach3D::observe::<f32>(p, &Reach3DState::from_fn(|k| s[k]));
-    let mut out = [0.0; 6];
+    let mut out = [0.0; 9];
     o.for_each(|k, v| out[k] = v);
     out
 }
@@ -148,14 +147,14 @@ fn term(p: &Reach3DParams, without: &Reach3DParams, s: [f32; 9], a: [f32; 3]) ->
     step(p, s, a).1 - step(without, s, a).1
 }
 
-/// Every quantity the step handles is below B = 20 in magnitude (positions <= 5, speeds <= 15
-/// on input, accelerations <= 15, distances <= 12, rewards <= 20), and no output is more than
+/// Every quantity the step handles is below B = 25 in magnitude (positions <= 5, speeds <= 15
+/// on input, accelerations <= 15, distances <= 15, rewards <= 21), and no output is more than
 /// about 40 roundings deep, each off by at most 2^-24 relative. So |f32 - f64| <= 40 * 2^-24 *
-/// 20 ~ 5e-5 for every state component, observation and reward; 1e-4 leaves a factor of two.
+/// 25 ~ 6e-5 for every state component, observation and reward; 1e-4 leaves some room.
 const TOL: f64 = 1e-4;
 
 /// A state that exercises the edge cases: positions often exactly on a face, speeds beyond
-/// both clamps, goals often within the proximity radius.
+/// both clamps, goals often within a metre (some within the goal radius).
 fn random_state(g: &mut Gen, p: &Reach3DParams) -> [f32; 9] {
     let (lo, hi) = arena(p);
     let mut s = [0f32; 9];
@@ -187,15 +186,15 @@ fn random_action(g: &mut Gen) -> [f32; 3] {
 
 #[test]
 fn params_are_pod_of_expected_size() {
-    // 24 f32 fields and one u32, no padding.
-    assert_eq!(core::mem::size_of::<Reach3DParams>(), 25 * 4);
+    // 23 f32 fields and one u32, no padding.
+    assert_eq!(core::mem::size_of::<Reach3DParams>(), 24 * 4);
     assert_eq!(core::mem::align_of::<Reach3DParams>(), 4);
     let p = Reach3DParams::default();
     let bytes = bytemuck::bytes_of(&p);
-    assert_eq!(bytes.len(), 100);
+    assert_eq!(bytes.len(), 96);
     assert_eq!(*bytemuck::from_bytes::<Reach3DParams>(bytes), p);
     // The time limit is the last field, a u32.
-    assert_eq!(u32::from_ne_bytes(bytes[96..].try_into().unwrap()), 1000);
+    assert_eq!(u32::from_ne_bytes(bytes[92..].try_into().unwrap()), 1000);
     assert_eq!(p.max_episode_steps, 1000);
     let zero: Reach3DParams = bytemuck::Zeroable::zeroed();
     assert_eq!(zero.max_episode_steps, 0);
@@ -281,7 +280,7 @@ fn gravity_pulls_down_and_the_ground_holds() {
     let p = Reach3DParams::default();
     let (s, _, _) = step(&p, mid_air(), [0.0; 3]);
     assert!(s[VZ] < 0.0 && s[Z] < 2.5, "{s:?}");
-    // Resting on the ground: nothing moves and nothing is penalised beyond stamina.
+    // Resting on the ground: nothing moves and no wall penalty is paid.
     let rest = [1.0, -2.0, 0.0, 0.0, 0.0, 0.0, 4.0, 4.0, 4.5];
     let no_wall = Reach3DParams { wall_penalty: 0.0, ..p };
     for a in [[0.0; 3], [0.0, 0.0, -1.0], [0.0, 0.0, 0.3]] {
@@ -417,7 +416,10 @@ fn reaching_the_goal_terminates_with_the_bonus() {
     for (k, w) in want.iter().enumerate() {
         assert_eq!(v.final_obs.get(2).unwrap()[k], *w);
     }
-    assert!(v.reward[2] > p.goal_bonus - 0.1);
+    // The terminal state's potential is 0: the step pays k d_prev + goal_bonus - step_cost,
+    // wherever inside the goal radius it ends.
+    let want_reward = p.progress_scale * 0.1 + p.goal_bonus - p.step_cost;
+    assert!((v.reward[2] - want_reward).abs() < 1e-5, "{}", v.reward[2]);
     assert_eq!(env.episodes()[2], 1);
     assert_eq!(env.elapsed()[2], 0);
     let state = env.env_state(2).unwrap();
@@ -425,20 +427,10 @@ fn reaching_the_goal_terminates_with_the_bonus() {
 }
 
 #[test]
-fn proximity_bonus_inside_its_radius() {
-    let p = Reach3DParams::default();
-    let none = Reach3DParams { proximity_bonus: 0.0, ..p };
-    let near = [0.0, 0.0, 2.5, 0.0, 0.0, 0.0, 0.6, 0.0, 2.5];
-    let (_, _, terminated) = step(&p, near, [0.0; 3]);
-    assert!(!terminated);
-    assert!((term(&p, &none, near, [0.0; 3]) - p.proximity_bonus).abs() < 1e-6);
-    let far = [0.0, 0.0, 2.5, 0.0, 0.0, 0.0, 2.0, 0.0, 2.5];
-    assert_eq!(term(&p, &none, far, [0.0; 3]), 0.0);
-}
-
-#[test]
 fn stamina_penalty_grows_with_the_command() {
-    let p = Reach3DParams::default();
+    // Off by default (docs: why); switched on here.
+    assert_eq!(Reach3DParams::default().stamina_penalty, 0.0);
+    let p = Reach3DParams { stamina_penalty: 0.01, ..Reach3DParams::default() };
     let none = Reach3DParams { stamina_penalty: 0.0, ..p };
     let dir = [0.48f32, -0.64, 0.6]; // unit length
     let mut last = 0.0f32;
@@ -456,16 +448,77 @@ fn stamina_penalty_grows_with_the_command() {
 }
 
 #[test]
-fn moving_away_costs_twice_what_moving_closer_earns() {
-    let p = Reach3DParams { stamina_penalty: 0.0, ..frictionless() };
-    // 2 m/s for 0.05 s: 0.1 m along the line to the goal, far from every bonus and wall.
-    let toward = step(&p, [0.0, 0.0, 2.5, 2.0, 0.0, 0.0, 3.0, 0.0, 2.5], [0.0; 3]).1 as f64;
-    let away = step(&p, [0.0, 0.0, 2.5, -2.0, 0.0, 0.0, 3.0, 0.0, 2.5], [0.0; 3]).1 as f64;
-    assert!((toward - 0.1 * p.progress_scale as f64).abs() < 1e-6, "{toward}");
-    assert!((away + 2.0 * 0.1 * p.progress_scale as f64).abs() < 1e-6, "{away}");
-    assert!((away + 2.0 * toward).abs() < 1e-6);
-    // Standing still earns nothing.
-    assert_eq!(step(&p, [0.0, 0.0, 2.5, 0.0, 0.0, 0.0, 3.0, 0.0, 2.5], [0.0; 3]).1, 0.0);
+fn shaping_is_progress_scale_times_d_minus_shaping_gamma_times_d_next() {
+    let p = Reach3DParams { step_cost: 0.0, ..frictionless() };
+    // 2 m/s for 0.05 s: 0.1 m along the line to the goal 3 m away, far from its radius and
+    // every wall.
+    let toward = [0.0, 0.0, 2.5, 2.0, 0.0, 0.0, 3.0, 0.0, 2.5];
+    let away = [0.0, 0.0, 2.5, -2.0, 0.0, 0.0, 3.0, 0.0, 2.5];
+    let still = [0.0, 0.0, 2.5, 0.0, 0.0, 0.0, 3.0, 0.0, 2.5];
+    for gs in [1.0f32, 0.999, 0.99, 0.9, 0.5, 0.0] {
+        let q = Reach3DParams { shaping_gamma: gs, ..p };
+        let (k, g) = (q.progress_scale as f64, gs as f64);
+        let r = |s: [f32; 9]| step(&q, s, [0.0; 3]).1 as f64;
+        assert!((r(toward) - k * (3.0 - g * 2.9)).abs() < 1e-5, "{gs}: {}", r(toward));
+        assert!((r(away) - k * (3.0 - g * 3.1)).abs() < 1e-5, "{gs}: {}", r(away));
+        assert!((r(still) - k * 3.0 * (1.0 - g)).abs() < 1e-5, "{gs}: {}", r(still));
+    }
+    // Undiscounted (the default shaping_gamma = 1) the shaping is symmetric: there and back
+    // nets nothing, and standing still earns exactly nothing.
+    let r = |s: [f32; 9]| step(&p, s, [0.0; 3]).1 as f64;
+    assert_eq!(p.shaping_gamma, 1.0);
+    assert!((r(toward) + r(away)).abs() < 1e-6);
+    assert_eq!(step(&p, still, [0.0; 3]).1, 0.0);
+    // The step cost is paid every step, whatever the action.
+    let d = Reach3DParams::default();
+    let free = Reach3DParams { step_cost: 0.0, ..d };
+    let mut g = Gen(21);
+    for _ in 0..1000 {
+        let (s, a) = (random_state(&mut g, &d), random_action(&mut g));
+        assert!((term(&d, &free, s, a) + d.step_cost).abs() < 1e-5);
+    }
+}
+
+/// Along any trajectory, sum_t gamma^t * shaping_t = k (d_0 - gamma^n d_n) when the shaping's
+/// discount equals gamma (d_n = 0 if the goal was reached): the telescoping behind the docs'
+/// argument, checked on the f32 code.
+#[test]
+fn shaping_telescopes_along_trajectories() {
+    let mut g = Gen(99);
+    let (mut reached, mut long) = (0, 0);
+    for gs in [1.0f32, 0.999, 0.99, 0.9] {
+        // Only the shaping: no bonus, step cost, wall or stamina terms.
+        let p = Reach3DParams { shaping_gamma: gs, goal_bonus: 0.0, step_cost: 0.0, wall_penalty: 0.0, ..Reach3DParams::default() };
+        let (k, gamma) = (p.progress_scale as f64, gs as f64);
+        for _ in 0..500 {
+            let mut s = random_state(&mut g, &p);
+            let d = |s: &[f32; 9]| norm([0, 1, 2].map(|j| s[6 + j] as f64 - s[j] as f64));
+            let d0 = d(&s);
+            if d0 < p.goal_threshold as f64 + 1e-3 {
+                continue;
+            }
+            let (mut sum, mut discount, mut end) = (0.0, 1.0, d0);
+            let mut a = random_action(&mut g);
+            for t in 0..300 {
+                if t % 20 == 0 {
+                    a = random_action(&mut g);
+                }
+                let (next, r, terminated) = step(&p, s, a);
+                sum += discount * r as f64;
+                discount *= gamma;
+                s = next;
+                end = if terminated { 0.0 } else { d(&s) };
+                if terminated {
+                    reached += 1;
+                    break;
+                }
+                long += (t == 299) as usize;
+            }
+            let want = k * (d0 - discount * end);
+            assert!((sum - want).abs() < 1e-3, "gamma {gs}: {sum} vs {want}");
+        }
+    }
+    assert!(reached > 0 && long > 0, "{reached} reached, {long} ran 300 steps");
 }
 
 #[test]
@@ -503,7 +556,7 @@ fn non_finite_actions_are_rejected() {
         a[5] = bad;
         match env.step(Actions::Continuous(&a)) {
             Err(Error::NonFiniteAction { env, index, .. }) => {
-                assert_eq!((env, index), ("Reach3D-v0", 5));
+                assert_eq!((env, index), ("Reach3D-v1", 5));
             }
             other => panic!("{bad}: {other:?}"),
         }
@@ -541,7 +594,7 @@ fn truncates_at_exactly_1000_steps() {
     assert!(v.truncated.iter().all(|&x| x));
     assert!(!v.terminated.iter().any(|&x| x));
     // The last observation of the episode, from the documented formula.
-    let want = [0.8, 0.8, 0.9, -0.8, -0.8, -1.0];
+    let want = [0.8, 0.8, 0.9, -0.8, -0.8, -1.0, 0.0, 0.0, 0.0];
     for i in 0..n {
         for (k, w) in want.iter().enumerate() {
             assert!((v.final_obs.get(i).unwrap()[k] as f64 - w).abs() < 1e-6, "final_obs[{k}] of env {i}");
@@ -668,6 +721,45 @@ fn reset_draws_never_reach_their_upper_bounds() {
 }
 
 #[test]
+fn observation_includes_velocity_and_determines_the_state() {
+    let p = Reach3DParams::default();
+    let s = [1.0, -2.0, 3.0, 2.5, -1.0, 0.5, 0.0, 0.0, 1.0];
+    let o = observe(&p, s);
+    assert_eq!(o[6..], [2.5 / p.max_vel, -1.0 / p.max_vel, 0.5 / p.max_vel]);
+    // Beyond max_vel (only set_env_state can hand such a state in) the components are clipped.
+    let o = observe(&p, [1.0, -2.0, 3.0, 12.0, -30.0, 0.0, 0.0, 0.0, 1.0]);
+    assert_eq!(o[6..], [1.0, -1.0, 0.0]);
+    // v0's observation was not Markov: these two states observed alike and stepped apart.
+    let (a, b) = (mid_air(), [0.0, 0.0, 2.5, 3.0, 0.0, 0.0, 4.0, 4.0, 4.5]);
+    assert_eq!(observe(&p, a)[..6], observe(&p, b)[..6]);
+    assert_ne!(observe(&p, a)[6..], observe(&p, b)[6..]);
+    assert_ne!(step(&p, a, [0.0; 3]).0[X], step(&p, b, [0.0; 3]).0[X]);
+    // The observation now determines the state: invert it along random runs.
+    let (lo, hi) = arena(&p);
+    let n = 64;
+    let mut env = VecEnv::<Reach3D>::new(n, 3).unwrap();
+    let mut g = Gen(5);
+    let mut actions = vec![0.0f32; 3 * n];
+    for _ in 0..500 {
+        actions.iter_mut().for_each(|a| *a = g.range(-1.0, 1.0) as f32);
+        env.step(Actions::Continuous(&actions)).unwrap();
+        let (obs, state) = (env.obs(), env.state());
+        for i in 0..n {
+            let o = |k: usize| obs[k * n + i] as f64;
+            for k in 0..3 {
+                let ext = hi[k] - lo[k];
+                let pos = lo[k] + (o(3 + k) + 1.0) * ext / 2.0;
+                let goal = pos + o(k) * ext;
+                let vel = o(6 + k) * p.max_vel as f64;
+                for (got, j) in [(pos, k), (vel, 3 + k), (goal, 6 + k)] {
+                    assert!((got - state[j * n + i] as f64).abs() < 1e-5, "env {i}, component {j}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
 fn random_policy_never_produces_nan_or_leaves_the_box() {
     let p = Reach3DParams::default();
     let (lo, hi) = arena(&p);
@@ -688,7 +780,7 @@ fn random_policy_never_produces_nan_or_leaves_the_box() {
         assert!(v.reward.iter().all(|r| r.is_finite()), "step {t}");
         for i in 0..n {
             if v.terminated[i] || v.truncated[i] {
-                assert!((0..6).all(|k| (-1.0..=1.0).contains(&v.final_obs.get(i).unwrap()[k])), "step {t}");
+                assert!((0..9).all(|k| (-1.0..=1.0).contains(&v.final_obs.get(i).unwrap()[k])), "step {t}");
             }
         }
         terminations += v.terminated.iter().filter(|&&x| x).count();
@@ -707,4 +799,252 @@ fn random_policy_never_produces_nan_or_leaves_the_box() {
     }
     println!("{terminations} terminations, {truncations} truncations");
     assert!(truncations > 0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scripted policies: reaching the goal must beat every way of not reaching it (docs: "Why
+// reaching the goal is the best return").
+
+/// The discounts the claim is checked at; 1 is the undiscounted return.
+const GAMMAS: [f64; 4] = [0.9, 0.99, 0.999, 1.0];
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Script {
+    /// PD control to the goal (with gravity compensation): reaches it.
+    Reach,
+    /// PD control to the point 0.6 m from the goal on the mass's side of it: hovers there
+    /// (v0's exploit).
+    Loiter,
+    /// PD control to a point circling the goal at 1.5 m in its horizontal plane.
+    Orbit,
+    /// No command: falls to the ground and rests there. From a start on the ground under a
+    /// low goal, this is v0's ground-sitter.
+    Sit,
+}
+
+const SCRIPTS: [Script; 4] = [Script::Reach, Script::Loiter, Script::Orbit, Script::Sit];
+
+/// The command that drives the mass toward `target`: a PD law on position with gravity
+/// compensation, divided by each axis's gain and clipped.
+fn pd(p: &Reach3DParams, s: &[f32; 9], target: [f64; 3]) -> [f32; 3] {
+    let (kp, kd) = (8.0, 6.0);
+    let mut a = [0.0; 3];
+    for k in 0..3 {
+        let mut acc = kp * (target[k] - s[k] as f64) - kd * s[3 + k] as f64;
+        let mut gain = p.accel_scale_xy as f64;
+        if k == Z {
+            acc += p.gravity as f64;
+            gain = p.accel_scale_z as f64;
+        }
+        a[k] = (acc / gain).clamp(-1.0, 1.0) as f32;
+    }
+    a
+}
+
+/// The action of `script` at step `t` in state `s`; `angle` is the orbit's starting angle.
+fn scripted(script: Script, p: &Reach3DParams, s: &[f32; 9], t: u32, angle: f64) -> [f32; 3] {
+    let (lo, hi) = arena(p);
+    let inside = |q: [f64; 3]| [0, 1, 2].map(|k| q[k].clamp(lo[k] + 0.1, hi[k] - 0.1));
+    let goal = [s[6] as f64, s[7] as f64, s[8] as f64];
+    match script {
+        Script::Reach => pd(p, s, goal),
+        Script::Loiter => {
+            let off = [0, 1, 2].map(|k| s[k] as f64 - goal[k]);
+            let d = norm(off).max(1e-9);
+            pd(p, s, inside([0, 1, 2].map(|k| goal[k] + 0.6 * off[k] / d)))
+        }
+        Script::Orbit => {
+            let theta = angle + 0.5 * p.dt as f64 * t as f64;
+            pd(p, s, inside([goal[0] + 1.5 * theta.cos(), goal[1] + 1.5 * theta.sin(), goal[2]]))
+        }
+        Script::Sit => [0.0; 3],
+    }
+}
+
+/// One episode of a script: its returns at [`GAMMAS`], whether it reached the goal, its
+/// length, its start distance, and whether it ever ended a step on a face of the arena.
+#[derive(Clone, Copy, Debug, Default)]
+struct Episode {
+    returns: [f64; 4],
+    reached: bool,
+    steps: u32,
+    d0: f64,
+    touched: bool,
+}
+
+/// Plays the first episode from each start with `script` (a batch of `starts.len()` envs).
+fn play(p: Reach3DParams, starts: &[[f32; 9]], script: Script) -> Vec<Episode> {
+    let n = starts.len();
+    let mut env = VecEnv::<Reach3D>::with_params(p, n, 0).unwrap();
+    let mut out = vec![Episode::default(); n];
+    let mut angle = vec![0.0; n];
+    for (i, s) in starts.iter().enumerate() {
+        env.set_env_state(i, s, 0).unwrap();
+        out[i].d0 = norm([0, 1, 2].map(|k| s[6 + k] as f64 - s[k] as f64));
+        angle[i] = (s[1] as f64 - s[7] as f64).atan2(s[0] as f64 - s[6] as f64);
+    }
+    let (lo, hi) = arena(&p);
+    let mut done = vec![false; n];
+    let mut discount = [1.0; 4];
+    let mut actions = vec![0.0f32; 3 * n];
+    for t in 0..p.max_episode_steps {
+        let state = env.state();
+        for i in (0..n).filter(|&i| !done[i]) {
+            let s: [f32; 9] = core::array::from_fn(|k| state[k * n + i]);
+            let a = scripted(script, &p, &s, t, angle[i]);
+            for k in 0..3 {
+                actions[k * n + i] = a[k];
+            }
+        }
+        let v = env.step(Actions::Continuous(&actions)).unwrap();
+        let (reward, terminated, truncated) = (v.reward.to_vec(), v.terminated.to_vec(), v.truncated.to_vec());
+        let state = env.state();
+        for i in 0..n {
+            if done[i] {
+                continue;
+            }
+            for (j, d) in discount.iter().enumerate() {
+                out[i].returns[j] += d * reward[i] as f64;
+            }
+            if terminated[i] || truncated[i] {
+                done[i] = true;
+                out[i].reached = terminated[i];
+                out[i].steps = t + 1;
+            } else {
+                // Ended the step on a face (the ground counts once the mass has left it).
+                let on_face = (0..3).any(|k| {
+                    let x = state[k * n + i] as f64;
+                    x >= hi[k] || (x <= lo[k] && (k != Z || t > 0))
+                });
+                out[i].touched |= on_face;
+            }
+        }
+        for (j, d) in discount.iter_mut().enumerate() {
+            *d *= GAMMAS[j];
+        }
+        if done.iter().all(|&d| d) {
+            break;
+        }
+    }
+    out
+}
+
+/// Random starts (reset draws of two seeds), and starts on the ground under a goal lower than
+/// 1 m (the ground-sitter's case).
+fn scripted_starts() -> (Vec<[f32; 9]>, Vec<[f32; 9]>) {
+    let mut random = Vec::new();
+    for seed in [11, 12] {
+        let n = 1024;
+        let env = VecEnv::<Reach3D>::new(n, seed).unwrap();
+        let s = env.state();
+        random.extend((0..n).map(|i| core::array::from_fn(|k| s[k * n + i])));
+    }
+    let mut g = Gen(13);
+    let low = random[..512]
+        .iter()
+        .map(|s| {
+            let gz = g.range(0.5, 1.0) as f32;
+            [s[6], s[7], 0.0, 0.0, 0.0, 0.0, s[6], s[7], gz]
+        })
+        .collect();
+    (random, low)
+}
+
+/// The documented bounds for an agent with discount `gamma` and the shaping's `gs`: the most a
+/// non-reaching episode can earn (U), and what a reaching episode of `n` steps that touches no
+/// wall earns at least (L), with the distance bound `dmax`.
+fn bounds_of(p: &Reach3DParams, gamma: f64, gs: f64, n: u32, d0: f64, dmax: f64) -> (f64, f64) {
+    let (k, b, c, eps) = (p.progress_scale as f64, p.goal_bonus as f64, p.step_cost as f64, p.goal_threshold as f64);
+    let t = p.max_episode_steps;
+    // sum_{j < m} gamma^j
+    let geo = |m: u32| if gamma == 1.0 { m as f64 } else { (1.0 - gamma.powi(m as i32)) / (1.0 - gamma) };
+    let upper = k * d0 - k * gamma.powi(t as i32) * eps - (c + k * (gs - gamma) * eps) * geo(t);
+    let lower = k * d0 + gamma.powi(n as i32 - 1) * b - c * geo(n) - k * (gs - gamma) * dmax * geo(n - 1);
+    (upper, lower)
+}
+
+#[test]
+fn reaching_the_goal_beats_loitering_orbiting_and_sitting() {
+    let (random, low) = scripted_starts();
+    let dflt = Reach3DParams::default();
+    // The default shaping (shaping_gamma = 1) at every discount, and the shaping matched to each
+    // discount (the docs' exact case).
+    let mut cases = vec![(dflt, vec![0, 1, 2, 3])];
+    for (j, &gamma) in GAMMAS[..3].iter().enumerate() {
+        cases.push((Reach3DParams { shaping_gamma: gamma as f32, ..dflt }, vec![j]));
+    }
+    let mut table = Vec::new();
+    for (p, gammas) in &cases {
+        for (set, starts) in [("random", &random), ("low goal", &low)] {
+            let played: Vec<Vec<Episode>> = SCRIPTS.iter().map(|&s| play(*p, starts, s)).collect();
+            let reach = &played[0];
+            let longest = reach.iter().map(|e| e.steps).max().unwrap();
+            let mean_steps = reach.iter().map(|e| e.steps as f64).sum::<f64>() / reach.len() as f64;
+            for e in reach {
+                assert!(e.reached && !e.touched, "the PD controller must reach without touching a wall: {e:?}");
+            }
+            for (script, eps) in SCRIPTS.iter().zip(&played).skip(1) {
+                for (i, e) in eps.iter().enumerate() {
+                    assert!(!e.reached, "{script:?} reached the goal from start {i}: {:?}", starts[i]);
+                    for &j in gammas {
+                        let (r, o) = (reach[i].returns[j], e.returns[j]);
+                        assert!(r > o, "gamma {}, shaping_gamma {}, {set} start {i}: Reach {r} <= {script:?} {o}", GAMMAS[j], p.shaping_gamma);
+                    }
+                }
+            }
+            // The documented bounds hold episode by episode (exactly where shaping_gamma =
+            // gamma; with the 15 m arena diagonal as the distance bound otherwise).
+            for &j in gammas {
+                let (gamma, gs) = (GAMMAS[j], p.shaping_gamma as f64);
+                for i in 0..starts.len() {
+                    let (upper, lower) = bounds_of(p, gamma, gs, reach[i].steps, reach[i].d0, 15.0);
+                    assert!(reach[i].returns[j] >= lower - 1e-3, "gamma {gamma}: reach {} < L = {lower}", reach[i].returns[j]);
+                    if gs == gamma {
+                        // Matched, with no wall and no stamina cost, L is the return itself.
+                        assert!((reach[i].returns[j] - lower).abs() < 1e-3, "gamma {gamma}: reach {} != L = {lower}", reach[i].returns[j]);
+                    }
+                    for eps in &played[1..] {
+                        assert!(eps[i].returns[j] <= upper + 1e-3, "gamma {gamma}: {} > U = {upper}", eps[i].returns[j]);
+                    }
+                }
+            }
+            for &j in gammas {
+                let mean = |eps: &Vec<Episode>| eps.iter().map(|e| e.returns[j]).sum::<f64>() / eps.len() as f64;
+                let worst_margin = (1..SCRIPTS.len())
+                    .map(|s| (0..starts.len()).map(|i| reach[i].returns[j] - played[s][i].returns[j]).fold(f64::MAX, f64::min))
+                    .fold(f64::MAX, f64::min);
+                table.push(format!(
+                    "| {} | {} | {set} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} | {mean_steps:.1} / {longest} |",
+                    GAMMAS[j],
+                    p.shaping_gamma,
+                    mean(&played[0]),
+                    mean(&played[1]),
+                    mean(&played[2]),
+                    mean(&played[3]),
+                    worst_margin
+                ));
+            }
+        }
+    }
+    println!("| gamma | shaping_gamma | starts | Reach | Loiter | Orbit | Sit | min(Reach - other) | Reach steps, mean / max |");
+    println!("|---|---|---|---:|---:|---:|---:|---:|---:|");
+    for row in table {
+        println!("{row}");
+    }
+}
+
+/// Why `stamina_penalty` is off by default: with it, idling beats a long flight for a small
+/// discount even with the shaping matched, while a discount near 1 still prefers reaching.
+#[test]
+fn a_stamina_penalty_makes_idling_pay_at_small_discounts() {
+    let (random, _) = scripted_starts();
+    let count = |gamma: f64| {
+        let j = GAMMAS.iter().position(|&g| g == gamma).unwrap();
+        let p = Reach3DParams { stamina_penalty: 0.01, shaping_gamma: gamma as f32, ..Reach3DParams::default() };
+        let (reach, sit) = (play(p, &random, Script::Reach), play(p, &random, Script::Sit));
+        reach.iter().zip(&sit).filter(|(r, s)| s.returns[j] >= r.returns[j]).count()
+    };
+    let (small, large) = (count(0.9), count(0.999));
+    println!("with stamina_penalty = 0.01, sitting beats reaching from {small} of {} starts at gamma 0.9, {large} at 0.999", random.len());
+    assert!(small > 0 && large == 0, "{small} {large}");
 }
