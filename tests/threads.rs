@@ -79,7 +79,7 @@ fn a_bad_action_in_any_threads_range_is_reported_and_nothing_is_stepped() {
     // last thread's range must still stop the whole step before any env moves.
     let n = 4_096;
     let pool = Threads::new(3).unwrap();
-    for (id, bad_at) in [("CartPole-v1", n - 1), ("Acrobot-v1", n / 2), ("Pendulum-v1", n - 7), ("Reach3D-v0", 70)] {
+    for (id, bad_at) in [("CartPole-v1", n - 1), ("Acrobot-v1", n / 2), ("Pendulum-v1", n - 7), ("Reach3D-v1", 70)] {
         let mut env = make(id, n, 5).unwrap();
         let before = env.state().to_vec();
         let space = env.action_space();

@@ -1,7 +1,8 @@
-//! Reach3D-v0: fly a point mass through a walled 3D arena, under gravity, to a goal.
+//! Reach3D-v1: fly a point mass through a walled 3D arena, under gravity, to a goal.
 //!
 //! fusegym's own environment; there is no Gymnasium counterpart, so the reference is the
-//! specification in `docs/envs/reach3d.md` (equations in order, constants, design notes).
+//! specification in `docs/envs/reach3d.md` (equations in order, constants, design notes, and
+//! the argument that reaching the goal is the best return).
 //!
 //! | obs | name | range |
 //! |---|---|---|
@@ -11,22 +12,32 @@
 //! | 3 | `pos_x`: `x` mapped from the arena to [-1, 1] | [-1, 1] |
 //! | 4 | `pos_y`: `y` mapped from the arena to [-1, 1] | [-1, 1] |
 //! | 5 | `pos_z`: `z` mapped from `[ground_z, ceiling_z]` to [-1, 1] | [-1, 1] |
+//! | 6 | `vel_x`: `clip(vx / max_vel, -1, 1)` | [-1, 1] |
+//! | 7 | `vel_y`: `clip(vy / max_vel, -1, 1)` | [-1, 1] |
+//! | 8 | `vel_z`: `clip(vz / max_vel, -1, 1)` | [-1, 1] |
 //!
 //! Action: `Box(-1, 1, (3,))`, an acceleration command; out-of-range components are clipped.
-//! Reward: progress toward the goal (moving away costs `retreat_factor` times as much), a goal
-//! bonus, a proximity bonus, minus a wall penalty and a stamina penalty.
+//! Reward: potential-based shaping `progress_scale (d - shaping_gamma d')` with `d`, `d'` the
+//! distances to the goal before and after the step (`d' = 0` on the step that reaches it), a
+//! goal bonus, minus a per-step cost, a wall penalty and a stamina penalty (0 by default).
 //! Termination: within `goal_threshold` of the goal. Truncation: 1000 steps.
-//! Reset: start (at rest, on or above the ground) and goal uniform in the arena, with margins.
+//! Reset: start (at rest, on or above the ground) and goal uniform in the arena, with margins;
+//! every coordinate is drawn from a half-open `U[low, high)` ([`crate::rng::uniform_lanes`]
+//! never returns `high`).
+//!
+//! v1 (from v0): velocity joined the observation (the dynamics carry momentum, so without it
+//! the observation was not Markov), and the reward became potential-based: v0's per-step
+//! proximity bonus paid more for loitering near the goal than reaching it did.
 
 use crate::lane::Lane;
 use crate::params::Valid;
-use crate::{params, record};
 use crate::rng::Rng;
 use crate::spec::{ActionSpace, Env, EnvSpec, Transition};
+use crate::{params, record};
 use core::ops::{Add, Mul, Sub};
 
 params! {
-    /// Reach3D-v0's constants. The arena is `[-arena_half_width, arena_half_width]²` in x and y
+    /// Reach3D-v1's constants. The arena is `[-arena_half_width, arena_half_width]²` in x and y
     /// and `[ground_z, ceiling_z]` in z; "per step" fractions assume the default `dt`.
     pub struct Reach3DParams {
         /// Seconds between state updates (s).
@@ -57,22 +68,24 @@ params! {
         ground_z: 0.0, Valid::FINITE;
         /// Height of the ceiling, the arena's top (m).
         ceiling_z: 5.0, Valid::FINITE;
-        /// Reward per metre of progress toward the goal (1/m).
+        /// Scale `k` of the shaping `k (d - shaping_gamma d')`: reward per metre closed (1/m).
         progress_scale: 1.0, Valid::NON_NEGATIVE;
-        /// How many times more a metre away from the goal costs than a metre toward it earns.
-        retreat_factor: 2.0, Valid::NON_NEGATIVE;
+        /// Discount `γ_s` of the shaping; set it to the learner's discount factor to make the
+        /// shaping exactly policy-invariant (Ng et al. 1999). The default 1 is exact for
+        /// undiscounted returns and, for any smaller discount, only adds a cost per metre away.
+        shaping_gamma: 1.0, Valid::closed(0.0, 1.0);
         /// Distance to the goal below which the episode terminates (m).
         goal_threshold: 0.25, Valid::POSITIVE;
-        /// Reward for reaching the goal, paid once on the terminating step.
-        goal_bonus: 10.0, Valid::FINITE;
-        /// Distance to the goal below which the proximity bonus is paid (m).
-        proximity_threshold: 1.0, Valid::NON_NEGATIVE;
-        /// Reward for every step that ends within `proximity_threshold` of the goal.
-        proximity_bonus: 0.05, Valid::FINITE;
+        /// Reward for reaching the goal, paid once on the terminating step; above what the
+        /// shaping can pay in an episode (`progress_scale` times the arena's diagonal, 15 m).
+        goal_bonus: 20.0, Valid::NON_NEGATIVE;
+        /// Cost of every step, whatever the action.
+        step_cost: 0.01, Valid::NON_NEGATIVE;
         /// Penalty per metre the step tried to move past the arena's faces, summed over axes (1/m).
         wall_penalty: 2.0, Valid::NON_NEGATIVE;
-        /// Penalty per unit of command magnitude `|clip(action)|`, every step.
-        stamina_penalty: 0.01, Valid::NON_NEGATIVE;
+        /// Penalty per unit of command magnitude `|clip(action)|`, every step. Off by default:
+        /// a positive value makes idling better than a long flight for small discounts.
+        stamina_penalty: 0.0, Valid::NON_NEGATIVE;
         /// Smallest distance from a start position to the side walls and the ceiling (m).
         start_margin: 0.5, Valid::NON_NEGATIVE;
         /// Smallest distance from a goal to every face of the arena, ground included (m).
@@ -107,7 +120,8 @@ record! {
 }
 
 record! {
-    /// Goal-relative position over the arena's extent, then position mapped to [-1, 1].
+    /// Goal-relative position over the arena's extent, position mapped to [-1, 1], and velocity
+    /// over `max_vel`.
     pub struct Reach3DObs {
         /// `(goal_x - x) / (2 arena_half_width)`.
         rel_x,
@@ -121,6 +135,12 @@ record! {
         pos_y,
         /// `z` mapped from `[ground_z, ceiling_z]` to [-1, 1].
         pos_z,
+        /// `clip(vx / max_vel, -1, 1)`.
+        vel_x,
+        /// `clip(vy / max_vel, -1, 1)`.
+        vel_y,
+        /// `clip(vz / max_vel, -1, 1)`, positive up.
+        vel_z,
     }
 }
 
@@ -165,7 +185,11 @@ impl<L: Lane> V3<L> {
     /// Component-wise `max(lo).min(hi)`.
     #[inline(always)]
     fn clamp(self, lo: Self, hi: Self) -> Self {
-        V3::new(self.x.max(lo.x).min(hi.x), self.y.max(lo.y).min(hi.y), self.z.max(lo.z).min(hi.z))
+        V3::new(
+            self.x.max(lo.x).min(hi.x),
+            self.y.max(lo.y).min(hi.y),
+            self.z.max(lo.z).min(hi.z),
+        )
     }
     /// Component-wise absolute value.
     #[inline(always)]
@@ -225,10 +249,18 @@ fn bounds<L: Lane>(p: &Reach3DParams<L>) -> (V3<L>, V3<L>) {
 /// Velocity after one step of forces (physics steps 1-9 of the docs), and the clipped
 /// command for the stamina penalty.
 #[inline(always)]
-fn accelerate<L: Lane>(p: &Reach3DParams<L>, s: &Reach3DState<L>, a: &Reach3DAction<L>) -> (V3<L>, V3<L>) {
+fn accelerate<L: Lane>(
+    p: &Reach3DParams<L>,
+    s: &Reach3DState<L>,
+    a: &Reach3DAction<L>,
+) -> (V3<L>, V3<L>) {
     let one = L::splat(1.0);
     let dt = p.dt;
-    let cmd = V3::new(a.ax.clamp(-one, one), a.ay.clamp(-one, one), a.az.clamp(-one, one));
+    let cmd = V3::new(
+        a.ax.clamp(-one, one),
+        a.ay.clamp(-one, one),
+        a.az.clamp(-one, one),
+    );
     let acc = cmd.scale(V3::new(p.accel_scale_xy, p.accel_scale_xy, p.accel_scale_z));
     let acc = acc.clamp_norm(p.max_accel);
     // Damping acts on the carried-over momentum only, so a fresh command is never damped.
@@ -256,12 +288,15 @@ fn outside<L: Lane>(r: L, lo: L, hi: L) -> L::Mask {
     r.lt(lo) | r.gt(hi)
 }
 
-/// Reach3D-v0.
+/// Reach3D-v1.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Reach3D;
 
 impl Env for Reach3D {
-    const SPEC: EnvSpec = EnvSpec { id: "Reach3D-v0", reference: "docs/envs/reach3d.md (fusegym's own environment)" };
+    const SPEC: EnvSpec = EnvSpec {
+        id: "Reach3D-v1",
+        reference: "docs/envs/reach3d.md (fusegym's own environment)",
+    };
     type Params = Reach3DParams;
     type State<L: Lane> = Reach3DState<L>;
     type Obs<L: Lane> = Reach3DObs<L>;
@@ -275,18 +310,34 @@ impl Env for Reach3D {
     fn reset<L: Lane>(p: &Reach3DParams<L>, rng: &mut Rng<L>) -> Reach3DState<L> {
         let (h, sm, gm) = (p.arena_half_width, p.start_margin, p.goal_margin);
         let zero = L::splat(0.0);
-        // The start may lie on the ground (a take-off), so it has no margin below.
+        // Every draw is in [low, high): a draw that rounds up to `high` comes back as `low`
+        // (rng::uniform_lanes). The start may lie on the ground (a take-off), so it has no
+        // margin below.
         let x = rng.uniform(-h + sm, h - sm);
         let y = rng.uniform(-h + sm, h - sm);
         let z = rng.uniform(p.ground_z, p.ceiling_z - sm);
         let goal_x = rng.uniform(-h + gm, h - gm);
         let goal_y = rng.uniform(-h + gm, h - gm);
         let goal_z = rng.uniform(p.ground_z + gm, p.ceiling_z - gm);
-        Reach3DState { x, y, z, vx: zero, vy: zero, vz: zero, goal_x, goal_y, goal_z }
+        Reach3DState {
+            x,
+            y,
+            z,
+            vx: zero,
+            vy: zero,
+            vz: zero,
+            goal_x,
+            goal_y,
+            goal_z,
+        }
     }
 
     #[inline(always)]
-    fn step<L: Lane>(p: &Reach3DParams<L>, s: &Reach3DState<L>, a: &Reach3DAction<L>) -> Transition<Reach3DState<L>, L> {
+    fn step<L: Lane>(
+        p: &Reach3DParams<L>,
+        s: &Reach3DState<L>,
+        a: &Reach3DAction<L>,
+    ) -> Transition<Reach3DState<L>, L> {
         let zero = L::splat(0.0);
         let (v, cmd) = accelerate(p, s, a);
         let pos = V3::new(s.x, s.y, s.z);
@@ -305,14 +356,15 @@ impl Env for Reach3D {
         // How far past the faces the step tried to go: zero inside, the excess outside.
         let excess = (reached - new_pos).abs().sum();
 
+        // Potential-based shaping with phi = -distance and phi = 0 at the terminal state, so
+        // along an episode it telescopes (docs: why reaching is the best return).
         let prev_dist = (goal - pos).norm();
         let dist = (goal - new_pos).norm();
-        let progress = prev_dist - dist;
-        let shaped = L::select(progress.gt(zero), progress, p.retreat_factor * progress);
         let reached_goal = dist.lt(p.goal_threshold);
-        let reward = p.progress_scale * shaped
+        let next_dist = L::select(reached_goal, zero, dist);
+        let reward = p.progress_scale * (prev_dist - p.shaping_gamma * next_dist)
             + L::select(reached_goal, p.goal_bonus, zero)
-            + L::select(dist.lt(p.proximity_threshold), p.proximity_bonus, zero)
+            - p.step_cost
             - p.wall_penalty * excess
             - p.stamina_penalty * cmd.norm();
 
@@ -327,7 +379,11 @@ impl Env for Reach3D {
             goal_y: s.goal_y,
             goal_z: s.goal_z,
         };
-        Transition { state, reward, terminated: reached_goal }
+        Transition {
+            state,
+            reward,
+            terminated: reached_goal,
+        }
     }
 
     #[inline(always)]
@@ -341,7 +397,25 @@ impl Env for Reach3D {
         let two = L::splat(2.0);
         let one = L::splat(1.0);
         let d = pos - lo;
-        let abs = V3::new(two * d.x / extent.x - one, two * d.y / extent.y - one, two * d.z / extent.z - one);
-        Reach3DObs { rel_x: rel.x, rel_y: rel.y, rel_z: rel.z, pos_x: abs.x, pos_y: abs.y, pos_z: abs.z }
+        let abs = V3::new(
+            two * d.x / extent.x - one,
+            two * d.y / extent.y - one,
+            two * d.z / extent.z - one,
+        );
+        // The step keeps |v| <= max_vel only up to rounding, and set_env_state may hand in any
+        // velocity: the clip makes the range exact.
+        let vel = V3::new(s.vx / p.max_vel, s.vy / p.max_vel, s.vz / p.max_vel);
+        let vel = vel.clamp(V3::new(-one, -one, -one), V3::new(one, one, one));
+        Reach3DObs {
+            rel_x: rel.x,
+            rel_y: rel.y,
+            rel_z: rel.z,
+            pos_x: abs.x,
+            pos_y: abs.y,
+            pos_z: abs.z,
+            vel_x: vel.x,
+            vel_y: vel.y,
+            vel_z: vel.z,
+        }
     }
 }
