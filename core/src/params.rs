@@ -15,7 +15,7 @@ use alloc::format;
 use alloc::string::String;
 use core::fmt::Debug;
 
-/// Most parameter fields any environment declares (Reach3D has 24).
+/// Most parameter fields any environment declares (Reach3D has 23).
 pub const MAX_PARAM_FIELDS: usize = 32;
 
 /// The values a parameter field accepts: a finite number in an interval.

@@ -9,7 +9,7 @@ use crate::rng::Rng;
 /// Most action components an environment may have (Reach3D has 3); checked at compile time
 /// for every env ([`Env::DIMS_OK`]).
 pub const MAX_ACTION_DIM: usize = 4;
-/// Most observation components an environment may have (Acrobot and Reach3D have 6); checked
+/// Most observation components an environment may have (Reach3D has 9); checked
 /// at compile time.
 pub const MAX_OBS_DIM: usize = 16;
 /// Most state components an environment may have; checked at compile time.
