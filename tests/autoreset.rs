@@ -389,3 +389,81 @@ fn every_params_struct_has_the_layout_wgsl_gives_it() {
     check::<Acrobot>();
     check::<Reach3D>();
 }
+
+#[test]
+fn without_a_time_limit_the_step_count_saturates_below_the_flag_bits() {
+    // Pendulum never terminates; with no time limit its count must not run into the bits that
+    // mark a finished episode (next-step mode would then reset it).
+    for mode in Autoreset::ALL {
+        let mut env = VecEnv::<Pendulum>::builder(2).autoreset(mode).max_episode_steps(0).build().unwrap();
+        let last = fusegym::params::MAX_EPISODE_STEPS_LIMIT;
+        env.set_env_state(0, &[0.1, 0.0], last - 1).unwrap();
+        for _ in 0..3 {
+            let v = env.step(Actions::Continuous(&[0.0, 0.0])).unwrap();
+            assert!(!v.terminated[0] && !v.truncated[0], "{}", mode.name());
+        }
+        assert_eq!(env.elapsed()[0], last, "{}: saturated", mode.name());
+        assert_eq!(env.elapsed()[1], 3);
+        assert_eq!(env.episodes(), &[0, 0], "{}: no reset", mode.name());
+    }
+}
+
+#[test]
+fn hostile_inputs_get_typed_errors() {
+    use fusegym::{make_shard, Error};
+    // A shard at the end of the 32-bit index space: the message says why nothing fits.
+    let e = make_shard("CartPole-v1", 1, u32::MAX, 0).err().unwrap();
+    assert!(matches!(e, Error::NumEnvs { num_envs: 1, max: 0, env_offset: u32::MAX }), "{e}");
+    assert!(e.to_string().contains("env_offset 4294967295") && e.to_string().contains("below 2^32"), "{e}");
+    // Non-finite or absurd states are rejected (CartPole would otherwise run 500 NaN steps).
+    let mut env = VecEnv::<CartPole>::new(4, 0).unwrap();
+    for bad in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY] {
+        assert!(matches!(env.set_env_state(1, &[0.0, bad, 0.0, 0.0], 0), Err(Error::NonFinite { what: "state", index: 1 })));
+    }
+    // Actions whose square would overflow f32 in MountainCarContinuous's cost.
+    let mut mcc = VecEnv::<MountainCarContinuous>::new(2, 0).unwrap();
+    let e = mcc.step(Actions::Continuous(&[0.5, 2e19])).err().unwrap();
+    assert!(matches!(e, Error::NonFiniteAction { index: 1, .. }), "{e}");
+    let v = mcc.step(Actions::Continuous(&[0.5, 1e18])).unwrap();
+    assert!(v.reward.iter().all(|r| r.is_finite()), "largest accepted action keeps the reward finite");
+    let e = mcc.rollout(3, fusegym::Policy::Constant(&[1e30]), None).err().unwrap();
+    assert!(matches!(e, Error::NonFiniteAction { .. }), "{e}");
+}
+
+/// Hands out a range past the end of the batch.
+struct Overrun;
+// SAFETY (of the test): deliberately breaks the contract; the core must catch it.
+unsafe impl Executor for Overrun {
+    fn threads(&self) -> usize {
+        1
+    }
+    fn run(&self, len: usize, job: &(dyn Fn(usize, usize) + Sync)) {
+        job(0, len + 64)
+    }
+}
+
+/// Hands out a range that does not start at a multiple of 64.
+struct Unaligned;
+// SAFETY (of the test): as above.
+unsafe impl Executor for Unaligned {
+    fn threads(&self) -> usize {
+        1
+    }
+    fn run(&self, len: usize, job: &(dyn Fn(usize, usize) + Sync)) {
+        job(0, 3);
+        job(3, len);
+    }
+}
+
+#[test]
+fn an_executor_that_breaks_its_contract_is_an_error_not_a_write_out_of_bounds() {
+    use fusegym::{Error, Policy};
+    let mut env = VecEnv::<CartPole>::new(100, 0).unwrap();
+    let a = vec![0u32; 100];
+    let e = env.step_with(Actions::Discrete(&a), &Overrun).err().unwrap();
+    assert!(matches!(e, Error::Executor { start: 0, end: 164, len: 100 }), "{e}");
+    let e = env.step_with(Actions::Discrete(&a), &Unaligned).err().unwrap();
+    assert!(matches!(e, Error::Executor { start: 3, .. }), "{e}");
+    let e = env.rollout_with(5, Policy::Random, None, &Overrun).err().unwrap();
+    assert!(matches!(e, Error::Executor { .. }), "{e}");
+}

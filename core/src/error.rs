@@ -67,8 +67,9 @@ pub enum Error {
         /// Number of actions.
         n: u32,
     },
-    /// A NaN or infinite continuous action.
-    #[error("{env}: action {value} at index {index} is not finite")]
+    /// A NaN, infinite or absurdly large continuous action (`|a| >= 2^60`, see
+    /// [`crate::vec_env::MAX_ACTION_MAGNITUDE`]).
+    #[error("{env}: action {value} at index {index} is not finite or not below 2^60 in magnitude")]
     NonFiniteAction {
         /// Env id.
         env: &'static str,

@@ -15,7 +15,7 @@
 use crate::config::Autoreset;
 use crate::exec::CHUNK_ALIGN;
 use crate::lane::{Lane, Mask, U32Lane};
-use crate::params::{ParamSet, MAX_PARAM_FIELDS};
+use crate::params::{ParamSet, MAX_EPISODE_STEPS_LIMIT, MAX_PARAM_FIELDS};
 use crate::policy::LanePolicy;
 use crate::record::{self, Record};
 use crate::rng::{self, Rng};
@@ -255,7 +255,12 @@ pub(crate) fn advance<E: Env, L: Lane, const PER_ENV: bool>(
     // Gymnasium's TimeLimit: truncated once the episode has taken max_episode_steps steps,
     // whether or not it also terminated. Counting up from 0 and comparing for equality means 0
     // (no limit) never truncates.
-    let length = raw.add(L::U32::splat(1));
+    let mut length = raw.add(L::U32::splat(1));
+    if ctx.max_steps == 0 {
+        // No time limit: the count saturates below the flag bits instead of running into them.
+        let over = L::U32::splat(MAX_EPISODE_STEPS_LIMIT + 1);
+        length = L::U32::select(length.eq(over), L::U32::splat(MAX_EPISODE_STEPS_LIMIT), length);
+    }
     let at_limit = length.eq(L::U32::splat(ctx.max_steps));
     match ctx.mode {
         Autoreset::SameStep => {
@@ -480,10 +485,10 @@ struct RolloutLanes<E: Env, L: Lane> {
     episode: L::U32,
     env_key: L::U32,
     key: L::U32,
-    /// Rewards since the last flush into `reward_sum` (f64), compensated (Kahan) so that
-    /// thousands of steps keep f32's relative precision.
+    /// Rewards since the last flush into the batch's f64 `reward_sum`: at most
+    /// [`FLUSH_STEPS`] f32 additions, so the sum keeps f32's precision to within a few hundred
+    /// roundings (and exactly for integer rewards such as CartPole's and MountainCar's).
     reward_sum: L,
-    reward_carry: L,
     episodes: L::U32,
     length_sum: L::U32,
     last: Option<Outcome<E, L>>,
@@ -505,7 +510,6 @@ impl<E: Env, L: Lane> RolloutLanes<E, L> {
             env_key,
             key: rng::key_of_episode(env_key, episode),
             reward_sum: L::splat(0.0),
-            reward_carry: L::splat(0.0),
             episodes: L::U32::splat(0),
             length_sum: L::U32::splat(0),
             last: None,
@@ -527,12 +531,7 @@ impl<E: Env, L: Lane> RolloutLanes<E, L> {
         }
         let mut episodes = RegisterEpisodes::<L> { episode: &mut self.episode, key: &mut self.key, env_key: self.env_key };
         let out = advance::<E, L, PER_ENV>(&mut self.params, pb, ctx, &mut self.state, &mut self.elapsed, &action, &mut episodes);
-        // Kahan: `carry` holds what the last addition lost; exact IEEE operations, so every lane
-        // type gives the same bits.
-        let y = out.reward - self.reward_carry;
-        let sum = self.reward_sum + y;
-        self.reward_carry = (sum - self.reward_sum) - y;
-        self.reward_sum = sum;
+        self.reward_sum = self.reward_sum + out.reward;
         if out.any_done {
             self.episodes = self.episodes.add(L::U32::select(out.done, one, zero));
             self.length_sum = self.length_sum.add(L::U32::select(out.done, out.length, zero));
@@ -553,20 +552,17 @@ impl<E: Env, L: Lane> RolloutLanes<E, L> {
     unsafe fn flush(&mut self, r: &RolloutBuffers) {
         let i = self.i;
         let mut sums = [0.0f32; MAX_WIDTH];
-        let mut carry = [0.0f32; MAX_WIDTH];
         let mut eps = [0u32; MAX_WIDTH];
         let mut lens = [0u32; MAX_WIDTH];
         self.reward_sum.store(sums.as_mut_ptr());
-        self.reward_carry.store(carry.as_mut_ptr());
         self.episodes.store(eps.as_mut_ptr());
         self.length_sum.store(lens.as_mut_ptr());
         for j in 0..L::WIDTH {
-            *r.reward_sum.add(i + j) += sums[j] as f64 - carry[j] as f64;
+            *r.reward_sum.add(i + j) += sums[j] as f64;
             *r.episodes.add(i + j) += eps[j] as u64;
             *r.length_sum.add(i + j) += lens[j] as u64;
         }
         self.reward_sum = L::splat(0.0);
-        self.reward_carry = L::splat(0.0);
         self.episodes = L::U32::splat(0);
         self.length_sum = L::U32::splat(0);
     }
@@ -593,11 +589,14 @@ impl<E: Env, L: Lane> RolloutLanes<E, L> {
 }
 
 /// Steps between flushes of a rollout's register statistics into the batch's `f64`/`u64`
-/// accumulators. The lengths of the episodes that end within `FLUSH_STEPS` steps of one env sum
-/// to at most the length carried in (below 2^30) plus `FLUSH_STEPS`, so the `u32` register sum
-/// cannot wrap; and a Kahan-compensated `f32` sum of 65,536 rewards keeps f32's relative
-/// precision (a plain f32 sum stops counting -1 rewards at 2^24).
-pub(crate) const FLUSH_STEPS: usize = 1 << 16;
+/// accumulators. A plain f32 sum of millions of rewards stops counting (-1 rewards at 2^24);
+/// flushing every 256 steps keeps each f32 partial sum short (its error is at most 256
+/// roundings of the partial sum, and none for integer rewards), at the cost of one store per
+/// lane group every 256 steps (Kahan compensation would add three dependent additions to
+/// every step instead). The lengths of the episodes that end within
+/// one flush window sum to at most the length carried in (below 2^30) plus 256, so the u32
+/// register sum cannot wrap.
+pub(crate) const FLUSH_STEPS: usize = 256;
 
 /// `steps` steps of envs `i .. i + L::WIDTH`, kept in registers from the first step to the
 /// last. (Overlapping independent dependency chains is the lane type's job: `Pair`.)

@@ -184,6 +184,9 @@ pub(crate) fn check<E: Env>(policy: Policy<'_>, space: ActionSpace, n: usize) ->
                 return Err(Error::Length { what: "constant policy action", expected: dim, got: a.len() });
             }
             finite("constant policy action", a)?;
+            if let Some(index) = a.iter().position(|x| !(x.abs() < crate::vec_env::MAX_ACTION_MAGNITUDE)) {
+                return Err(Error::NonFiniteAction { env, index, value: a[index] });
+            }
             if let ActionSpace::Discrete { n } = space {
                 if libm::truncf(a[0]) != a[0] || a[0] < 0.0 || a[0] >= n as f32 {
                     return Err(Error::DiscreteValue { env, value: a[0] as f64, n });

@@ -17,9 +17,9 @@ use crate::vec_env::{run_checked, VecEnv};
 /// Per-env statistics of one rollout call (borrowed from the batch).
 #[derive(Clone, Copy, Debug)]
 pub struct RolloutStats<'a> {
-    /// Sum of rewards over the call's steps, `[num_envs]`: accumulated in f32 with Kahan
-    /// compensation and flushed into f64 every 65,536 steps, so long rollouts keep f32's
-    /// relative precision (a plain f32 sum stops counting -1 rewards at 2^24).
+    /// Sum of rewards over the call's steps, `[num_envs]`: f32 partial sums of 256 steps added
+    /// into f64, so long rollouts keep f32's relative precision (a plain f32 sum stops counting
+    /// -1 rewards at 2^24).
     pub reward_sum: &'a [f64],
     /// Episodes that finished during the call, `[num_envs]`.
     pub episodes: &'a [u64],

@@ -18,6 +18,12 @@ use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 /// construction fails with [`Error::TooLarge`] instead of asking the allocator.
 pub const MAX_BUFFER_ELEMENTS: usize = 1 << 32;
 
+/// Continuous actions must be finite and below this in magnitude. No env's action bound comes
+/// near it, and MountainCarContinuous's cost squares the unclipped action: from about 1.8e19
+/// the square overflows f32 and the reward would be -inf (Gymnasium's f64 gives about -1e38
+/// there, no more meaningful). Rejecting the action names the problem instead.
+pub const MAX_ACTION_MAGNITUDE: f32 = (1u64 << 60) as f32;
+
 /// A batch of `num_envs` copies of `E`, stepped together.
 ///
 /// Buffers are allocated once at construction; [`VecEnv::step`] allocates nothing.
@@ -596,9 +602,10 @@ impl<E: Env> VecEnv<E> {
             }
             (ActionSpace::Box { dim, .. }, Actions::Continuous(a)) => {
                 // Branch-free scan (it vectorises) of each component's slice of the range.
-                let bad = any_in_ranges(n, dim, exec, |lo, hi| a[lo..hi].iter().fold(false, |acc, x| acc | !x.is_finite()))?;
+                // `!(|x| < M)` is also true for NaN.
+                let bad = any_in_ranges(n, dim, exec, |lo, hi| a[lo..hi].iter().fold(false, |acc, x| acc | !(x.abs() < MAX_ACTION_MAGNITUDE)))?;
                 if bad {
-                    let index = a.iter().position(|x| !x.is_finite()).unwrap_or(0);
+                    let index = a.iter().position(|x| !(x.abs() < MAX_ACTION_MAGNITUDE)).unwrap_or(0);
                     return Err(Error::NonFiniteAction { env, index, value: a[index] });
                 }
                 Ok(a.as_ptr() as *const u32)

@@ -38,6 +38,14 @@ mod readme {
         assert_eq!(step.reward[0], 1.0);
         let stats = env.rollout(1000, crate::Policy::Random, None)?;
         assert!(stats.episodes.iter().all(|&k| k > 0), "random CartPole episodes last ~22 steps");
+        // Next-step autoreset and per-env pole lengths redrawn at every reset.
+        use crate::{Autoreset, ParamRanges};
+        let env = VecEnv::<CartPole>::builder(4096)
+            .seed(7)
+            .autoreset(Autoreset::NextStep)
+            .ranges(ParamRanges::new().range("length", 0.3, 0.9).range("masspole", 0.05, 0.2).redraw_each_episode(true))
+            .build()?;
+        assert!(env.param_column("length").unwrap().iter().all(|l| (0.3..0.9).contains(l)));
         Ok(())
     }
 }
