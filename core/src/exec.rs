@@ -49,7 +49,7 @@ pub const CHUNK_ALIGN: usize = 64;
 /// (the part of the contract the core checks).
 #[inline]
 pub fn range_ok(start: usize, end: usize, len: usize) -> bool {
-    start <= end && end <= len && start % CHUNK_ALIGN == 0
+    start <= end && end <= len && start.is_multiple_of(CHUNK_ALIGN)
 }
 
 /// Splits `0..len` into `parts` ranges whose inner boundaries are multiples of [`CHUNK_ALIGN`].

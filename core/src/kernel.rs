@@ -4,7 +4,7 @@
 //! dynamics, count the step for truncation, observe, and where an env starts a new episode draw
 //! its first state (and, if asked, its parameters) and blend it in (a select, not a branch per
 //! env), then store everything. One pass over the batch, no allocation, no bounds checks (the
-//! buffers' lengths are checked once, when [`Buffers`] is built by [`crate::VecEnv`]).
+//! buffers' lengths are checked once, when `Buffers` is built by [`crate::VecEnv`]).
 //!
 //! Autoreset modes ([`Autoreset`]) differ only in which lanes reset and what the step reports;
 //! the mode is a run-time value, the same for a whole call, so its branch is predicted.
@@ -375,7 +375,7 @@ unsafe fn store_outputs<E: Env, L: Lane>(b: &Buffers, i: usize, out: &Outcome<E,
     if b.mode == Autoreset::SameStep {
         // The first group of each block starts its block's list (groups never straddle blocks:
         // ranges start at multiples of CHUNK_ALIGN and every width divides it).
-        if i % CHUNK_ALIGN == 0 {
+        if i.is_multiple_of(CHUNK_ALIGN) {
             *b.final_count.add(i / CHUNK_ALIGN) = 0;
         }
         if out.any_done {

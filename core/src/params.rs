@@ -1,4 +1,4 @@
-//! Environment parameters, declared once per env with [`params!`]: name, default, valid range
+//! Environment parameters, declared once per env with [`crate::params!`]: name, default, valid range
 //! and doc of every field. Everything that lists parameters (validation, lookup by name, the
 //! golden header check, the CLI, `fusegym info`, the docs tables, the GPU's storage layout)
 //! reads that one declaration through [`ParamSet`].
@@ -123,11 +123,11 @@ impl ParamOrder {
     }
 }
 
-/// What [`params!`] implements for an env's `XParams<f32>`.
+/// What [`crate::params!`] implements for an env's `XParams<f32>`.
 ///
 /// # Safety
 /// `Lanes<L>` must be `#[repr(C)]` with exactly `FIELDS.len()` fields of type `L` first, in
-/// the order of `FIELDS` ([`ParamSet::field_mut`] indexes them as an array); [`params!`]
+/// the order of `FIELDS` ([`ParamSet::field_mut`] indexes them as an array); [`crate::params!`]
 /// guarantees it.
 pub unsafe trait ParamSet: bytemuck::Pod + Default + Debug + PartialEq + Send + Sync {
     /// The same struct with lane-typed fields, read by the env's step.
@@ -233,7 +233,7 @@ macro_rules! params {
         $(#[$meta])*
         ///
         /// Generic over the field type: `f32` (the default) is what users build; a lane type is
-        /// what the step reads (see [`crate::params`]).
+        /// what the step reads (see [`mod@crate::params`]).
         #[repr(C)]
         #[derive(Clone, Copy, Debug, PartialEq)]
         pub struct $name<L = f32> {
@@ -311,7 +311,7 @@ macro_rules! params {
     };
 }
 
-/// Index of `name` in `fields` (compile time; used by [`params!`] for `order`).
+/// Index of `name` in `fields` (compile time; used by [`crate::params!`] for `order`).
 pub const fn field_index(fields: &[ParamField], name: &str) -> usize {
     let mut k = 0;
     while k < fields.len() {
@@ -323,7 +323,7 @@ pub const fn field_index(fields: &[ParamField], name: &str) -> usize {
     panic!("order names a field that is not declared")
 }
 
-/// `false` when a field is marked `ours` in [`params!`] (it is not one of the reference's
+/// `false` when a field is marked `ours` in [`crate::params!`] (it is not one of the reference's
 /// constants).
 pub const fn in_reference(marks: &[&str]) -> bool {
     if marks.is_empty() {

@@ -184,7 +184,7 @@ pub(crate) fn check<E: Env>(policy: Policy<'_>, space: ActionSpace, n: usize) ->
                 return Err(Error::Length { what: "constant policy action", expected: dim, got: a.len() });
             }
             finite("constant policy action", a)?;
-            if let Some(index) = a.iter().position(|x| !(x.abs() < crate::vec_env::MAX_ACTION_MAGNITUDE)) {
+            if let Some(index) = a.iter().position(|x| !crate::vec_env::action_in_range(*x)) {
                 return Err(Error::NonFiniteAction { env, index, value: a[index] });
             }
             if let ActionSpace::Discrete { n } = space {
@@ -202,7 +202,7 @@ pub(crate) fn check<E: Env>(policy: Policy<'_>, space: ActionSpace, n: usize) ->
             let shared = outputs * dim;
             let stride = if weights.len() == shared { 0 } else { n };
             // Checked: a wrapped `shared * n` could match a short buffer.
-            let per_env = shared.checked_mul(n).unwrap_or(usize::MAX);
+            let per_env = shared.saturating_mul(n);
             if weights.len() != shared && weights.len() != per_env {
                 return Err(Error::Length { what: "linear policy weights (outputs x obs_dim [x num_envs])", expected: shared, got: weights.len() });
             }

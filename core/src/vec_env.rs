@@ -14,15 +14,28 @@ use alloc::vec;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-/// Largest number of `f32`/`u32` elements one batch buffer may hold: 2^32 (16 GiB). Past it,
-/// construction fails with [`Error::TooLarge`] instead of asking the allocator.
-pub const MAX_BUFFER_ELEMENTS: usize = 1 << 32;
+/// Largest number of `f32`/`u32` elements one batch buffer may hold: 2^32 (16 GiB) on 64-bit
+/// targets, an eighth of the address space on 32-bit ones (wasm32). Past it, construction fails
+/// with [`Error::TooLarge`] instead of asking the allocator.
+pub const MAX_BUFFER_ELEMENTS: usize = {
+    let limit = 1u64 << 32;
+    let quarter = (usize::MAX / 8) as u64;
+    (if limit < quarter { limit } else { quarter }) as usize
+};
 
 /// Continuous actions must be finite and below this in magnitude. No env's action bound comes
 /// near it, and MountainCarContinuous's cost squares the unclipped action: from about 1.8e19
 /// the square overflows f32 and the reward would be -inf (Gymnasium's f64 gives about -1e38
 /// there, no more meaningful). Rejecting the action names the problem instead.
 pub const MAX_ACTION_MAGNITUDE: f32 = (1u64 << 60) as f32;
+
+/// `|x| < MAX_ACTION_MAGNITUDE`, false for NaN (written as a negated `<` on purpose: one compare
+/// that also rejects NaN, and it vectorises).
+#[inline(always)]
+#[allow(clippy::neg_cmp_op_on_partial_ord)]
+pub fn action_in_range(x: f32) -> bool {
+    x.abs() < MAX_ACTION_MAGNITUDE
+}
 
 /// A batch of `num_envs` copies of `E`, stepped together.
 ///
@@ -190,7 +203,7 @@ impl<E: Env> VecEnv<E> {
         let env = E::SPEC.id;
         let (num_envs, env_offset) = (config.num_envs, config.env_offset);
         // Env indices are 32-bit (the RNG's counters, WGSL): the batch must fit below 2^32.
-        let max = (u32::MAX as usize - env_offset as usize).max(0);
+        let max = u32::MAX as usize - env_offset as usize;
         if num_envs == 0 || num_envs > max {
             return Err(Error::NumEnvs { num_envs, max, env_offset });
         }
@@ -220,7 +233,7 @@ impl<E: Env> VecEnv<E> {
                 &ParamValue::Range { low, high } => {
                     let f = &fields[k];
                     let bad = |reason| Error::ParamRange { env, name: f.name, low: low as f64, high: high as f64, reason, valid: f.valid.describe() };
-                    if !(low <= high) {
+                    if low > high || low.is_nan() || high.is_nan() {
                         return Err(bad("low must not exceed high"));
                     }
                     if !f.valid.contains(low) || !f.valid.contains(high) {
@@ -602,10 +615,9 @@ impl<E: Env> VecEnv<E> {
             }
             (ActionSpace::Box { dim, .. }, Actions::Continuous(a)) => {
                 // Branch-free scan (it vectorises) of each component's slice of the range.
-                // `!(|x| < M)` is also true for NaN.
-                let bad = any_in_ranges(n, dim, exec, |lo, hi| a[lo..hi].iter().fold(false, |acc, x| acc | !(x.abs() < MAX_ACTION_MAGNITUDE)))?;
+                let bad = any_in_ranges(n, dim, exec, |lo, hi| a[lo..hi].iter().fold(false, |acc, x| acc | !action_in_range(*x)))?;
                 if bad {
-                    let index = a.iter().position(|x| !(x.abs() < MAX_ACTION_MAGNITUDE)).unwrap_or(0);
+                    let index = a.iter().position(|x| !action_in_range(*x)).unwrap_or(0);
                     return Err(Error::NonFiniteAction { env, index, value: a[index] });
                 }
                 Ok(a.as_ptr() as *const u32)

@@ -235,7 +235,7 @@ fn one_step_matches_the_reference_on_random_states() {
     let (mut states, mut actions) = (Vec::new(), Vec::new());
     while states.len() < 100_001 {
         // Mostly the region episodes live in, a fifth far outside it (a large angle, fast spins).
-        let wide = rng.next() % 5 == 0;
+        let wide = rng.next().is_multiple_of(5);
         let (v, th, w) = if wide { (10.0, PI, 15.0) } else { (3.0, 0.25, 4.0) };
         let s = [rng.uniform(-3.0, 3.0), rng.uniform(-v, v), rng.uniform(-th, th), rng.uniform(-w, w)];
         let n = reference(s, 0);

@@ -92,7 +92,7 @@ fn sin_cos_near_zero_gives_sin_cos_bits_for_every_input() {
         x = f32::from_bits(x.to_bits() + 97);
     }
     xs.extend((0..4_000).map(|k| (k as f32 - 2_000.0) * 4e-4));
-    while xs.len() % 8 != 0 {
+    while !xs.len().is_multiple_of(8) {
         xs.push(0.1);
     }
     let bits = |v: Vec<f32>| v.into_iter().map(f32::to_bits).collect::<Vec<_>>();

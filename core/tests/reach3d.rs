@@ -696,7 +696,7 @@ fn out_of_range_actions_are_clipped() {
     let mut a = VecEnv::<Reach3D>::new(n, 2).unwrap();
     let mut b = VecEnv::<Reach3D>::new(n, 2).unwrap();
     let wild: Vec<f32> = (0..3 * n)
-        .map(|k| if k % 2 == 0 { 1e6 } else { -3.5 })
+        .map(|k| if k.is_multiple_of(2) { 1e6 } else { -3.5 })
         .collect();
     let tame: Vec<f32> = wild.iter().map(|c| c.clamp(-1.0, 1.0)).collect();
     for _ in 0..50 {

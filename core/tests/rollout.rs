@@ -78,7 +78,7 @@ fn replay_matches(id: &str, seed: u64, rec: &Recorded, rolled: &dyn DynVecEnv, s
             assert_eq!(v.terminated[i] as u8, rec.terminated[t * N + i], "{id}: terminated at step {t}");
             assert_eq!(v.truncated[i] as u8, rec.truncated[t * N + i], "{id}: truncated at step {t}");
             partial[i] += v.reward[i];
-            if (t + 1) % 256 == 0 {
+            if (t + 1).is_multiple_of(256) {
                 reward_sum[i] += partial[i] as f64;
                 partial[i] = 0.0;
             }
@@ -176,7 +176,7 @@ fn random_policy_statistics_match_random_actions_through_step() {
         let steps = 1500;
         let mut env = make(id, n, 8).unwrap();
         let stats = env.rollout_with(steps, Policy::Random, None, &Serial).unwrap();
-        let (eps, len): (u64, u64) = (stats.episodes.iter().map(|&x| x as u64).sum(), stats.length_sum.iter().map(|&x| x as u64).sum());
+        let (eps, len): (u64, u64) = (stats.episodes.iter().sum(), stats.length_sum.iter().sum());
         let rollout_mean = len as f64 / eps as f64;
 
         let mut env = make(id, n, 9).unwrap();
@@ -194,11 +194,11 @@ fn random_policy_statistics_match_random_actions_through_step() {
                 ActionSpace::Box { low, high, .. } => (vec![], (0..n).map(|_| low[0] + (high[0] - low[0]) * (next() as f32 / 16_777_216.0)).collect()),
             };
             let v = env.step(if space.is_discrete() { Actions::Discrete(&disc) } else { Actions::Continuous(&cont) }).unwrap();
-            for i in 0..n {
-                lengths[i] += 1;
+            for (i, len) in lengths.iter_mut().enumerate() {
+                *len += 1;
                 if v.terminated[i] || v.truncated[i] {
-                    done_lengths.push(lengths[i] as f64);
-                    lengths[i] = 0;
+                    done_lengths.push(*len as f64);
+                    *len = 0;
                 }
             }
         }

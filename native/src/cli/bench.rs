@@ -149,7 +149,10 @@ const VALIDATION_ENVS: usize = 1_003;
 const VALIDATION_STEPS: usize = 300;
 
 /// The same batch twice: on the scalar reference and on `path`.
-fn twins(id: &str, cfg: &EnvConfig, path: SimdPath) -> Result<(Box<dyn DynVecEnv>, Box<dyn DynVecEnv>), String> {
+/// A reference batch and a candidate.
+type Twins = (Box<dyn DynVecEnv>, Box<dyn DynVecEnv>);
+
+fn twins(id: &str, cfg: &EnvConfig, path: SimdPath) -> Result<Twins, String> {
     let cfg = EnvConfig { num_envs: VALIDATION_ENVS, seed: 1, ..cfg.clone() };
     let mut reference = make_with(id, &cfg).map_err(|e| e.to_string())?;
     reference.set_simd_path(SimdPath::Scalar).map_err(|e| e.to_string())?;
@@ -415,8 +418,8 @@ fn print_header(hw: &Hardware, a: &BenchArgs) {
     println!("GPU: not part of this build");
     println!();
     println!(
-        "{:<26} {:<8} {:<8} {:<10} {:<14} {:>7} {:>9} {:>10} {:>10} {:>10}  {:<9} {}",
-        "env", "mode", "backend", "autoreset", "path", "threads", "steps", "median M/s", "min M/s", "max M/s", "validated", "params"
+        "{:<26} {:<8} {:<8} {:<10} {:<14} {:>7} {:>9} {:>10} {:>10} {:>10}  {:<9} params",
+        "env", "mode", "backend", "autoreset", "path", "threads", "steps", "median M/s", "min M/s", "max M/s", "validated"
     );
 }
 

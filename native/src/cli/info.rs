@@ -124,7 +124,7 @@ pub fn run(a: InfoArgs) -> Result<ExitCode, String> {
     println!("SIMD paths available: {}  (default: {})", hw.simd_available.join(", "), hw.simd_path);
     println!("GPU backend: not built into this version");
     println!();
-    println!("{:<26} {:<24} {:<22} {:>10}  {}", "env", "action", "time limit", "params", "observation");
+    println!("{:<26} {:<24} {:<22} {:>10}  observation", "env", "action", "time limit", "params");
     for e in ENVS {
         let obs = format!("Box({}): {}", e.obs_names.len(), e.obs_names.join(", "));
         println!("{:<26} {:<24} {:<22} {:>10}  {obs}", e.id, action_text((e.action_space)()), limit_text((e.max_episode_steps)()), e.params.len());

@@ -175,7 +175,7 @@ pub fn run(a: RunArgs) -> Result<ExitCode, String> {
             w.write_all(b"\n").map_err(|e| format!("--record: {e}"))?;
         }
         let elapsed = env.elapsed();
-        for i in 0..n {
+        for (i, &steps_so_far) in elapsed.iter().enumerate() {
             if tally.frozen[i] {
                 continue;
             }
@@ -183,7 +183,7 @@ pub fn run(a: RunArgs) -> Result<ExitCode, String> {
             let (term, trunc) = (v.terminated[i], v.truncated[i]);
             // Next-step mode: the step after a done step starts the episode; it is not one of
             // the episode's steps (reward 0, no flags).
-            let reset_step = cfg.autoreset == Autoreset::NextStep && elapsed[i] == 0 && !term && !trunc;
+            let reset_step = cfg.autoreset == Autoreset::NextStep && steps_so_far == 0 && !term && !trunc;
             if !reset_step {
                 tally.len[i] += 1;
             }
