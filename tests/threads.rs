@@ -24,15 +24,30 @@ fn threads_match_one_thread_bit_for_bit() {
                     s >> 8
                 };
                 let (disc, cont): (Vec<u32>, Vec<f32>) = match space {
-                    ActionSpace::Discrete { n: k } => ((0..n).map(|_| next() % k).collect(), vec![]),
-                    ActionSpace::Box { dim, low, high } => {
-                        (vec![], (0..dim * n).map(|j| low[j / n] + (high[j / n] - low[j / n]) * (next() as f32 / 16_777_216.0)).collect())
+                    ActionSpace::Discrete { n: k } => {
+                        ((0..n).map(|_| next() % k).collect(), vec![])
                     }
+                    ActionSpace::Box { dim, low, high } => (
+                        vec![],
+                        (0..dim * n)
+                            .map(|j| {
+                                low[j / n]
+                                    + (high[j / n] - low[j / n]) * (next() as f32 / 16_777_216.0)
+                            })
+                            .collect(),
+                    ),
                 };
-                let acts = if space.is_discrete() { Actions::Discrete(&disc) } else { Actions::Continuous(&cont) };
+                let acts = if space.is_discrete() {
+                    Actions::Discrete(&disc)
+                } else {
+                    Actions::Continuous(&cont)
+                };
                 let a = bits(&one.step(acts).unwrap());
                 let b = bits(&many.step_with(acts, &pool).unwrap());
-                assert!(a == b, "{id}: {threads} threads differ from one at step {t}");
+                assert!(
+                    a == b,
+                    "{id}: {threads} threads differ from one at step {t}"
+                );
             }
             assert_eq!(one.state(), many.state(), "{id}");
         }
@@ -53,7 +68,10 @@ fn every_env_is_stepped_exactly_once_per_call_for_any_size() {
                 }
             });
         }
-        assert!(hits.iter().all(|h| h.load(Ordering::Relaxed) == 50), "len {len}");
+        assert!(
+            hits.iter().all(|h| h.load(Ordering::Relaxed) == 50),
+            "len {len}"
+        );
     }
 }
 
@@ -70,7 +88,8 @@ fn a_panic_in_a_worker_reaches_the_caller_and_the_pool_keeps_working() {
     }));
     assert!(r.is_err(), "the worker's panic was swallowed");
     let mut env = make("CartPole-v1", 1_000, 1).unwrap();
-    env.step_with(Actions::Discrete(&vec![0; 1_000]), &pool).unwrap();
+    env.step_with(Actions::Discrete(&vec![0; 1_000]), &pool)
+        .unwrap();
 }
 
 #[test]
@@ -79,22 +98,77 @@ fn a_bad_action_in_any_threads_range_is_reported_and_nothing_is_stepped() {
     // last thread's range must still stop the whole step before any env moves.
     let n = 4_096;
     let pool = Threads::new(3).unwrap();
-    for (id, bad_at) in [("CartPole-v1", n - 1), ("Acrobot-v1", n / 2), ("Pendulum-v1", n - 7), ("Reach3D-v0", 70)] {
+    for (id, bad_at) in [
+        ("CartPole-v1", n - 1),
+        ("Acrobot-v1", n / 2),
+        ("Pendulum-v1", n - 7),
+        ("Reach3D-v0", 70),
+    ] {
         let mut env = make(id, n, 5).unwrap();
         let before = env.state().to_vec();
         let space = env.action_space();
         let result = if space.is_discrete() {
             let mut a = vec![0u32; n];
             a[bad_at] = 9;
-            env.step_with(Actions::Discrete(&a), &pool).map(|_| ()).unwrap_err()
+            env.step_with(Actions::Discrete(&a), &pool)
+                .map(|_| ())
+                .unwrap_err()
         } else {
             // The last component's slice, so the check covers every component of every range.
             let mut a = vec![0.0f32; space.dim() * n];
             a[(space.dim() - 1) * n + bad_at] = f32::NAN;
-            env.step_with(Actions::Continuous(&a), &pool).map(|_| ()).unwrap_err()
+            env.step_with(Actions::Continuous(&a), &pool)
+                .map(|_| ())
+                .unwrap_err()
         };
         let text = result.to_string();
-        assert!(text.contains(&bad_at.to_string()) || text.contains(&((space.dim() - 1) * n + bad_at).to_string()), "{id}: {text}");
+        assert!(
+            text.contains(&bad_at.to_string())
+                || text.contains(&((space.dim() - 1) * n + bad_at).to_string()),
+            "{id}: {text}"
+        );
         assert_eq!(env.state(), before, "{id}: envs moved despite the error");
     }
+}
+
+#[test]
+fn a_panic_in_the_callers_chunk_waits_for_every_worker_before_unwinding() {
+    // Chunk 0 runs on the calling thread. If it panics while a worker is still inside the job,
+    // `run` must not unwind (which frees the closure and whatever it borrows) before that
+    // worker has returned; afterwards the pool must still work.
+    use fusegym::Executor;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let pool = Threads::new(2).unwrap();
+    // Enough envs that any pool splits them.
+    let len = 1 << 20;
+    // Both live in this frame; the worker writes `written` long after the caller panicked.
+    let (started, written) = (AtomicBool::new(false), AtomicBool::new(false));
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        pool.run(len, &|a, _| {
+            if a == 0 {
+                while !started.load(Ordering::Acquire) {
+                    std::thread::yield_now();
+                }
+                panic!("boom in the caller's chunk");
+            }
+            started.store(true, Ordering::Release);
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            written.store(true, Ordering::Release);
+        })
+    }));
+    assert!(r.is_err(), "the caller's panic was swallowed");
+    assert!(
+        written.load(Ordering::Acquire),
+        "run unwound while a worker was still running the job"
+    );
+    let hits: Vec<std::sync::atomic::AtomicU32> = (0..len).map(|_| Default::default()).collect();
+    pool.run(len, &|a, b| {
+        hits[a..b]
+            .iter()
+            .for_each(|h| _ = h.fetch_add(1, Ordering::Relaxed))
+    });
+    assert!(
+        hits.iter().all(|h| h.load(Ordering::Relaxed) == 1),
+        "the pool is broken after the panic"
+    );
 }

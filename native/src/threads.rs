@@ -77,7 +77,12 @@ impl Threads {
                 .map_err(|source| ThreadsError { threads, source })?;
             workers.push(handle);
         }
-        Ok(Threads { shared, workers, threads, posting: Mutex::new(()) })
+        Ok(Threads {
+            shared,
+            workers,
+            threads,
+            posting: Mutex::new(()),
+        })
     }
 }
 
@@ -107,7 +112,9 @@ fn worker(s: &Shared, k: usize, parts: usize) {
             if start < end {
                 // SAFETY: `run` keeps the job alive until `pending` reaches 0.
                 let job = unsafe { &*job };
-                if std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(start, end))).is_err() {
+                if std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(start, end)))
+                    .is_err()
+                {
                     s.panicked.store(true, Ordering::Release);
                 }
             }
@@ -129,11 +136,13 @@ fn relax(spins: &mut u32) {
 
 /// Cores available to this process.
 pub fn available() -> usize {
-    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
 }
 
-// SAFETY: ranges come from `split` (aligned, disjoint, covering); `run` waits for every worker.
-// (A panic in the caller's own chunk is not yet handled: see issue 13.)
+// SAFETY: ranges come from `split` (aligned, disjoint, covering); `run` waits for every worker,
+// also when the caller's own chunk panics (the panic is resumed after the wait).
 unsafe impl Executor for Threads {
     fn threads(&self) -> usize {
         self.threads
@@ -147,22 +156,32 @@ unsafe impl Executor for Threads {
         // SAFETY (lifetime): the pointer is erased to 'static for storage, and this function
         // does not return before every worker has finished with it (`pending == 0`).
         let erased: *const Job = unsafe {
-            std::mem::transmute::<*const (dyn Fn(usize, usize) + Sync + '_), *const Job>(job as *const _)
+            std::mem::transmute::<*const (dyn Fn(usize, usize) + Sync + '_), *const Job>(
+                job as *const _,
+            )
         };
         *s.job.lock().unwrap_or_else(|e| e.into_inner()) = Some((erased, len));
         s.pending.store(self.threads - 1, Ordering::Release);
         s.epoch.fetch_add(1, Ordering::AcqRel);
         s.wake.notify_all();
         let (start, end) = split(len, self.threads, 0);
-        if start < end {
-            job(start, end);
-        }
+        // The caller's own chunk may panic too: catch it, so that the workers, which still
+        // hold the job, finish before the panic leaves this function (and frees the job).
+        let mine = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            if start < end {
+                job(start, end);
+            }
+        }));
         let mut spins = 0u32;
         while s.pending.load(Ordering::Acquire) != 0 {
             relax(&mut spins);
         }
         *s.job.lock().unwrap_or_else(|e| e.into_inner()) = None;
-        if s.panicked.swap(false, Ordering::AcqRel) {
+        let theirs = s.panicked.swap(false, Ordering::AcqRel);
+        if let Err(payload) = mine {
+            std::panic::resume_unwind(payload);
+        }
+        if theirs {
             panic!("a fusegym worker thread panicked");
         }
     }
