@@ -172,3 +172,30 @@ fn a_panic_in_the_callers_chunk_waits_for_every_worker_before_unwinding() {
         "the pool is broken after the panic"
     );
 }
+
+#[test]
+fn steps_after_idle_pauses_longer_than_the_spin_are_complete() {
+    // Between these steps the workers stop spinning and sleep on the condvar (the pause is
+    // longer than their 2 ms spin), so every step has to wake them.
+    use fusegym::Executor;
+    use std::sync::atomic::{AtomicU32, Ordering};
+    let pool = Threads::new(3).unwrap();
+    let len = 1 << 16;
+    let hits: Vec<AtomicU32> = (0..len).map(|_| AtomicU32::new(0)).collect();
+    for round in 1..=20 {
+        std::thread::sleep(std::time::Duration::from_millis(if round % 2 == 0 {
+            3
+        } else {
+            6
+        }));
+        pool.run(len, &|a, b| {
+            hits[a..b]
+                .iter()
+                .for_each(|h| _ = h.fetch_add(1, Ordering::Relaxed))
+        });
+        assert!(
+            hits.iter().all(|h| h.load(Ordering::Relaxed) == round),
+            "round {round}"
+        );
+    }
+}
