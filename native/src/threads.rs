@@ -20,10 +20,49 @@
 //! it reaches 0.
 
 use fusegym_core::exec::{split, Executor};
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use sync::{thread, Arc, Condvar, JoinHandle, Mutex, MutexGuard, SpinBudget};
+
+/// The primitives the protocol is written with: `std`'s, or `loom`'s when `tests/loom.rs`
+/// compiles this file into its model checker (`--cfg loom`, test builds only).
+#[cfg(not(all(loom, test)))]
+mod sync {
+    pub use std::hint::spin_loop;
+    pub use std::sync::{atomic, Arc, Condvar, Mutex, MutexGuard};
+    pub use std::thread::{self, JoinHandle};
+    use std::time::{Duration, Instant};
+
+    /// How long an idle worker may still spin.
+    pub struct SpinBudget(Instant, Duration);
+    impl SpinBudget {
+        pub fn new(spin: Duration) -> Self {
+            SpinBudget(Instant::now(), spin)
+        }
+        pub fn left(&mut self) -> bool {
+            self.0.elapsed() < self.1
+        }
+    }
+}
+
+#[cfg(all(loom, test))]
+mod sync {
+    pub use loom::hint::spin_loop;
+    pub use loom::sync::{atomic, Arc, Condvar, Mutex, MutexGuard};
+    pub use loom::thread::{self, JoinHandle};
+    use std::time::Duration;
+
+    /// Loom has no clock: a worker with a spin budget spins one round, then sleeps.
+    pub struct SpinBudget(bool);
+    impl SpinBudget {
+        pub fn new(spin: Duration) -> Self {
+            SpinBudget(!spin.is_zero())
+        }
+        pub fn left(&mut self) -> bool {
+            std::mem::replace(&mut self.0, false)
+        }
+    }
+}
 
 /// How long an idle worker spins before it sleeps: longer than the gap between two steps of a
 /// training loop that steps back to back, short enough not to burn a core when nothing comes.
@@ -137,7 +176,7 @@ impl Threads {
         };
         for k in 1..threads {
             let s = Arc::clone(&pool.shared);
-            let handle = std::thread::Builder::new()
+            let handle = thread::Builder::new()
                 .name(format!("fusegym-{k}"))
                 .spawn(move || worker(&s, k))
                 .map_err(|source| ThreadsError { threads, source })?;
@@ -169,9 +208,9 @@ fn worker(s: &Shared, k: usize) {
     let mut seen = 0u64;
     loop {
         // Wait for a new epoch: spin first, then sleep on the condvar.
-        let started = Instant::now();
+        let mut budget = SpinBudget::new(s.spin);
         let mut spins = 0u32;
-        while s.epoch.load(Ordering::Acquire) == seen && started.elapsed() < s.spin {
+        while s.epoch.load(Ordering::Acquire) == seen && budget.left() {
             relax(&mut spins);
         }
         let (job, parts, stop) = {
@@ -223,9 +262,9 @@ fn worker(s: &Shared, k: usize) {
 fn relax(spins: &mut u32) {
     if *spins < 128 {
         *spins += 1;
-        std::hint::spin_loop();
+        sync::spin_loop();
     } else {
-        std::thread::yield_now();
+        thread::yield_now();
     }
 }
 
@@ -247,7 +286,7 @@ unsafe impl Executor for Threads {
         if parts == 1 {
             return job(0, len);
         }
-        let _one_at_a_time = lock(&self.posting);
+        let one_at_a_time = lock(&self.posting);
         let s = &*self.shared;
         // SAFETY (lifetime): the pointer is erased to 'static for storage, and this function
         // does not return or unwind before every worker has finished with it (`pending == 0`);
@@ -276,6 +315,8 @@ unsafe impl Executor for Threads {
             relax(&mut spins);
         }
         let theirs = s.panicked.swap(false, Ordering::Relaxed);
+        // Released before any panic leaves, so the lock is not poisoned.
+        drop(one_at_a_time);
         if let Err(payload) = mine {
             std::panic::resume_unwind(payload);
         }
@@ -294,7 +335,7 @@ impl Drop for Threads {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
 
