@@ -9,19 +9,20 @@
 //! share a cache line of any buffer, and the result never depends on the split.
 //!
 //! # Protocol
-//! Everything a worker needs to know about a step (the job, how many threads take part, stop)
-//! is in [`Post`], behind one mutex, and every change to it bumps `epoch` *while that mutex is
-//! held*. A worker waits for `epoch` to move: first by spinning on the atomic, then by sleeping
-//! on the condvar after checking `epoch` under the mutex. Because the check and the bump
-//! exclude each other and the condvar's wait releases the mutex atomically, a post either is
-//! seen by the check or finds the worker registered as a sleeper and wakes it: no wake-up is
-//! lost (`tests/loom.rs` checks this, and the rest of the protocol, under every interleaving).
-//! The caller counts the workers down with `pending` and returns, or resumes a panic, only when
-//! it reaches 0.
+//! A post is one atomic word, `epoch << 16 | parts` (how many threads take part), stored with
+//! Release after the job pointer and the `pending` count, so a worker that sees the epoch move
+//! reads the step's size with it and needs no lock. A worker waits for the epoch to move:
+//! first by spinning on the word, then by sleeping on the condvar after checking the word with
+//! the `sleepers` mutex held. The word is only ever stored with that mutex held, and the
+//! condvar's wait releases it atomically, so a post either is seen by the check or finds the
+//! worker counted as a sleeper and wakes it: no wake-up is lost (`tests/loom.rs` checks this,
+//! and the rest of the protocol, under every interleaving). Spinning workers never take the
+//! mutex, and the poster calls the OS only when a worker sleeps. The caller counts the workers
+//! that take part down with `pending` and returns, or resumes a panic, only at 0.
 
-use fusegym_core::exec::{split, Executor};
+use fusegym_core::exec::{split, Executor, CHUNK_ALIGN};
 use std::time::Duration;
-use sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 use sync::{thread, Arc, Condvar, JoinHandle, Mutex, MutexGuard, SpinBudget};
 
 /// The primitives the protocol is written with: `std`'s, or `loom`'s when `tests/loom.rs`
@@ -75,22 +76,38 @@ const SAFETY_NET: Duration = Duration::from_secs(1);
 
 type Job = dyn Fn(usize, usize) + Sync;
 
-/// What the workers read after `epoch` moves; written only with `Shared::post` locked, and
-/// every write bumps `epoch` under the same lock.
-struct Post {
-    /// The job and `len`; the pointer is valid while the posting `run` waits (`pending > 0`).
-    job: Option<(*const Job, usize)>,
-    /// Threads taking part in this step, the caller included: workers `1..parts` run a chunk.
-    parts: usize,
-    /// Workers waiting on `wake` (so `run` only calls the OS when someone sleeps).
-    sleepers: usize,
-    stop: bool,
+/// The posted job, on the posting `run`'s stack; valid while that call waits (`pending > 0`).
+struct Posted {
+    job: *const Job,
+    len: usize,
+}
+
+/// Bits of `Shared::word` that hold the number of threads taking part in the current step
+/// (the rest is the epoch). One word, so a worker reads a step's epoch and size together.
+const PARTS_BITS: u32 = 16;
+const PARTS_MASK: u64 = (1 << PARTS_BITS) - 1;
+/// The most threads a pool may have (the width of the parts field, less one).
+const MAX_THREADS: usize = PARTS_MASK as usize;
+
+fn epoch_of(word: u64) -> u64 {
+    word >> PARTS_BITS
+}
+
+fn parts_of(word: u64) -> usize {
+    (word & PARTS_MASK) as usize
 }
 
 struct Shared {
-    /// Incremented for every post (and once more to stop), always with `post` locked.
-    epoch: AtomicU64,
-    post: Mutex<Post>,
+    /// `epoch << PARTS_BITS | parts`: the epoch moves for every post (and once more to stop),
+    /// always stored with `sleepers` locked; `parts` threads, the caller included, take part
+    /// (workers `1..parts` run a chunk).
+    word: AtomicU64,
+    /// The current step's job, stored before `word` moves (read by the taking-part workers).
+    job: AtomicPtr<Posted>,
+    /// Set before the last post; the workers return when they see it.
+    stop: AtomicBool,
+    /// Workers waiting on `wake` (so `run` only calls the OS when someone sleeps).
+    sleepers: Mutex<usize>,
     wake: Condvar,
     /// Workers of the current step that have not finished their chunk.
     pending: AtomicUsize,
@@ -101,13 +118,14 @@ struct Shared {
     /// Sleeps that ended by [`SAFETY_NET`] with a step already posted (a lost wake-up, or a post
     /// that came in the very instant of the timeout).
     late_wakeups: AtomicUsize,
-    /// Called by a worker that is about to sleep, with `post` locked (tests widen the window
-    /// between the check and the wait with it).
+    /// Called by a worker that is about to sleep, with `sleepers` locked (tests widen the
+    /// window between the check and the wait with it).
     #[cfg(test)]
     before_sleep: Option<Box<dyn Fn() + Send + Sync>>,
 }
 
-// SAFETY: the job pointer is only dereferenced while the posting `run` call waits for it.
+// SAFETY: the job pointer is only dereferenced by the workers taking part in a step, while the
+// posting `run` call waits for them.
 unsafe impl Send for Shared {}
 unsafe impl Sync for Shared {}
 
@@ -116,11 +134,20 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// Fewest envs per thread for which `run` uses another thread: below `k *` this many envs a
+/// call runs on fewer than `k` threads, and on the calling thread alone (no post, no wake-up)
+/// below two. Measured with CARGO_TARGET_THRESHOLD_PLACEHOLDER
+pub const MIN_ENVS_PER_THREAD: usize = 64;
+
 /// A pool of `threads - 1` persistent workers plus the calling thread.
+///
+/// Each [`Executor::run`] call uses [`Threads::threads_for`]`(len)` of them: all for big
+/// batches, fewer for small ones (see [`MIN_ENVS_PER_THREAD`]).
 pub struct Threads {
     shared: Arc<Shared>,
     workers: Vec<JoinHandle<()>>,
     threads: usize,
+    min_per_thread: usize,
     /// Serialises `run` calls from different threads.
     posting: Mutex<()>,
 }
@@ -152,14 +179,12 @@ impl Threads {
         #[cfg(test)] before_sleep: Option<Box<dyn Fn() + Send + Sync>>,
     ) -> Result<Self, ThreadsError> {
         let threads = if threads == 0 { available() } else { threads };
+        let threads = threads.min(MAX_THREADS);
         let shared = Arc::new(Shared {
-            epoch: AtomicU64::new(0),
-            post: Mutex::new(Post {
-                job: None,
-                parts: 0,
-                sleepers: 0,
-                stop: false,
-            }),
+            word: AtomicU64::new(0),
+            job: AtomicPtr::new(std::ptr::null_mut()),
+            stop: AtomicBool::new(false),
+            sleepers: Mutex::new(0),
             wake: Condvar::new(),
             pending: AtomicUsize::new(0),
             panicked: AtomicBool::new(false),
@@ -172,6 +197,7 @@ impl Threads {
             shared,
             workers: Vec::new(),
             threads,
+            min_per_thread: MIN_ENVS_PER_THREAD,
             posting: Mutex::new(()),
         };
         for k in 1..threads {
@@ -186,17 +212,35 @@ impl Threads {
         Ok(pool)
     }
 
-    /// Publishes a change to the post and wakes the workers: `change` runs with the mutex
-    /// held, and `epoch` is bumped before it is released.
-    fn publish(&self, change: impl FnOnce(&mut Post)) {
+    /// Sets the fewest envs per thread (default [`MIN_ENVS_PER_THREAD`]); `1` uses every
+    /// thread whenever each gets at least one 64-env block. Calls whose `len` is small but whose
+    /// jobs are long (a rollout of many steps) may want a lower value than the step default.
+    pub fn with_min_envs_per_thread(mut self, envs: usize) -> Self {
+        self.min_per_thread = envs.max(1);
+        self
+    }
+
+    /// How many threads (the caller included) a `run` over `len` envs uses: at most
+    /// [`Executor::threads`], at most one per 64-env block, and at most one per
+    /// `min_envs_per_thread` envs; at least 1.
+    pub fn threads_for(&self, len: usize) -> usize {
+        (len / self.min_per_thread)
+            .min(len.div_ceil(CHUNK_ALIGN))
+            .clamp(1, self.threads)
+    }
+
+    /// Starts epoch `+1` with `parts` threads taking part, and wakes the sleeping workers.
+    /// The epoch moves with `sleepers` locked: a worker checks it under the same lock before
+    /// it waits, so it either sees this post or is counted and notified.
+    fn publish(&self, parts: usize) {
         let s = &*self.shared;
         let sleepers = {
-            let mut post = lock(&s.post);
-            change(&mut post);
-            // Only ever written under this lock, so load + store is an increment.
-            s.epoch
-                .store(s.epoch.load(Ordering::Relaxed) + 1, Ordering::Release);
-            post.sleepers
+            let sleepers = lock(&s.sleepers);
+            // Only ever stored under this lock, so load + store is an increment.
+            let epoch = epoch_of(s.word.load(Ordering::Relaxed)) + 1;
+            s.word
+                .store(epoch << PARTS_BITS | parts as u64, Ordering::Release);
+            *sleepers
         };
         if sleepers > 0 {
             s.wake.notify_all();
@@ -207,47 +251,54 @@ impl Threads {
 fn worker(s: &Shared, k: usize) {
     let mut seen = 0u64;
     loop {
-        // Wait for a new epoch: spin first, then sleep on the condvar.
+        // Wait for a new epoch: spin first (no lock: a spinning worker never slows the poster
+        // down), then sleep on the condvar.
         let mut budget = SpinBudget::new(s.spin);
         let mut spins = 0u32;
-        while s.epoch.load(Ordering::Acquire) == seen && budget.left() {
+        let mut word = s.word.load(Ordering::Acquire);
+        while epoch_of(word) == seen && budget.left() {
             relax(&mut spins);
+            word = s.word.load(Ordering::Acquire);
         }
-        let (job, parts, stop) = {
-            let mut post = lock(&s.post);
-            // `epoch` only changes under this lock: no post can slip between this check and
-            // the wait, which releases the lock atomically.
-            while s.epoch.load(Ordering::Relaxed) == seen {
+        if epoch_of(word) == seen {
+            let mut sleepers = lock(&s.sleepers);
+            // `word` only moves under this lock: no post can slip between this load and the
+            // wait, which releases the lock atomically.
+            word = s.word.load(Ordering::Acquire);
+            while epoch_of(word) == seen {
                 #[cfg(test)]
                 if let Some(hook) = &s.before_sleep {
                     hook();
                 }
-                post.sleepers += 1;
+                *sleepers += 1;
                 let (guard, timeout) = s
                     .wake
-                    .wait_timeout(post, SAFETY_NET)
+                    .wait_timeout(sleepers, SAFETY_NET)
                     .unwrap_or_else(|e| e.into_inner());
-                post = guard;
-                post.sleepers -= 1;
-                if timeout.timed_out() && s.epoch.load(Ordering::Relaxed) != seen {
+                sleepers = guard;
+                *sleepers -= 1;
+                word = s.word.load(Ordering::Acquire);
+                if timeout.timed_out() && epoch_of(word) != seen {
                     s.late_wakeups.fetch_add(1, Ordering::Relaxed);
                 }
             }
-            seen = s.epoch.load(Ordering::Relaxed);
-            (post.job, post.parts, post.stop)
-        };
-        if stop {
+        }
+        seen = epoch_of(word);
+        if s.stop.load(Ordering::Relaxed) {
             return;
         }
-        let Some((job, len)) = job else { continue };
+        let parts = parts_of(word);
         if k >= parts {
-            continue; // not needed for this step
+            continue; // not needed for this step, and not waited for
         }
-        let (start, end) = split(len, parts, k);
+        // SAFETY: stored before `word` moved (we read `word` with Acquire); `run` keeps it
+        // alive, and stores no other, until `pending` reaches 0, and this worker is one of the
+        // `parts - 1` it waits for.
+        let posted = unsafe { &*s.job.load(Ordering::Relaxed) };
+        let (start, end) = split(posted.len, parts, k);
         if start < end {
-            // SAFETY: `run` keeps the job alive until `pending` reaches 0, and this worker is
-            // one of the `parts - 1` it waits for.
-            let job = unsafe { &*job };
+            // SAFETY: as above; the job outlives `posted`.
+            let job = unsafe { &*posted.job };
             if std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(start, end))).is_err() {
                 s.panicked.store(true, Ordering::Relaxed);
             }
@@ -278,11 +329,12 @@ pub fn available() -> usize {
 // SAFETY: ranges come from `split` (aligned, disjoint, covering); `run` waits for every worker,
 // also when the caller's own chunk panics (the panic is resumed after the wait).
 unsafe impl Executor for Threads {
+    /// The pool's size; a given call may use fewer ([`Threads::threads_for`]).
     fn threads(&self) -> usize {
         self.threads
     }
     fn run(&self, len: usize, job: &(dyn Fn(usize, usize) + Sync)) {
-        let parts = self.threads;
+        let parts = self.threads_for(len);
         if parts == 1 {
             return job(0, len);
         }
@@ -296,12 +348,12 @@ unsafe impl Executor for Threads {
                 job as *const _,
             )
         };
-        self.publish(|post| {
-            post.job = Some((erased, len));
-            post.parts = parts;
-            // Read by the workers after they lock `post`, so Relaxed is enough.
-            s.pending.store(parts - 1, Ordering::Relaxed);
-        });
+        let posted = Posted { job: erased, len };
+        // Both published by the Release store in `publish`.
+        s.job
+            .store(&posted as *const Posted as *mut Posted, Ordering::Relaxed);
+        s.pending.store(parts - 1, Ordering::Relaxed);
+        self.publish(parts);
         let (start, end) = split(len, parts, 0);
         // The caller's own chunk may panic too: catch it, so that the workers, which still
         // hold the job, finish before the panic leaves this function (and frees the job).
@@ -328,7 +380,8 @@ unsafe impl Executor for Threads {
 
 impl Drop for Threads {
     fn drop(&mut self) {
-        self.publish(|post| post.stop = true);
+        self.shared.stop.store(true, Ordering::Relaxed);
+        self.publish(0);
         for w in self.workers.drain(..) {
             let _ = w.join();
         }

@@ -115,3 +115,18 @@ fn a_panic_in_a_workers_chunk_reaches_the_caller_after_every_chunk_finished() {
         assert_eq!(blocks.counts(), [2, 1]);
     });
 }
+
+#[test]
+fn a_step_that_needs_fewer_threads_than_the_pool_leaves_the_others_out() {
+    loom::model(|| {
+        // Two of the three threads take part (two 64-env blocks per thread at least); the
+        // third worker sees the posts, runs nothing and is not waited for.
+        let pool = Threads::new(3)
+            .unwrap()
+            .with_min_envs_per_thread(2 * CHUNK_ALIGN);
+        let blocks = Blocks::new(4);
+        pool.run(4 * CHUNK_ALIGN, &|a, b| blocks.hit(a, b));
+        pool.run(4 * CHUNK_ALIGN, &|a, b| blocks.hit(a, b));
+        assert_eq!(blocks.counts(), [2, 2, 2, 2]);
+    });
+}
