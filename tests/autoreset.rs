@@ -5,7 +5,9 @@
 use fusegym::envs::{Acrobot, CartPole, MountainCar, MountainCarContinuous, Pendulum, Reach3D};
 use fusegym::record::Record;
 use fusegym::rng::{seed_key, Rng};
-use fusegym::{ActionSpace, Actions, Autoreset, Env, EnvConfig, Executor, ParamRanges, ParamSet, ParamValue, Serial, SimdPath, Threads, VecEnv};
+use fusegym::{
+    ActionSpace, Actions, Autoreset, Env, EnvConfig, Executor, ParamRanges, ParamSet, ParamValue, Serial, SimdPath, Threads, VecEnv,
+};
 
 /// One env of the reference: its state and what Gymnasium's vector wrapper tracks.
 struct RefEnv<E: Env> {
@@ -63,7 +65,13 @@ impl<E: Env> RefEnv<E> {
             return RefOut { obs: bits(&self.obs), reward: 0f32.to_bits(), terminated: false, truncated: false, final_obs: None };
         }
         if self.done && mode == Autoreset::Disabled {
-            return RefOut { obs: bits(&self.obs), reward: 0f32.to_bits(), terminated: self.terminated, truncated: self.truncated, final_obs: None };
+            return RefOut {
+                obs: bits(&self.obs),
+                reward: 0f32.to_bits(),
+                terminated: self.terminated,
+                truncated: self.truncated,
+                final_obs: None,
+            };
         }
         let t = E::step(&p, &self.state, action);
         self.elapsed += 1;
@@ -97,10 +105,9 @@ fn actions(space: ActionSpace, n: usize, t: usize, salt: u32) -> (Vec<u32>, Vec<
     };
     match space {
         ActionSpace::Discrete { n: k } => ((0..n).map(|_| next() % k).collect(), vec![]),
-        ActionSpace::Box { dim, low, high } => (
-            vec![],
-            (0..dim * n).map(|j| 1.2 * (low[j / n] + (high[j / n] - low[j / n]) * (next() as f32 / 16_777_216.0))).collect(),
-        ),
+        ActionSpace::Box { dim, low, high } => {
+            (vec![], (0..dim * n).map(|j| 1.2 * (low[j / n] + (high[j / n] - low[j / n]) * (next() as f32 / 16_777_216.0))).collect())
+        }
     }
 }
 
@@ -314,7 +321,8 @@ fn ranged_parameters_are_the_same_on_every_path_and_shard() {
                 left.step(Actions::Discrete(&a[..cut])).unwrap();
                 right.step(Actions::Discrete(&a[cut..])).unwrap();
             }
-            let joined: Vec<f32> = left.param_column("length").unwrap().iter().chain(right.param_column("length").unwrap()).copied().collect();
+            let joined: Vec<f32> =
+                left.param_column("length").unwrap().iter().chain(right.param_column("length").unwrap()).copied().collect();
             assert_eq!(whole.param_column("length").unwrap(), &joined[..], "{path}: shards draw the unsplit batch's values");
             if redraw {
                 assert_ne!(whole.param_column("length").unwrap(), &lengths[..], "{path}: redrawn at resets");
@@ -359,7 +367,10 @@ fn parameters_are_validated_with_the_field_named() {
     assert!(matches!(r3.err(), Some(Error::ParamOrder { low: "ground_z", high: "ceiling_z", .. })));
     // Per-env values are checked against the order env by env.
     let cfg = EnvConfig {
-        params: vec![("min_position".into(), ParamValue::PerEnv(vec![-1.2, -1.2, 0.65, -1.2])), ("max_position".into(), ParamValue::PerEnv(vec![0.6, 0.6, 0.6, 0.6]))],
+        params: vec![
+            ("min_position".into(), ParamValue::PerEnv(vec![-1.2, -1.2, 0.65, -1.2])),
+            ("max_position".into(), ParamValue::PerEnv(vec![0.6, 0.6, 0.6, 0.6])),
+        ],
         ..EnvConfig::new(4, 0)
     };
     assert!(matches!(VecEnv::<MountainCar>::from_config(Default::default(), &cfg).err(), Some(Error::ParamOrder { .. })));

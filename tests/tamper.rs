@@ -31,11 +31,7 @@ fn assert_caught(id: &str, v: &Value, tag: &str) {
 /// The middle step of the longest episode (a step with history before and after).
 fn spot(v: &Value) -> (usize, usize) {
     let eps = v["episodes"].as_array().unwrap();
-    let (e, ep) = eps
-        .iter()
-        .enumerate()
-        .max_by_key(|(_, ep)| ep["length"].as_u64().unwrap())
-        .unwrap();
+    let (e, ep) = eps.iter().enumerate().max_by_key(|(_, ep)| ep["length"].as_u64().unwrap()).unwrap();
     (e, ep["length"].as_u64().unwrap() as usize / 2)
 }
 
@@ -88,11 +84,7 @@ fn a_changed_action_is_caught() {
         let (e, t) = spot(&v);
         let n = v["header"]["action"]["n"].as_u64().unwrap_or(0);
         let a = &v["episodes"][e]["actions"][t];
-        let new = if a.is_u64() {
-            Value::from((a.as_u64().unwrap() + 1) % n)
-        } else {
-            Value::from(-a.as_f64().unwrap() + 0.5)
-        };
+        let new = if a.is_u64() { Value::from((a.as_u64().unwrap() + 1) % n) } else { Value::from(-a.as_f64().unwrap() + 0.5) };
         v["episodes"][e]["actions"][t] = new;
         assert_caught(id, &v, "action");
     }
@@ -103,9 +95,7 @@ fn a_flipped_truncation_flag_is_caught() {
     for id in GYMNASIUM_IDS {
         let mut v = original(id);
         let eps = v["episodes"].as_array().unwrap();
-        let e = eps
-            .iter()
-            .position(|ep| ep["truncated"].as_array().unwrap().last() == Some(&Value::Bool(true)));
+        let e = eps.iter().position(|ep| ep["truncated"].as_array().unwrap().last() == Some(&Value::Bool(true)));
         let Some(e) = e else { continue };
         let last = v["episodes"][e]["length"].as_u64().unwrap() as usize - 1;
         v["episodes"][e]["truncated"][last] = Value::Bool(false);
@@ -118,10 +108,7 @@ fn a_changed_constant_is_caught() {
     for id in GYMNASIUM_IDS {
         let mut v = original(id);
         let consts = v["header"]["constants"].as_object_mut().unwrap();
-        let (k, x) = consts
-            .iter_mut()
-            .find(|(_, x)| x.as_f64().is_some_and(|f| f != 0.0))
-            .unwrap();
+        let (k, x) = consts.iter_mut().find(|(_, x)| x.as_f64().is_some_and(|f| f != 0.0)).unwrap();
         let k = k.clone();
         *x = Value::from(x.as_f64().unwrap() * 1.01);
         assert_caught(id, &v, &format!("constant-{k}"));
@@ -154,39 +141,24 @@ fn twins_that_leave_at_once_cannot_lower_the_bar_below_the_floor() {
     // The twins run our own dynamics: if a bug made them separate at the first step, the bar
     // would fall to 0 and free-running would accept anything. Twins with enormous noise stand
     // in for that bug; the bar must stay at the floor, and a record left at step 3 must fail.
-    let chaotic = golden::FreeRunning {
-        noise: 1e6,
-        ..Default::default()
-    };
+    let chaotic = golden::FreeRunning { noise: 1e6, ..Default::default() };
     for id in GYMNASIUM_IDS {
         let mut v = original(id);
         let (e, _) = spot(&v);
         let len = v["episodes"][e]["length"].as_u64().unwrap() as usize;
         let x = &mut v["episodes"][e]["obs"][3][0];
         *x = Value::from(x.as_f64().unwrap() + 0.5);
-        let p = std::env::temp_dir().join(format!(
-            "fusegym-tamper-floor-{}-{id}.json",
-            std::process::id()
-        ));
+        let p = std::env::temp_dir().join(format!("fusegym-tamper-floor-{}-{id}.json", std::process::id()));
         std::fs::write(&p, serde_json::to_string(&v).unwrap()).unwrap();
         let file = golden::load(&p).unwrap();
         std::fs::remove_file(&p).ok();
         let r = golden::check_with(&file, SimdPath::best(), &chaotic);
         let floor = (chaotic.floor * len as f64).ceil() as usize;
         let run = &r.outcome.free[e];
-        assert!(
-            run.twin_horizons.iter().all(|&h| h <= 1),
-            "{id}: the stand-in twins should leave at once: {run:?}"
-        );
+        assert!(run.twin_horizons.iter().all(|&h| h <= 1), "{id}: the stand-in twins should leave at once: {run:?}");
         assert_eq!(run.bar, floor, "{id}: bar of a {len}-step episode");
         assert!(run.followed == 3 && !run.passed(), "{id}: {run:?}");
-        assert!(
-            r.outcome
-                .free
-                .iter()
-                .all(|f| f.bar >= (chaotic.floor * f.length as f64).ceil() as usize),
-            "{id}"
-        );
+        assert!(r.outcome.free.iter().all(|f| f.bar >= (chaotic.floor * f.length as f64).ceil() as usize), "{id}");
     }
 }
 
@@ -220,9 +192,6 @@ fn malformed_files_name_the_problem_and_its_place() {
     let dir = std::env::temp_dir();
     let p = dir.join("fusegym-not-json.json");
     std::fs::write(&p, "{ not json").unwrap();
-    assert!(matches!(
-        golden::validate_file(&p, SimdPath::Scalar),
-        Err(GoldenError::Malformed { .. })
-    ));
+    assert!(matches!(golden::validate_file(&p, SimdPath::Scalar), Err(GoldenError::Malformed { .. })));
     std::fs::remove_file(&p).ok();
 }

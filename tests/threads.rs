@@ -27,30 +27,15 @@ fn threads_match_one_thread_bit_for_bit() {
                     s >> 8
                 };
                 let (disc, cont): (Vec<u32>, Vec<f32>) = match space {
-                    ActionSpace::Discrete { n: k } => {
-                        ((0..n).map(|_| next() % k).collect(), vec![])
+                    ActionSpace::Discrete { n: k } => ((0..n).map(|_| next() % k).collect(), vec![]),
+                    ActionSpace::Box { dim, low, high } => {
+                        (vec![], (0..dim * n).map(|j| low[j / n] + (high[j / n] - low[j / n]) * (next() as f32 / 16_777_216.0)).collect())
                     }
-                    ActionSpace::Box { dim, low, high } => (
-                        vec![],
-                        (0..dim * n)
-                            .map(|j| {
-                                low[j / n]
-                                    + (high[j / n] - low[j / n]) * (next() as f32 / 16_777_216.0)
-                            })
-                            .collect(),
-                    ),
                 };
-                let acts = if space.is_discrete() {
-                    Actions::Discrete(&disc)
-                } else {
-                    Actions::Continuous(&cont)
-                };
+                let acts = if space.is_discrete() { Actions::Discrete(&disc) } else { Actions::Continuous(&cont) };
                 let a = bits(&one.step(acts).unwrap());
                 let b = bits(&many.step_with(acts, &pool).unwrap());
-                assert!(
-                    a == b,
-                    "{id}: {threads} threads differ from one at step {t}"
-                );
+                assert!(a == b, "{id}: {threads} threads differ from one at step {t}");
             }
             assert_eq!(one.state(), many.state(), "{id}");
         }
@@ -71,10 +56,7 @@ fn every_env_is_stepped_exactly_once_per_call_for_any_size() {
                 }
             });
         }
-        assert!(
-            hits.iter().all(|h| h.load(Ordering::Relaxed) == 50),
-            "len {len}"
-        );
+        assert!(hits.iter().all(|h| h.load(Ordering::Relaxed) == 50), "len {len}");
     }
 }
 
@@ -91,8 +73,7 @@ fn a_panic_in_a_worker_reaches_the_caller_and_the_pool_keeps_working() {
     }));
     assert!(r.is_err(), "the worker's panic was swallowed");
     let mut env = make("CartPole-v1", 1_000, 1).unwrap();
-    env.step_with(Actions::Discrete(&vec![0; 1_000]), &pool)
-        .unwrap();
+    env.step_with(Actions::Discrete(&vec![0; 1_000]), &pool).unwrap();
 }
 
 #[test]
@@ -101,35 +82,22 @@ fn a_bad_action_in_any_threads_range_is_reported_and_nothing_is_stepped() {
     // last thread's range must still stop the whole step before any env moves.
     let n = 4_096;
     let pool = Threads::new(3).unwrap().with_min_envs_per_thread(1);
-    for (id, bad_at) in [
-        ("CartPole-v1", n - 1),
-        ("Acrobot-v1", n / 2),
-        ("Pendulum-v1", n - 7),
-        ("Reach3D-v1", 70),
-    ] {
+    for (id, bad_at) in [("CartPole-v1", n - 1), ("Acrobot-v1", n / 2), ("Pendulum-v1", n - 7), ("Reach3D-v1", 70)] {
         let mut env = make(id, n, 5).unwrap();
         let before = env.state().to_vec();
         let space = env.action_space();
         let result = if space.is_discrete() {
             let mut a = vec![0u32; n];
             a[bad_at] = 9;
-            env.step_with(Actions::Discrete(&a), &pool)
-                .map(|_| ())
-                .unwrap_err()
+            env.step_with(Actions::Discrete(&a), &pool).map(|_| ()).unwrap_err()
         } else {
             // The last component's slice, so the check covers every component of every range.
             let mut a = vec![0.0f32; space.dim() * n];
             a[(space.dim() - 1) * n + bad_at] = f32::NAN;
-            env.step_with(Actions::Continuous(&a), &pool)
-                .map(|_| ())
-                .unwrap_err()
+            env.step_with(Actions::Continuous(&a), &pool).map(|_| ()).unwrap_err()
         };
         let text = result.to_string();
-        assert!(
-            text.contains(&bad_at.to_string())
-                || text.contains(&((space.dim() - 1) * n + bad_at).to_string()),
-            "{id}: {text}"
-        );
+        assert!(text.contains(&bad_at.to_string()) || text.contains(&((space.dim() - 1) * n + bad_at).to_string()), "{id}: {text}");
         assert_eq!(env.state(), before, "{id}: envs moved despite the error");
     }
 }
@@ -160,20 +128,10 @@ fn a_panic_in_the_callers_chunk_waits_for_every_worker_before_unwinding() {
         })
     }));
     assert!(r.is_err(), "the caller's panic was swallowed");
-    assert!(
-        written.load(Ordering::Acquire),
-        "run unwound while a worker was still running the job"
-    );
+    assert!(written.load(Ordering::Acquire), "run unwound while a worker was still running the job");
     let hits: Vec<std::sync::atomic::AtomicU32> = (0..len).map(|_| Default::default()).collect();
-    pool.run(len, &|a, b| {
-        hits[a..b]
-            .iter()
-            .for_each(|h| _ = h.fetch_add(1, Ordering::Relaxed))
-    });
-    assert!(
-        hits.iter().all(|h| h.load(Ordering::Relaxed) == 1),
-        "the pool is broken after the panic"
-    );
+    pool.run(len, &|a, b| hits[a..b].iter().for_each(|h| _ = h.fetch_add(1, Ordering::Relaxed)));
+    assert!(hits.iter().all(|h| h.load(Ordering::Relaxed) == 1), "the pool is broken after the panic");
 }
 
 #[test]
@@ -186,20 +144,9 @@ fn steps_after_idle_pauses_longer_than_the_spin_are_complete() {
     let len = 1 << 16;
     let hits: Vec<AtomicU32> = (0..len).map(|_| AtomicU32::new(0)).collect();
     for round in 1..=20 {
-        std::thread::sleep(std::time::Duration::from_millis(if round % 2 == 0 {
-            3
-        } else {
-            6
-        }));
-        pool.run(len, &|a, b| {
-            hits[a..b]
-                .iter()
-                .for_each(|h| _ = h.fetch_add(1, Ordering::Relaxed))
-        });
-        assert!(
-            hits.iter().all(|h| h.load(Ordering::Relaxed) == round),
-            "round {round}"
-        );
+        std::thread::sleep(std::time::Duration::from_millis(if round % 2 == 0 { 3 } else { 6 }));
+        pool.run(len, &|a, b| hits[a..b].iter().for_each(|h| _ = h.fetch_add(1, Ordering::Relaxed)));
+        assert!(hits.iter().all(|h| h.load(Ordering::Relaxed) == round), "round {round}");
     }
 }
 
@@ -210,19 +157,12 @@ fn small_batches_use_fewer_threads_and_the_smallest_run_on_the_caller_alone() {
     use std::sync::Mutex;
     let pool = Threads::new(4).unwrap();
     assert_eq!(pool.threads(), 4, "threads() is the pool's size");
-    let used: Vec<usize> = [0, 1, 2 * M - 1, 2 * M, 3 * M - 1, 3 * M, 4 * M, 100 * M]
-        .iter()
-        .map(|&len| pool.threads_for(len))
-        .collect();
+    let used: Vec<usize> = [0, 1, 2 * M - 1, 2 * M, 3 * M - 1, 3 * M, 4 * M, 100 * M].iter().map(|&len| pool.threads_for(len)).collect();
     assert_eq!(used, [1, 1, 1, 2, 2, 3, 4, 4]);
     // Ranges and the thread each ran on, for one call.
     let calls = |len: usize| {
         let seen = Mutex::new(vec![]);
-        pool.run(len, &|a, b| {
-            seen.lock()
-                .unwrap()
-                .push((a, b, std::thread::current().id()))
-        });
+        pool.run(len, &|a, b| seen.lock().unwrap().push((a, b, std::thread::current().id())));
         let mut seen = seen.into_inner().unwrap();
         seen.sort_by_key(|c| c.0);
         seen
@@ -236,10 +176,7 @@ fn small_batches_use_fewer_threads_and_the_smallest_run_on_the_caller_alone() {
     assert_ne!(two[1].2, me, "chunk 1 runs on a worker");
     // One thread per 64-env block at most, whatever the minimum.
     let eager = Threads::new(4).unwrap().with_min_envs_per_thread(1);
-    let used: Vec<usize> = [1, 64, 65, 128, 129, 1000]
-        .iter()
-        .map(|&len| eager.threads_for(len))
-        .collect();
+    let used: Vec<usize> = [1, 64, 65, 128, 129, 1000].iter().map(|&len| eager.threads_for(len)).collect();
     assert_eq!(used, [1, 1, 2, 2, 3, 4]);
 }
 
@@ -273,11 +210,7 @@ fn several_threads_may_share_one_pool() {
             scope.spawn(|| {
                 let hits: Vec<AtomicU32> = (0..len).map(|_| AtomicU32::new(0)).collect();
                 for round in 1..=200 {
-                    pool.run(len, &|a, b| {
-                        hits[a..b]
-                            .iter()
-                            .for_each(|h| _ = h.fetch_add(1, Ordering::Relaxed))
-                    });
+                    pool.run(len, &|a, b| hits[a..b].iter().for_each(|h| _ = h.fetch_add(1, Ordering::Relaxed)));
                     assert!(hits.iter().all(|h| h.load(Ordering::Relaxed) == round));
                 }
             });
@@ -288,19 +221,11 @@ fn several_threads_may_share_one_pool() {
 #[test]
 fn zero_threads_means_one_per_core_and_one_thread_runs_everything_inline() {
     use fusegym::Executor;
-    assert_eq!(
-        Threads::new(0).unwrap().threads(),
-        fusegym::threads::available()
-    );
+    assert_eq!(Threads::new(0).unwrap().threads(), fusegym::threads::available());
     let one = Threads::new(1).unwrap().with_min_envs_per_thread(1);
     assert_eq!(one.threads_for(1 << 20), 1);
     let me = std::thread::current().id();
     let calls = std::sync::Mutex::new(vec![]);
-    one.run(1 << 20, &|a, b| {
-        calls
-            .lock()
-            .unwrap()
-            .push((a, b, std::thread::current().id()))
-    });
+    one.run(1 << 20, &|a, b| calls.lock().unwrap().push((a, b, std::thread::current().id())));
     assert_eq!(calls.into_inner().unwrap(), [(0, 1 << 20, me)]);
 }

@@ -275,7 +275,17 @@ pub(crate) fn advance<E: Env, L: Lane, const PER_ENV: bool>(
             }
             *state = next;
             *elapsed = count;
-            Outcome { obs, final_obs, reward: t.reward, terminated: t.terminated, truncated: at_limit, done, any_done, any_reset: any_done, length }
+            Outcome {
+                obs,
+                final_obs,
+                reward: t.reward,
+                terminated: t.terminated,
+                truncated: at_limit,
+                done,
+                any_done,
+                any_reset: any_done,
+                length,
+            }
         }
         Autoreset::NextStep => {
             // Envs that finished last step start their next episode now: their action is
@@ -519,7 +529,15 @@ impl<E: Env, L: Lane> RolloutLanes<E, L> {
 
     /// Step `t` of the rollout: act, advance, count, and record if `r` records.
     #[inline(always)]
-    unsafe fn step<P: LanePolicy, const PER_ENV: bool>(&mut self, pb: &ParamBuffers, ctx: Ctx, policy: &P, r: &RolloutBuffers, n: usize, t: usize) {
+    unsafe fn step<P: LanePolicy, const PER_ENV: bool>(
+        &mut self,
+        pb: &ParamBuffers,
+        ctx: Ctx,
+        policy: &P,
+        r: &RolloutBuffers,
+        n: usize,
+        t: usize,
+    ) {
         let i = self.i;
         let (zero, one) = (L::U32::splat(0), L::U32::splat(1));
         let recording = !r.rec_obs.is_null();

@@ -92,8 +92,7 @@ pub fn sin_cos_near_zero<L: Lane>(x: L) -> (L, L) {
 fn polynomials<L: Lane>(r: L) -> (L, L) {
     let z = r * r;
     let s = r + r * z * (L::splat(SIN_C1) + z * (L::splat(SIN_C2) + z * L::splat(SIN_C3)));
-    let c = (L::splat(1.0) - L::splat(0.5) * z)
-        + z * z * (L::splat(COS_C1) + z * (L::splat(COS_C2) + z * L::splat(COS_C3)));
+    let c = (L::splat(1.0) - L::splat(0.5) * z) + z * z * (L::splat(COS_C1) + z * (L::splat(COS_C2) + z * L::splat(COS_C3)));
     (s, c)
 }
 

@@ -56,13 +56,7 @@ impl Valid {
 
     /// The interval as text, e.g. `(0, inf)` or `[-1, 1]`.
     pub fn describe(&self) -> String {
-        format!(
-            "{}{}, {}{}",
-            if self.lo_closed { "[" } else { "(" },
-            show(self.lo),
-            show(self.hi),
-            if self.hi_closed { "]" } else { ")" }
-        )
+        format!("{}{}, {}{}", if self.lo_closed { "[" } else { "(" }, show(self.lo), show(self.hi), if self.hi_closed { "]" } else { ")" })
     }
 }
 

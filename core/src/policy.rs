@@ -7,7 +7,6 @@ use crate::record::Record;
 use crate::rng;
 use crate::spec::{ActionSpace, Env, MAX_ACTION_DIM, MAX_OBS_DIM};
 
-
 /// How actions are chosen during [`crate::VecEnv::rollout`].
 #[derive(Clone, Copy, Debug)]
 pub enum Policy<'a> {
@@ -204,7 +203,11 @@ pub(crate) fn check<E: Env>(policy: Policy<'_>, space: ActionSpace, n: usize) ->
             // Checked: a wrapped `shared * n` could match a short buffer.
             let per_env = shared.saturating_mul(n);
             if weights.len() != shared && weights.len() != per_env {
-                return Err(Error::Length { what: "linear policy weights (outputs x obs_dim [x num_envs])", expected: shared, got: weights.len() });
+                return Err(Error::Length {
+                    what: "linear policy weights (outputs x obs_dim [x num_envs])",
+                    expected: shared,
+                    got: weights.len(),
+                });
             }
             let bias_len = if stride == 0 { outputs } else { outputs * n };
             if bias.len() != bias_len {

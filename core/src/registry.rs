@@ -3,17 +3,17 @@
 use crate::config::{Autoreset, EnvConfig};
 use crate::envs::{Acrobot, CartPole, MountainCar, MountainCarContinuous, Pendulum, Reach3D};
 use crate::error::Error;
-use crate::params::{ParamField, ParamOrder, ParamSet};
 use crate::exec::Executor;
+use crate::params::{ParamField, ParamOrder, ParamSet};
 use crate::policy::Policy;
-use crate::rollout::{RolloutStats, Trajectory};
 use crate::record::Record;
+use crate::rollout::{RolloutStats, Trajectory};
 use crate::simd::SimdPath;
 use crate::spec::{ActionSpace, Actions, Env, RefConst};
 use crate::vec_env::{FinalObs, StepView, VecEnv};
-use alloc::vec::Vec;
 use alloc::boxed::Box;
 use alloc::string::ToString;
+use alloc::vec::Vec;
 
 /// A [`VecEnv`] whose environment type is chosen at run time.
 pub trait DynVecEnv: Send {

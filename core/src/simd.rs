@@ -1,11 +1,11 @@
 //! Which lane type runs the step, chosen once per batch and reported to the user.
 
 use crate::kernel::{self, Buffers};
+#[cfg(all(target_arch = "x86_64", feature = "std"))]
+use crate::lane::{avx2::Avx2F32, avx512::Avx512F32, pair::Pair};
 use crate::policy::LanePolicy;
 use crate::spec::Env;
 use core::fmt;
-#[cfg(all(target_arch = "x86_64", feature = "std"))]
-use crate::lane::{avx2::Avx2F32, avx512::Avx512F32, pair::Pair};
 
 /// The code path a batch steps with. All paths give bit-identical results.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -169,8 +169,7 @@ fn step_fn_of<E: Env, const PER_ENV: bool>(path: SimdPath) -> StepFn<E> {
 }
 
 /// A monomorphised rollout over a range of envs.
-pub(crate) type RolloutFn<E, P> =
-    unsafe fn(&<E as Env>::Params, &Buffers, &P, &kernel::RolloutBuffers, usize, usize, usize);
+pub(crate) type RolloutFn<E, P> = unsafe fn(&<E as Env>::Params, &Buffers, &P, &kernel::RolloutBuffers, usize, usize, usize);
 
 /// The rollout of env `E` with policy `P` on `path`, for shared or per-env parameters. The
 /// caller must have checked `path.is_available()`.
@@ -233,11 +232,4 @@ macro_rules! x86_kernels {
 }
 
 x86_kernels!(step_range_avx2, rollout_range_avx2, "avx2", Pair<Avx2F32>, "AVX2");
-x86_kernels!(
-    step_range_avx512,
-    rollout_range_avx512,
-    "avx2,avx512f,avx512vl,avx512dq,avx512bw",
-    Pair<Avx512F32>,
-    "AVX-512 F/VL/DQ/BW"
-);
-
+x86_kernels!(step_range_avx512, rollout_range_avx512, "avx2,avx512f,avx512vl,avx512dq,avx512bw", Pair<Avx512F32>, "AVX-512 F/VL/DQ/BW");

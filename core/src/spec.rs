@@ -167,7 +167,10 @@ pub trait Env: Copy + Default + Send + Sync + 'static {
         assert!(Self::Obs::<f32>::LEN <= MAX_OBS_DIM, "observation has more than MAX_OBS_DIM components");
         assert!(Self::State::<f32>::LEN <= MAX_STATE_DIM, "state has more than MAX_STATE_DIM components");
         assert!(Self::Action::<f32>::LEN <= MAX_ACTION_DIM, "action has more than MAX_ACTION_DIM components");
-        assert!(!Self::OBS_IS_STATE || Self::Obs::<f32>::LEN == Self::State::<f32>::LEN, "OBS_IS_STATE needs as many obs as state components");
+        assert!(
+            !Self::OBS_IS_STATE || Self::Obs::<f32>::LEN == Self::State::<f32>::LEN,
+            "OBS_IS_STATE needs as many obs as state components"
+        );
     };
 
     /// The action space under the batch's shared parameters. (With per-env bounds the step

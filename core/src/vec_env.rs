@@ -159,11 +159,7 @@ pub struct StepView<'a> {
 fn checked_len(what: &'static str, components: usize, n: usize) -> Result<usize, Error> {
     match components.checked_mul(n) {
         Some(len) if len <= MAX_BUFFER_ELEMENTS => Ok(len),
-        other => Err(Error::TooLarge {
-            what,
-            requested: other.map_or(u128::MAX, |l| l as u128),
-            limit: MAX_BUFFER_ELEMENTS as u128,
-        }),
+        other => Err(Error::TooLarge { what, requested: other.map_or(u128::MAX, |l| l as u128), limit: MAX_BUFFER_ELEMENTS as u128 }),
     }
 }
 
@@ -215,15 +211,22 @@ impl<E: Env> VecEnv<E> {
         }
         params::check_time_limit(env, params.max_episode_steps())?;
         for (name, value) in &config.params {
-            let k = E::Params::index_of(name)
-                .ok_or_else(|| Error::UnknownParam { env, name: name.clone(), known: known_params::<E::Params>() })?;
+            let k = E::Params::index_of(name).ok_or_else(|| Error::UnknownParam {
+                env,
+                name: name.clone(),
+                known: known_params::<E::Params>(),
+            })?;
             columns[k] = None;
             ranged &= !(1 << k);
             match value {
                 ParamValue::Shared(v) => params.set(k, *v),
                 ParamValue::PerEnv(values) => {
                     if values.len() != num_envs {
-                        return Err(Error::Length { what: "per-env parameter values (one per env)", expected: num_envs, got: values.len() });
+                        return Err(Error::Length {
+                            what: "per-env parameter values (one per env)",
+                            expected: num_envs,
+                            got: values.len(),
+                        });
                     }
                     for &v in values {
                         params::check_value::<E::Params>(env, k, v)?;
@@ -232,7 +235,14 @@ impl<E: Env> VecEnv<E> {
                 }
                 &ParamValue::Range { low, high } => {
                     let f = &fields[k];
-                    let bad = |reason| Error::ParamRange { env, name: f.name, low: low as f64, high: high as f64, reason, valid: f.valid.describe() };
+                    let bad = |reason| Error::ParamRange {
+                        env,
+                        name: f.name,
+                        low: low as f64,
+                        high: high as f64,
+                        reason,
+                        valid: f.valid.describe(),
+                    };
                     if low > high || low.is_nan() || high.is_nan() {
                         return Err(bad("low must not exceed high"));
                     }
@@ -440,7 +450,13 @@ impl<E: Env> VecEnv<E> {
             self.final_dense = vec![0.0; n * od];
         }
         let same = self.mode == Autoreset::SameStep;
-        let view = FinalObs { count: if same { &self.final_count } else { &[] }, index: &self.final_index, obs: &self.final_packed, obs_dim: od, num_envs: n };
+        let view = FinalObs {
+            count: if same { &self.final_count } else { &[] },
+            index: &self.final_index,
+            obs: &self.final_packed,
+            obs_dim: od,
+            num_envs: n,
+        };
         view.scatter_into(&mut self.final_dense).expect("sized above");
         &self.final_dense
     }

@@ -154,13 +154,13 @@ fn params_default_to_gymnasium() {
 #[test]
 fn one_rk4_step_matches_the_f64_reference_on_hand_picked_states() {
     let cases: [([f32; 4], u32); 7] = [
-        ([0.0, 0.0, 0.0, 0.0], 2),         // hanging at rest, pushed: only the torque acts
-        ([0.0, 0.0, 0.0, 0.0], 1),         // equilibrium stays put exactly
-        ([0.05, -0.08, 0.09, -0.03], 0),   // a typical reset state
-        ([1.0, -2.0, 3.0, -5.0], 1),       // wide swing, coupled terms large
-        ([2.0, -0.6, 1.0, -2.0], 2),       // high, below the line
-        ([-3.0, 3.0, 6.0, -12.0], 0),      // fast, both angles near the wrap
-        ([0.3, 1.2, -10.0, 20.0], 2),      // velocities near the limits
+        ([0.0, 0.0, 0.0, 0.0], 2),       // hanging at rest, pushed: only the torque acts
+        ([0.0, 0.0, 0.0, 0.0], 1),       // equilibrium stays put exactly
+        ([0.05, -0.08, 0.09, -0.03], 0), // a typical reset state
+        ([1.0, -2.0, 3.0, -5.0], 1),     // wide swing, coupled terms large
+        ([2.0, -0.6, 1.0, -2.0], 2),     // high, below the line
+        ([-3.0, 3.0, 6.0, -12.0], 0),    // fast, both angles near the wrap
+        ([0.3, 1.2, -10.0, 20.0], 2),    // velocities near the limits
     ];
     for (s, a) in cases {
         let (want, _, term) = step_ref(widen(s), a as usize);
@@ -360,10 +360,7 @@ fn truncates_after_exactly_500_steps_with_final_obs() {
 #[test]
 fn invalid_actions_are_rejected_with_exact_errors() {
     let mut env = VecEnv::<Acrobot>::new(2, 0).unwrap();
-    assert_eq!(
-        env.step(Actions::Discrete(&[0, 3])).unwrap_err(),
-        Error::ActionOutOfRange { env: "Acrobot-v1", index: 1, value: 3, n: 3 }
-    );
+    assert_eq!(env.step(Actions::Discrete(&[0, 3])).unwrap_err(), Error::ActionOutOfRange { env: "Acrobot-v1", index: 1, value: 3, n: 3 });
     assert_eq!(
         env.step(Actions::DiscreteI32(&[-1, 2])).unwrap_err(),
         Error::ActionOutOfRange { env: "Acrobot-v1", index: 0, value: -1, n: 3 }
@@ -372,5 +369,3 @@ fn invalid_actions_are_rejected_with_exact_errors() {
     // Valid i32 actions work.
     assert!(env.step(Actions::DiscreteI32(&[0, 2])).is_ok());
 }
-
-

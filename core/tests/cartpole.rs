@@ -25,8 +25,7 @@ fn reference(s: [f32; 4], action: u32) -> [f64; 4] {
     let force = if action == 1 { FORCE_MAG } else { -FORCE_MAG };
     let (sintheta, costheta) = theta.sin_cos();
     let temp = (force + POLEMASS_LENGTH * theta_dot * theta_dot * sintheta) / TOTAL_MASS;
-    let thetaacc = (GRAVITY * sintheta - costheta * temp)
-        / (LENGTH * (4.0 / 3.0 - MASSPOLE * costheta * costheta / TOTAL_MASS));
+    let thetaacc = (GRAVITY * sintheta - costheta * temp) / (LENGTH * (4.0 / 3.0 - MASSPOLE * costheta * costheta / TOTAL_MASS));
     let xacc = temp - POLEMASS_LENGTH * thetaacc * costheta / TOTAL_MASS;
     // Euler: the positions advance with the velocities from before the step.
     [x + TAU * x_dot, x_dot + TAU * xacc, theta + TAU * theta_dot, theta_dot + TAU * thetaacc]
@@ -178,18 +177,18 @@ fn params_default_to_gymnasium() {
 #[test]
 fn one_step_matches_the_reference_on_hand_picked_states() {
     let states: [[f32; 4]; 12] = [
-        [0.0, 0.0, 0.0, 0.0],              // upright at rest: only the push acts
-        [0.03, -0.02, 0.04, 0.01],         // a typical reset state
-        [-0.04, 0.05, -0.05, -0.05],       // reset corner
-        [1.0, 1.5, 0.1, 1.0],              // moving right, leaning right
-        [-1.5, -2.0, -0.15, -2.0],         // moving left fast, falling left
-        [2.3, 0.5, 0.2, 0.0],              // near both thresholds, not past them
-        [0.0, 0.0, 0.2, 3.0],              // fast rotation: the theta_dot^2 term is large
-        [0.5, -3.0, -0.1, 2.5],            // velocities against each other
-        [0.0, 0.0, 1.0, 0.0],              // far outside the threshold: the equations still hold
-        [0.0, 0.0, -1.5, -1.0],            // nearly horizontal, where cos is small
-        [0.0, 0.0, 3.0, 5.0],              // past horizontal
-        [1e-6, -1e-6, 1e-7, -1e-7],        // tiny values
+        [0.0, 0.0, 0.0, 0.0],        // upright at rest: only the push acts
+        [0.03, -0.02, 0.04, 0.01],   // a typical reset state
+        [-0.04, 0.05, -0.05, -0.05], // reset corner
+        [1.0, 1.5, 0.1, 1.0],        // moving right, leaning right
+        [-1.5, -2.0, -0.15, -2.0],   // moving left fast, falling left
+        [2.3, 0.5, 0.2, 0.0],        // near both thresholds, not past them
+        [0.0, 0.0, 0.2, 3.0],        // fast rotation: the theta_dot^2 term is large
+        [0.5, -3.0, -0.1, 2.5],      // velocities against each other
+        [0.0, 0.0, 1.0, 0.0],        // far outside the threshold: the equations still hold
+        [0.0, 0.0, -1.5, -1.0],      // nearly horizontal, where cos is small
+        [0.0, 0.0, 3.0, 5.0],        // past horizontal
+        [1e-6, -1e-6, 1e-7, -1e-7],  // tiny values
     ];
     for s in states {
         for action in 0..2 {
@@ -430,14 +429,8 @@ fn invalid_input_is_rejected_with_the_exact_error() {
     let id = "CartPole-v1";
     let mut env = VecEnv::<CartPole>::new(3, 0).unwrap();
     let state = env.state().to_vec();
-    assert_eq!(
-        env.step(Actions::Discrete(&[0, 1, 2])).unwrap_err(),
-        Error::ActionOutOfRange { env: id, index: 2, value: 2, n: 2 }
-    );
-    assert_eq!(
-        env.step(Actions::DiscreteI32(&[-1, 0, 1])).unwrap_err(),
-        Error::ActionOutOfRange { env: id, index: 0, value: -1, n: 2 }
-    );
+    assert_eq!(env.step(Actions::Discrete(&[0, 1, 2])).unwrap_err(), Error::ActionOutOfRange { env: id, index: 2, value: 2, n: 2 });
+    assert_eq!(env.step(Actions::DiscreteI32(&[-1, 0, 1])).unwrap_err(), Error::ActionOutOfRange { env: id, index: 0, value: -1, n: 2 });
     assert_eq!(
         env.step(Actions::Continuous(&[0.0, 1.0, 0.0])).unwrap_err(),
         Error::ActionType { env: id, expected: "discrete (u32 or i32)", got: "continuous (f32)" }
@@ -457,4 +450,3 @@ fn invalid_input_is_rejected_with_the_exact_error() {
     assert!(env.step(Actions::DiscreteI32(&[1, 0, 1])).is_ok());
     assert!(env.set_env_state(2, &[0.0; 4], 0).is_ok());
 }
-

@@ -70,16 +70,16 @@ fn assert_matches_reference(state: [f32; 2], action: u32) {
 #[test]
 fn one_step_matches_the_f64_equations() {
     let states = [
-        [-0.5, 0.0],       // bottom of the valley, at rest
-        [-0.52, 0.013],    // reset region, moving right
-        [-0.9, -0.035],    // left slope, moving left fast
-        [0.2, 0.04],       // right slope
-        [-1.19, -0.05],    // about to hit the left wall
-        [-1.2, 0.0],       // at the left wall
-        [0.59, 0.05],      // about to pass the right end
-        [0.0, -0.0699],    // speed limit, negative
-        [-1.0, 0.0699],    // speed limit, positive
-        [0.3, 1.0e-6],     // tiny velocity
+        [-0.5, 0.0],    // bottom of the valley, at rest
+        [-0.52, 0.013], // reset region, moving right
+        [-0.9, -0.035], // left slope, moving left fast
+        [0.2, 0.04],    // right slope
+        [-1.19, -0.05], // about to hit the left wall
+        [-1.2, 0.0],    // at the left wall
+        [0.59, 0.05],   // about to pass the right end
+        [0.0, -0.0699], // speed limit, negative
+        [-1.0, 0.0699], // speed limit, positive
+        [0.3, 1.0e-6],  // tiny velocity
     ];
     for state in states {
         for action in 0..3 {
@@ -207,14 +207,8 @@ fn invalid_actions_are_rejected_with_the_exact_error() {
     let mut env = VecEnv::<MountainCar>::new(2, 0).unwrap();
     let state = env.state().to_vec();
     let env_id = "MountainCar-v0";
-    assert_eq!(
-        env.step(Actions::Discrete(&[1, 3])).unwrap_err(),
-        Error::ActionOutOfRange { env: env_id, index: 1, value: 3, n: 3 }
-    );
-    assert_eq!(
-        env.step(Actions::DiscreteI32(&[-1, 0])).unwrap_err(),
-        Error::ActionOutOfRange { env: env_id, index: 0, value: -1, n: 3 }
-    );
+    assert_eq!(env.step(Actions::Discrete(&[1, 3])).unwrap_err(), Error::ActionOutOfRange { env: env_id, index: 1, value: 3, n: 3 });
+    assert_eq!(env.step(Actions::DiscreteI32(&[-1, 0])).unwrap_err(), Error::ActionOutOfRange { env: env_id, index: 0, value: -1, n: 3 });
     assert!(matches!(env.step(Actions::Continuous(&[0.0, f32::NAN])), Err(Error::ActionType { .. })));
     assert!(matches!(env.step(Actions::Continuous(&[1.0, 1.0])), Err(Error::ActionType { .. })));
     assert_eq!(env.step(Actions::Discrete(&[1])).unwrap_err(), Error::ActionLength { env: env_id, expected: 2, got: 1 });

@@ -75,16 +75,16 @@ fn assert_matches_reference(state: [f32; 2], action: f32) {
 #[test]
 fn one_step_matches_the_f64_equations() {
     let states = [
-        [-0.5, 0.0],       // bottom of the valley, at rest
-        [-0.52, 0.013],    // reset region, moving right
-        [-0.9, -0.035],    // left slope, moving left fast
-        [0.2, 0.04],       // right slope
-        [-1.19, -0.05],    // about to hit the left wall
-        [-1.2, 0.0],       // at the left wall
-        [0.59, 0.05],      // about to pass the right end (and the goal)
-        [0.0, -0.0699],    // speed limit, negative
-        [-1.0, 0.0699],    // speed limit, positive
-        [0.3, 1.0e-6],     // tiny velocity
+        [-0.5, 0.0],    // bottom of the valley, at rest
+        [-0.52, 0.013], // reset region, moving right
+        [-0.9, -0.035], // left slope, moving left fast
+        [0.2, 0.04],    // right slope
+        [-1.19, -0.05], // about to hit the left wall
+        [-1.2, 0.0],    // at the left wall
+        [0.59, 0.05],   // about to pass the right end (and the goal)
+        [0.0, -0.0699], // speed limit, negative
+        [-1.0, 0.0699], // speed limit, positive
+        [0.3, 1.0e-6],  // tiny velocity
     ];
     for state in states {
         for action in [-1.0, -0.37, 0.0, 0.25, 1.0, -4.0, 2.5] {
@@ -186,10 +186,7 @@ fn invalid_actions_are_rejected_with_the_exact_error() {
     let mut env = VecEnv::<MountainCarContinuous>::new(2, 0).unwrap();
     let state = env.state().to_vec();
     let e = env.step(Actions::Continuous(&[0.5, f32::NAN])).unwrap_err();
-    assert!(
-        matches!(e, Error::NonFiniteAction { env: "MountainCarContinuous-v0", index: 1, value } if value.is_nan()),
-        "{e:?}"
-    );
+    assert!(matches!(e, Error::NonFiniteAction { env: "MountainCarContinuous-v0", index: 1, value } if value.is_nan()), "{e:?}");
     assert_eq!(
         env.step(Actions::Continuous(&[f32::NEG_INFINITY, 0.0])).unwrap_err(),
         Error::NonFiniteAction { env: "MountainCarContinuous-v0", index: 0, value: f32::NEG_INFINITY }

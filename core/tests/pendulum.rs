@@ -76,14 +76,14 @@ fn check(env: &VecEnv<Pendulum>, obs: &[f32], i: usize, s: (f32, f32), a: f32) {
 }
 
 const CASES: [((f32, f32), f32); 10] = [
-    ((0.0, 0.0), 0.0),                    // upright at rest: stays there
-    ((std::f32::consts::PI, 0.0), 0.0),   // hanging down
-    ((1.0, 7.9), 2.0),                    // pushed past +max_speed
-    ((-1.0, -7.9), -2.0),                 // pushed past -max_speed
-    ((0.5, -3.0), 5.0),                   // torque above max_torque
-    ((-2.0, 1.5), -100.0),                // torque below -max_torque
-    ((40.0, 3.0), 0.7),                   // wound up six turns: theta is never wrapped
-    ((3.1, 2.0), 1.0),                    // crosses pi without wrapping
+    ((0.0, 0.0), 0.0),                  // upright at rest: stays there
+    ((std::f32::consts::PI, 0.0), 0.0), // hanging down
+    ((1.0, 7.9), 2.0),                  // pushed past +max_speed
+    ((-1.0, -7.9), -2.0),               // pushed past -max_speed
+    ((0.5, -3.0), 5.0),                 // torque above max_torque
+    ((-2.0, 1.5), -100.0),              // torque below -max_torque
+    ((40.0, 3.0), 0.7),                 // wound up six turns: theta is never wrapped
+    ((3.1, 2.0), 1.0),                  // crosses pi without wrapping
     ((-25.0, -6.0), -1.3),
     ((2.0, 0.0), 1e-3),
 ];
@@ -215,18 +215,9 @@ fn invalid_actions_are_rejected_with_the_exact_error() {
             other => panic!("{bad}: {other:?}"),
         }
     }
-    assert!(matches!(
-        env.step(Actions::Discrete(&[0, 1, 0])),
-        Err(Error::ActionType { env: "Pendulum-v1", .. })
-    ));
-    assert!(matches!(
-        env.step(Actions::DiscreteI32(&[0, 1, 0])),
-        Err(Error::ActionType { env: "Pendulum-v1", .. })
-    ));
-    assert_eq!(
-        env.step(Actions::Continuous(&[0.0, 1.0])).unwrap_err(),
-        Error::ActionLength { env: "Pendulum-v1", expected: 3, got: 2 }
-    );
+    assert!(matches!(env.step(Actions::Discrete(&[0, 1, 0])), Err(Error::ActionType { env: "Pendulum-v1", .. })));
+    assert!(matches!(env.step(Actions::DiscreteI32(&[0, 1, 0])), Err(Error::ActionType { env: "Pendulum-v1", .. })));
+    assert_eq!(env.step(Actions::Continuous(&[0.0, 1.0])).unwrap_err(), Error::ActionLength { env: "Pendulum-v1", expected: 3, got: 2 });
     assert_eq!(env.state(), &before[..], "a rejected step changes nothing");
 }
 

@@ -18,10 +18,7 @@ const VZ: usize = 5;
 struct Gen(u64);
 impl Gen {
     fn unit(&mut self) -> f64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
         (self.0 >> 11) as f64 / (1u64 << 53) as f64
     }
     fn range(&mut self, lo: f64, hi: f64) -> f64 {
@@ -56,11 +53,7 @@ fn reference(p: &Reach3DParams, s: [f32; 9], a: [f32; 3]) -> Reference {
     let mut v = [f(s[3]), f(s[4]), f(s[5])];
     // 1-3: clip, scale, clamp the magnitude.
     let cmd = a.map(|c| f(c).clamp(-1.0, 1.0));
-    let mut acc = [
-        cmd[0] * f(p.accel_scale_xy),
-        cmd[1] * f(p.accel_scale_xy),
-        cmd[2] * f(p.accel_scale_z),
-    ];
+    let mut acc = [cmd[0] * f(p.accel_scale_xy), cmd[1] * f(p.accel_scale_xy), cmd[2] * f(p.accel_scale_z)];
     let na = norm(acc);
     if na > f(p.max_accel) {
         acc = acc.map(|c| c * f(p.max_accel) / na);
@@ -106,11 +99,7 @@ fn reference(p: &Reach3DParams, s: [f32; 9], a: [f32; 3]) -> Reference {
     }
     // Reward: potential-based shaping (phi = -d, 0 at the terminal state), goal bonus, costs.
     let prev = norm([goal[0] - pos[0], goal[1] - pos[1], goal[2] - pos[2]]);
-    let dist = norm([
-        goal[0] - new_pos[0],
-        goal[1] - new_pos[1],
-        goal[2] - new_pos[2],
-    ]);
+    let dist = norm([goal[0] - new_pos[0], goal[1] - new_pos[1], goal[2] - new_pos[2]]);
     let terminated = dist < f(p.goal_threshold);
     let next = if terminated { 0.0 } else { dist };
     let mut reward = f(p.progress_scale) * (prev - f(p.shaping_gamma) * next);
@@ -121,15 +110,8 @@ fn reference(p: &Reach3DParams, s: [f32; 9], a: [f32; 3]) -> Reference {
     reward -= f(p.wall_penalty) * excess;
     reward -= f(p.stamina_penalty) * norm(cmd);
     margin = margin.min((dist - f(p.goal_threshold)).abs());
-    let state = [
-        new_pos[0], new_pos[1], new_pos[2], v[0], v[1], v[2], goal[0], goal[1], goal[2],
-    ];
-    Reference {
-        state,
-        reward,
-        terminated,
-        margin,
-    }
+    let state = [new_pos[0], new_pos[1], new_pos[2], v[0], v[1], v[2], goal[0], goal[1], goal[2]];
+    Reference { state, reward, terminated, margin }
 }
 
 /// The documented observation in `f64`.
@@ -147,11 +129,7 @@ fn reference_obs(p: &Reach3DParams, s: [f32; 9]) -> [f64; 9] {
 
 /// The code under test, one env at a time.
 fn step(p: &Reach3DParams, s: [f32; 9], a: [f32; 3]) -> ([f32; 9], f32, bool) {
-    let t = Reach3D::step::<f32>(
-        p,
-        &Reach3DState::from_fn(|k| s[k]),
-        &Reach3DAction::from_fn(|k| a[k]),
-    );
+    let t = Reach3D::step::<f32>(p, &Reach3DState::from_fn(|k| s[k]), &Reach3DAction::from_fn(|k| a[k]));
     let mut out = [0.0; 9];
     t.state.for_each(|k, v| out[k] = v);
     (out, t.reward, t.terminated)
@@ -196,24 +174,14 @@ fn random_state(g: &mut Gen, p: &Reach3DParams) -> [f32; 9] {
     }
     let near = g.unit() < 0.3;
     for k in 0..3 {
-        let c = if near {
-            s[k] as f64 + g.range(-0.8, 0.8)
-        } else {
-            g.range(lo[k], hi[k])
-        };
+        let c = if near { s[k] as f64 + g.range(-0.8, 0.8) } else { g.range(lo[k], hi[k]) };
         s[6 + k] = c.clamp(lo[k], hi[k]) as f32;
     }
     s
 }
 
 fn random_action(g: &mut Gen) -> [f32; 3] {
-    [0; 3].map(|_| {
-        if g.unit() < 0.1 {
-            0.0
-        } else {
-            g.range(-1.5, 1.5) as f32
-        }
-    })
+    [0; 3].map(|_| if g.unit() < 0.1 { 0.0 } else { g.range(-1.5, 1.5) as f32 })
 }
 
 #[test]
@@ -265,18 +233,11 @@ fn one_step_matches_the_f64_reference() {
         }
         worst = worst.max(err);
         terminations += terminated as usize;
-        clamped += (norm([want.state[3], want.state[4], want.state[5]]) >= p.max_vel as f64 - 1e-9)
-            as usize;
+        clamped += (norm([want.state[3], want.state[4], want.state[5]]) >= p.max_vel as f64 - 1e-9) as usize;
     }
     println!("worst |f32 - f64| = {worst:e}; {ambiguous} ambiguous of {samples}; {terminations} terminations; {clamped} at max_vel");
-    assert!(
-        ambiguous < samples / 1000,
-        "{ambiguous} samples sat on a threshold"
-    );
-    assert!(
-        terminations > 100 && clamped > 1000,
-        "the samples missed the goal or the speed clamp"
-    );
+    assert!(ambiguous < samples / 1000, "{ambiguous} samples sat on a threshold");
+    assert!(terminations > 100 && clamped > 1000, "the samples missed the goal or the speed clamp");
 }
 
 fn mid_air() -> [f32; 9] {
@@ -326,10 +287,7 @@ fn gravity_pulls_down_and_the_ground_holds() {
     assert!(s[VZ] < 0.0 && s[Z] < 2.5, "{s:?}");
     // Resting on the ground: nothing moves and no wall penalty is paid.
     let rest = [1.0, -2.0, 0.0, 0.0, 0.0, 0.0, 4.0, 4.0, 4.5];
-    let no_wall = Reach3DParams {
-        wall_penalty: 0.0,
-        ..p
-    };
+    let no_wall = Reach3DParams { wall_penalty: 0.0, ..p };
     for a in [[0.0; 3], [0.0, 0.0, -1.0], [0.0, 0.0, 0.3]] {
         let (s, _, _) = step(&p, rest, a);
         assert_eq!((s[Z], s[VZ]), (0.0, 0.0), "{a:?}");
@@ -359,14 +317,8 @@ fn speed_is_clamped_to_max_vel() {
         for a in [[0.0; 3], [1.0, -1.0, 1.0]] {
             let (s, _, _) = step(&p, s0, a);
             let speed = norm([s[3], s[4], s[5]].map(f64::from));
-            assert!(
-                speed <= p.max_vel as f64 * (1.0 + 1e-6),
-                "{v:?} {a:?}: {speed}"
-            );
-            assert!(
-                speed >= p.max_vel as f64 * (1.0 - 1e-6),
-                "far above max_vel should land on it: {speed}"
-            );
+            assert!(speed <= p.max_vel as f64 * (1.0 + 1e-6), "{v:?} {a:?}: {speed}");
+            assert!(speed >= p.max_vel as f64 * (1.0 - 1e-6), "far above max_vel should land on it: {speed}");
         }
     }
 }
@@ -379,21 +331,10 @@ fn fall_speed_is_clamped_to_terminal_velocity() {
     assert_eq!(s[VZ], -p.terminal_vel_z);
     assert!((s[Z] as f64 - (4.5 - p.dt as f64 * p.terminal_vel_z as f64)).abs() < 1e-6);
     // Falling is clamped even where the speed limit would allow more; rising is not.
-    let fast = Reach3DParams {
-        max_vel: 100.0,
-        ..p
-    };
-    let (s, _, _) = step(
-        &fast,
-        [0.0, 0.0, 4.5, 0.0, 0.0, -50.0, 4.0, 4.0, 4.5],
-        [0.0; 3],
-    );
+    let fast = Reach3DParams { max_vel: 100.0, ..p };
+    let (s, _, _) = step(&fast, [0.0, 0.0, 4.5, 0.0, 0.0, -50.0, 4.0, 4.0, 4.5], [0.0; 3]);
     assert_eq!(s[VZ], -p.terminal_vel_z);
-    let (s, _, _) = step(
-        &fast,
-        [0.0, 0.0, 0.5, 0.0, 0.0, 50.0, 4.0, 4.0, 4.5],
-        [0.0; 3],
-    );
+    let (s, _, _) = step(&fast, [0.0, 0.0, 0.5, 0.0, 0.0, 50.0, 4.0, 4.0, 4.5], [0.0; 3]);
     assert!(s[VZ] > 40.0);
 }
 
@@ -402,11 +343,7 @@ fn positions_stay_inside_the_box_and_faces_stop_motion() {
     let p = Reach3DParams::default();
     let (lo, hi) = arena(&p);
     // Flying into a top corner at full speed: clamped to the corner, outward motion stopped.
-    let (s, _, _) = step(
-        &p,
-        [4.9, -4.9, 4.9, 5.0, -5.0, 5.0, 0.0, 0.0, 2.0],
-        [1.0, -1.0, 1.0],
-    );
+    let (s, _, _) = step(&p, [4.9, -4.9, 4.9, 5.0, -5.0, 5.0, 0.0, 0.0, 2.0], [1.0, -1.0, 1.0]);
     assert_eq!(&s[..3], &[hi[0] as f32, lo[1] as f32, hi[2] as f32]);
     assert_eq!(&s[3..6], &[0.0, 0.0, 0.0]);
     let mut g = Gen(3);
@@ -421,41 +358,22 @@ fn positions_stay_inside_the_box_and_faces_stop_motion() {
 #[test]
 fn wall_penalty_only_when_pushing_into_a_wall() {
     let p = Reach3DParams::default();
-    let no_wall = Reach3DParams {
-        wall_penalty: 0.0,
-        ..p
-    };
+    let no_wall = Reach3DParams { wall_penalty: 0.0, ..p };
     let h = p.arena_half_width;
     let at_wall = [h, 0.0, 2.5, 0.0, 0.0, 0.0, -4.0, 0.0, 2.5];
     let penalty = |s: [f32; 9], a: [f32; 3]| -term(&p, &no_wall, s, a);
     // Pushing outward: penalised by the attempted penetration, dt * vx.
     let (s1, _, _) = step(&p, at_wall, [1.0, 0.0, 0.0]);
     // The velocity before the face stopped it: the f64 reference in an arena with no wall there.
-    let vx = reference(
-        &Reach3DParams {
-            arena_half_width: 100.0,
-            ..p
-        },
-        at_wall,
-        [1.0, 0.0, 0.0],
-    )
-    .state[VX];
+    let vx = reference(&Reach3DParams { arena_half_width: 100.0, ..p }, at_wall, [1.0, 0.0, 0.0]).state[VX];
     let got = penalty(at_wall, [1.0, 0.0, 0.0]) as f64;
-    assert!(
-        got > 0.0 && (got - p.wall_penalty as f64 * p.dt as f64 * vx).abs() < 1e-5,
-        "{got} vs {vx}"
-    );
+    assert!(got > 0.0 && (got - p.wall_penalty as f64 * p.dt as f64 * vx).abs() < 1e-5, "{got} vs {vx}");
     assert_eq!(s1[X], h);
     assert_eq!(s1[VX], 0.0);
     // Letting go afterwards costs nothing: the wall stopped the mass, it is not pinned.
     assert_eq!(penalty(s1, [0.0; 3]), 0.0);
     // Pushing away from the wall, along it, or not at all: no penalty.
-    for a in [
-        [-1.0, 0.0, 0.0],
-        [0.0, 1.0, 0.0],
-        [0.0, 0.0, 0.0],
-        [0.0, 0.0, 0.7],
-    ] {
+    for a in [[-1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.7]] {
         assert_eq!(penalty(at_wall, a), 0.0, "{a:?}");
     }
     // Anywhere inside, any command: no penalty.
@@ -465,46 +383,22 @@ fn wall_penalty_only_when_pushing_into_a_wall() {
     // The ceiling and the other walls count too.
     let ceiling = [0.0, 0.0, p.ceiling_z, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0];
     assert!(penalty(ceiling, [0.0, 0.0, 1.0]) > 0.0);
-    assert!(
-        penalty(
-            [0.0, -h, 2.5, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0],
-            [0.0, -1.0, 0.0]
-        ) > 0.0
-    );
+    assert!(penalty([0.0, -h, 2.5, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0], [0.0, -1.0, 0.0]) > 0.0);
     // The floor holds a resting or downward-pushing mass without penalty; only a fall that
     // would carry it below the floor within the step is penalised, by the overshoot.
-    assert_eq!(
-        penalty(
-            [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0],
-            [0.0, 0.0, -1.0]
-        ),
-        0.0
-    );
+    assert_eq!(penalty([0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0], [0.0, 0.0, -1.0]), 0.0);
     let falling = [0.0, 0.0, 0.1, 0.0, 0.0, -4.0, 0.0, 0.0, 1.0];
-    let r = reference(
-        &Reach3DParams {
-            ground_z: -100.0,
-            ..p
-        },
-        falling,
-        [0.0; 3],
-    );
+    let r = reference(&Reach3DParams { ground_z: -100.0, ..p }, falling, [0.0; 3]);
     let overshoot = -(r.state[Z] - p.ground_z as f64);
     assert!(overshoot > 0.0);
     let got = penalty(falling, [0.0; 3]) as f64;
-    assert!(
-        (got - p.wall_penalty as f64 * overshoot).abs() < 1e-5,
-        "{got} vs {overshoot}"
-    );
+    assert!((got - p.wall_penalty as f64 * overshoot).abs() < 1e-5, "{got} vs {overshoot}");
 }
 
 #[test]
 fn reaching_the_goal_terminates_with_the_bonus() {
     let p = Reach3DParams::default();
-    let no_bonus = Reach3DParams {
-        goal_bonus: 0.0,
-        ..p
-    };
+    let no_bonus = Reach3DParams { goal_bonus: 0.0, ..p };
     let close = [0.0, 0.0, 2.5, 0.0, 0.0, 0.0, 0.1, 0.0, 2.5];
     let (_, _, terminated) = step(&p, close, [0.0; 3]);
     assert!(terminated);
@@ -534,34 +428,21 @@ fn reaching_the_goal_terminates_with_the_bonus() {
     assert_eq!(env.episodes()[2], 1);
     assert_eq!(env.elapsed()[2], 0);
     let state = env.env_state(2).unwrap();
-    assert_eq!(
-        &state[3..6],
-        &[0.0, 0.0, 0.0],
-        "a fresh episode starts at rest"
-    );
+    assert_eq!(&state[3..6], &[0.0, 0.0, 0.0], "a fresh episode starts at rest");
 }
 
 #[test]
 fn stamina_penalty_grows_with_the_command() {
     // Off by default (docs: why); switched on here.
     assert_eq!(Reach3DParams::default().stamina_penalty, 0.0);
-    let p = Reach3DParams {
-        stamina_penalty: 0.01,
-        ..Reach3DParams::default()
-    };
-    let none = Reach3DParams {
-        stamina_penalty: 0.0,
-        ..p
-    };
+    let p = Reach3DParams { stamina_penalty: 0.01, ..Reach3DParams::default() };
+    let none = Reach3DParams { stamina_penalty: 0.0, ..p };
     let dir = [0.48f32, -0.64, 0.6]; // unit length
     let mut last = 0.0f32;
     for m in [0.0f32, 0.25, 0.5, 1.0] {
         let a = dir.map(|c| c * m);
         let cost = -term(&p, &none, mid_air(), a);
-        assert!(
-            (cost as f64 - p.stamina_penalty as f64 * m as f64).abs() < 1e-6,
-            "{m}: {cost}"
-        );
+        assert!((cost as f64 - p.stamina_penalty as f64 * m as f64).abs() < 1e-6, "{m}: {cost}");
         if m > 0.0 {
             assert!(cost > last, "{m}: {cost} <= {last}");
         } else {
@@ -573,37 +454,19 @@ fn stamina_penalty_grows_with_the_command() {
 
 #[test]
 fn shaping_is_progress_scale_times_d_minus_shaping_gamma_times_d_next() {
-    let p = Reach3DParams {
-        step_cost: 0.0,
-        ..frictionless()
-    };
+    let p = Reach3DParams { step_cost: 0.0, ..frictionless() };
     // 2 m/s for 0.05 s: 0.1 m along the line to the goal 3 m away, far from its radius and
     // every wall.
     let toward = [0.0, 0.0, 2.5, 2.0, 0.0, 0.0, 3.0, 0.0, 2.5];
     let away = [0.0, 0.0, 2.5, -2.0, 0.0, 0.0, 3.0, 0.0, 2.5];
     let still = [0.0, 0.0, 2.5, 0.0, 0.0, 0.0, 3.0, 0.0, 2.5];
     for gs in [1.0f32, 0.999, 0.99, 0.9, 0.5, 0.0] {
-        let q = Reach3DParams {
-            shaping_gamma: gs,
-            ..p
-        };
+        let q = Reach3DParams { shaping_gamma: gs, ..p };
         let (k, g) = (q.progress_scale as f64, gs as f64);
         let r = |s: [f32; 9]| step(&q, s, [0.0; 3]).1 as f64;
-        assert!(
-            (r(toward) - k * (3.0 - g * 2.9)).abs() < 1e-5,
-            "{gs}: {}",
-            r(toward)
-        );
-        assert!(
-            (r(away) - k * (3.0 - g * 3.1)).abs() < 1e-5,
-            "{gs}: {}",
-            r(away)
-        );
-        assert!(
-            (r(still) - k * 3.0 * (1.0 - g)).abs() < 1e-5,
-            "{gs}: {}",
-            r(still)
-        );
+        assert!((r(toward) - k * (3.0 - g * 2.9)).abs() < 1e-5, "{gs}: {}", r(toward));
+        assert!((r(away) - k * (3.0 - g * 3.1)).abs() < 1e-5, "{gs}: {}", r(away));
+        assert!((r(still) - k * 3.0 * (1.0 - g)).abs() < 1e-5, "{gs}: {}", r(still));
     }
     // Undiscounted (the default shaping_gamma = 1) the shaping is symmetric: there and back
     // nets nothing, and standing still earns exactly nothing.
@@ -613,10 +476,7 @@ fn shaping_is_progress_scale_times_d_minus_shaping_gamma_times_d_next() {
     assert_eq!(step(&p, still, [0.0; 3]).1, 0.0);
     // The step cost is paid every step, whatever the action.
     let d = Reach3DParams::default();
-    let free = Reach3DParams {
-        step_cost: 0.0,
-        ..d
-    };
+    let free = Reach3DParams { step_cost: 0.0, ..d };
     let mut g = Gen(21);
     for _ in 0..1000 {
         let (s, a) = (random_state(&mut g, &d), random_action(&mut g));
@@ -633,13 +493,7 @@ fn shaping_telescopes_along_trajectories() {
     let (mut reached, mut long) = (0, 0);
     for gs in [1.0f32, 0.999, 0.99, 0.9] {
         // Only the shaping: no bonus, step cost, wall or stamina terms.
-        let p = Reach3DParams {
-            shaping_gamma: gs,
-            goal_bonus: 0.0,
-            step_cost: 0.0,
-            wall_penalty: 0.0,
-            ..Reach3DParams::default()
-        };
+        let p = Reach3DParams { shaping_gamma: gs, goal_bonus: 0.0, step_cost: 0.0, wall_penalty: 0.0, ..Reach3DParams::default() };
         let (k, gamma) = (p.progress_scale as f64, gs as f64);
         for _ in 0..500 {
             let mut s = random_state(&mut g, &p);
@@ -669,10 +523,7 @@ fn shaping_telescopes_along_trajectories() {
             assert!((sum - want).abs() < 1e-3, "gamma {gs}: {sum} vs {want}");
         }
     }
-    assert!(
-        reached > 0 && long > 0,
-        "{reached} reached, {long} ran 300 steps"
-    );
+    assert!(reached > 0 && long > 0, "{reached} reached, {long} ran 300 steps");
 }
 
 #[test]
@@ -685,19 +536,13 @@ fn out_of_range_actions_are_clipped() {
         let clipped = a.map(|c| c.clamp(-1.0, 1.0));
         let (sa, ra, ta) = step(&p, s, a);
         let (sc, rc, tc) = step(&p, s, clipped);
-        assert_eq!(
-            (sa.map(f32::to_bits), ra.to_bits(), ta),
-            (sc.map(f32::to_bits), rc.to_bits(), tc),
-            "{a:?}"
-        );
+        assert_eq!((sa.map(f32::to_bits), ra.to_bits(), ta), (sc.map(f32::to_bits), rc.to_bits(), tc), "{a:?}");
     }
     // Through the batch too.
     let n = 4;
     let mut a = VecEnv::<Reach3D>::new(n, 2).unwrap();
     let mut b = VecEnv::<Reach3D>::new(n, 2).unwrap();
-    let wild: Vec<f32> = (0..3 * n)
-        .map(|k| if k.is_multiple_of(2) { 1e6 } else { -3.5 })
-        .collect();
+    let wild: Vec<f32> = (0..3 * n).map(|k| if k.is_multiple_of(2) { 1e6 } else { -3.5 }).collect();
     let tame: Vec<f32> = wild.iter().map(|c| c.clamp(-1.0, 1.0)).collect();
     for _ in 0..50 {
         a.step(Actions::Continuous(&wild)).unwrap();
@@ -728,18 +573,9 @@ fn discrete_actions_are_rejected() {
     let n = 4;
     let mut env = VecEnv::<Reach3D>::new(n, 0).unwrap();
     let before = env.state().to_vec();
-    assert!(matches!(
-        env.step(Actions::Discrete(&[0u32; 12])),
-        Err(Error::ActionType { .. })
-    ));
-    assert!(matches!(
-        env.step(Actions::DiscreteI32(&[0i32; 12])),
-        Err(Error::ActionType { .. })
-    ));
-    assert!(matches!(
-        env.step(Actions::Continuous(&[0.0; 4])),
-        Err(Error::ActionLength { expected: 12, .. })
-    ));
+    assert!(matches!(env.step(Actions::Discrete(&[0u32; 12])), Err(Error::ActionType { .. })));
+    assert!(matches!(env.step(Actions::DiscreteI32(&[0i32; 12])), Err(Error::ActionType { .. })));
+    assert!(matches!(env.step(Actions::Continuous(&[0.0; 4])), Err(Error::ActionLength { expected: 12, .. })));
     assert_eq!(env.state(), &before[..], "a rejected step changes nothing");
 }
 
@@ -756,10 +592,7 @@ fn truncates_at_exactly_1000_steps() {
     let zero = vec![0.0f32; 3 * n];
     for t in 1..1000 {
         let v = env.step(Actions::Continuous(&zero)).unwrap();
-        assert!(
-            !v.truncated.iter().any(|&x| x) && !v.terminated.iter().any(|&x| x),
-            "step {t}"
-        );
+        assert!(!v.truncated.iter().any(|&x| x) && !v.terminated.iter().any(|&x| x), "step {t}");
     }
     assert_eq!(env.elapsed(), &[999; 3]);
     let v = env.step(Actions::Continuous(&zero)).unwrap();
@@ -769,10 +602,7 @@ fn truncates_at_exactly_1000_steps() {
     let want = [0.8, 0.8, 0.9, -0.8, -0.8, -1.0, 0.0, 0.0, 0.0];
     for i in 0..n {
         for (k, w) in want.iter().enumerate() {
-            assert!(
-                (v.final_obs.get(i).unwrap()[k] as f64 - w).abs() < 1e-6,
-                "final_obs[{k}] of env {i}"
-            );
+            assert!((v.final_obs.get(i).unwrap()[k] as f64 - w).abs() < 1e-6, "final_obs[{k}] of env {i}");
         }
     }
     // ...and the next episode has begun.
@@ -792,17 +622,9 @@ fn reset_draws_inside_the_box_and_differs_across_envs() {
         let s = env.state();
         let col = |k: usize| &s[k * n..(k + 1) * n];
         let within = |k: usize, lo: f32, hi: f32| {
-            assert!(
-                col(k).iter().all(|&x| x >= lo && x < hi),
-                "component {k} outside [{lo}, {hi})"
-            );
-            let (min, max) = col(k)
-                .iter()
-                .fold((f32::MAX, f32::MIN), |(a, b), &x| (a.min(x), b.max(x)));
-            assert!(
-                max - min > 0.9 * (hi - lo),
-                "component {k} covers only [{min}, {max}]"
-            );
+            assert!(col(k).iter().all(|&x| x >= lo && x < hi), "component {k} outside [{lo}, {hi})");
+            let (min, max) = col(k).iter().fold((f32::MAX, f32::MIN), |(a, b), &x| (a.min(x), b.max(x)));
+            assert!(max - min > 0.9 * (hi - lo), "component {k} covers only [{min}, {max}]");
         };
         within(0, -h + p.start_margin, h - p.start_margin);
         within(1, -h + p.start_margin, h - p.start_margin);
@@ -811,9 +633,7 @@ fn reset_draws_inside_the_box_and_differs_across_envs() {
         within(7, -h + p.goal_margin, h - p.goal_margin);
         within(8, p.ground_z + p.goal_margin, p.ceiling_z - p.goal_margin);
         assert!(s[3 * n..6 * n].iter().all(|&v| v == 0.0), "starts at rest");
-        let mut starts: Vec<[u32; 6]> = (0..n)
-            .map(|i| [0, 1, 2, 6, 7, 8].map(|k| s[k * n + i].to_bits()))
-            .collect();
+        let mut starts: Vec<[u32; 6]> = (0..n).map(|i| [0, 1, 2, 6, 7, 8].map(|k| s[k * n + i].to_bits())).collect();
         starts.sort();
         starts.dedup();
         assert_eq!(starts.len(), n, "two envs drew the same start and goal");
@@ -837,11 +657,7 @@ fn reset_intervals(p: &Reach3DParams) -> [(usize, f32, f32); 6] {
 /// The inverse of `rng::mix` (lowbias32), to build a key whose next draw has chosen bits.
 fn unmix(y: u32) -> u32 {
     // Newton's iteration for the inverse of an odd number mod 2^32 (3 correct bits, doubling).
-    let inv = |a: u32| {
-        (0..5).fold(a, |x: u32, _| {
-            x.wrapping_mul(2u32.wrapping_sub(a.wrapping_mul(x)))
-        })
-    };
+    let inv = |a: u32| (0..5).fold(a, |x: u32, _| x.wrapping_mul(2u32.wrapping_sub(a.wrapping_mul(x))));
     let x = y ^ (y >> 16);
     let x = x.wrapping_mul(inv(0x846c_a68b));
     let x = x ^ (x >> 15) ^ (x >> 30);
@@ -858,20 +674,12 @@ fn reset_draws_never_reach_their_upper_bounds() {
     let (lo, hi) = (p.ground_z + p.goal_margin, p.ceiling_z - p.goal_margin);
     assert_eq!((lo, hi), (0.5, 4.5));
     let top = 0xff_ffff as f32 * ((hi - lo) / 16_777_216.0);
-    assert_eq!(
-        lo + top,
-        hi,
-        "the unguarded formula rounds the largest draw up to high"
-    );
+    assert_eq!(lo + top, hi, "the unguarded formula rounds the largest draw up to high");
     for bits in [0xffff_ffffu32, 0xffff_ff00, 0xffff_fe00] {
         let v: f32 = rng::uniform_lanes(bits, lo, hi);
         assert!((lo..hi).contains(&v), "{bits:#x}: {v}");
     }
-    assert_eq!(
-        rng::uniform_lanes::<f32>(0xffff_ffff, lo, hi),
-        lo,
-        "a draw that rounds to high is low"
-    );
+    assert_eq!(rng::uniform_lanes::<f32>(0xffff_ffff, lo, hi), lo, "a draw that rounds to high is low");
     assert_eq!(rng::uniform_lanes::<f32>(0, lo, hi), lo);
 
     // Through Reach3D::reset: force draw d to all ones (then to zero) with a key built for it.
@@ -884,19 +692,11 @@ fn reset_draws_never_reach_their_upper_bounds() {
             let mut r = Rng::<f32>::from_key(key);
             let mut s = [0f32; 9];
             Reach3D::reset::<f32>(&p, &mut r).for_each(|j, v| s[j] = v);
-            assert!(
-                s[k] >= lo && s[k] < hi,
-                "draw {d} with bits {bits:#x}: {} outside [{lo}, {hi})",
-                s[k]
-            );
+            assert!(s[k] >= lo && s[k] < hi, "draw {d} with bits {bits:#x}: {} outside [{lo}, {hi})", s[k]);
             if want_lo {
                 assert_eq!(s[k], lo, "draw {d}: zero bits give low");
             } else {
-                assert!(
-                    s[k] > hi - 1e-5 || s[k] == lo,
-                    "draw {d}: all-ones bits give {}",
-                    s[k]
-                );
+                assert!(s[k] > hi - 1e-5 || s[k] == lo, "draw {d}: all-ones bits give {}", s[k]);
             }
         }
     }
@@ -913,10 +713,7 @@ fn reset_draws_never_reach_their_upper_bounds() {
             let s = env.state();
             for (j, (k, lo, hi)) in reset_intervals(&p).into_iter().enumerate() {
                 for &x in &s[k * n..(k + 1) * n] {
-                    assert!(
-                        x >= lo && x < hi,
-                        "seed {seed}, episode {episode}: component {k} = {x} outside [{lo}, {hi})"
-                    );
+                    assert!(x >= lo && x < hi, "seed {seed}, episode {episode}: component {k} = {x} outside [{lo}, {hi})");
                     seen_top[j] = seen_top[j].max(x);
                 }
             }
@@ -924,11 +721,7 @@ fn reset_draws_never_reach_their_upper_bounds() {
     }
     // The draws do reach up to their bounds, just not onto them.
     for (j, (_, lo, hi)) in reset_intervals(&p).into_iter().enumerate() {
-        assert!(
-            seen_top[j] > hi - 1e-4 * (hi - lo),
-            "draw {j} tops out at {}",
-            seen_top[j]
-        );
+        assert!(seen_top[j] > hi - 1e-4 * (hi - lo), "draw {j} tops out at {}", seen_top[j]);
     }
 }
 
@@ -953,9 +746,7 @@ fn observation_includes_velocity_and_determines_the_state() {
     let mut g = Gen(5);
     let mut actions = vec![0.0f32; 3 * n];
     for _ in 0..500 {
-        actions
-            .iter_mut()
-            .for_each(|a| *a = g.range(-1.0, 1.0) as f32);
+        actions.iter_mut().for_each(|a| *a = g.range(-1.0, 1.0) as f32);
         env.step(Actions::Continuous(&actions)).unwrap();
         let (obs, state) = (env.obs(), env.state());
         for i in 0..n {
@@ -966,10 +757,7 @@ fn observation_includes_velocity_and_determines_the_state() {
                 let goal = pos + o(k) * ext;
                 let vel = o(6 + k) * p.max_vel as f64;
                 for (got, j) in [(pos, k), (vel, 3 + k), (goal, 6 + k)] {
-                    assert!(
-                        (got - state[j * n + i] as f64).abs() < 1e-5,
-                        "env {i}, component {j}"
-                    );
+                    assert!((got - state[j * n + i] as f64).abs() < 1e-5, "env {i}, component {j}");
                 }
             }
         }
@@ -989,27 +777,15 @@ fn random_policy_never_produces_nan_or_leaves_the_box() {
         // Mostly in range, sometimes far outside it, sometimes sticking to one command.
         if t % 10 == 0 || g.unit() < 0.5 {
             for a in actions.iter_mut() {
-                *a = if g.unit() < 0.05 {
-                    g.range(-100.0, 100.0)
-                } else {
-                    g.range(-1.2, 1.2)
-                } as f32;
+                *a = if g.unit() < 0.05 { g.range(-100.0, 100.0) } else { g.range(-1.2, 1.2) } as f32;
             }
         }
         let v = env.step(Actions::Continuous(&actions)).unwrap();
-        assert!(
-            v.obs
-                .iter()
-                .all(|o| o.is_finite() && (-1.0..=1.0).contains(o)),
-            "step {t}"
-        );
+        assert!(v.obs.iter().all(|o| o.is_finite() && (-1.0..=1.0).contains(o)), "step {t}");
         assert!(v.reward.iter().all(|r| r.is_finite()), "step {t}");
         for i in 0..n {
             if v.terminated[i] || v.truncated[i] {
-                assert!(
-                    (0..9).all(|k| (-1.0..=1.0).contains(&v.final_obs.get(i).unwrap()[k])),
-                    "step {t}"
-                );
+                assert!((0..9).all(|k| (-1.0..=1.0).contains(&v.final_obs.get(i).unwrap()[k])), "step {t}");
             }
         }
         terminations += v.terminated.iter().filter(|&&x| x).count();
@@ -1019,17 +795,10 @@ fn random_policy_never_produces_nan_or_leaves_the_box() {
         for i in 0..n {
             for k in 0..3 {
                 let x = s[k * n + i] as f64;
-                assert!(
-                    x >= lo[k] && x <= hi[k],
-                    "step {t}, env {i}: position {k} = {x}"
-                );
+                assert!(x >= lo[k] && x <= hi[k], "step {t}, env {i}: position {k} = {x}");
             }
             let vel = [3, 4, 5].map(|k| s[k * n + i] as f64);
-            assert!(
-                norm(vel) <= p.max_vel as f64 * (1.0 + 1e-6),
-                "step {t}, env {i}: speed {}",
-                norm(vel)
-            );
+            assert!(norm(vel) <= p.max_vel as f64 * (1.0 + 1e-6), "step {t}, env {i}: speed {}", norm(vel));
             assert!(vel[2] >= -p.terminal_vel_z as f64, "step {t}, env {i}");
         }
     }
@@ -1091,15 +860,7 @@ fn scripted(script: Script, p: &Reach3DParams, s: &[f32; 9], t: u32, angle: f64)
         }
         Script::Orbit => {
             let theta = angle + 0.5 * p.dt as f64 * t as f64;
-            pd(
-                p,
-                s,
-                inside([
-                    goal[0] + 1.5 * theta.cos(),
-                    goal[1] + 1.5 * theta.sin(),
-                    goal[2],
-                ]),
-            )
+            pd(p, s, inside([goal[0] + 1.5 * theta.cos(), goal[1] + 1.5 * theta.sin(), goal[2]]))
         }
         Script::Sit => [0.0; 3],
     }
@@ -1141,11 +902,7 @@ fn play(p: Reach3DParams, starts: &[[f32; 9]], script: Script) -> Vec<Episode> {
             }
         }
         let v = env.step(Actions::Continuous(&actions)).unwrap();
-        let (reward, terminated, truncated) = (
-            v.reward.to_vec(),
-            v.terminated.to_vec(),
-            v.truncated.to_vec(),
-        );
+        let (reward, terminated, truncated) = (v.reward.to_vec(), v.terminated.to_vec(), v.truncated.to_vec());
         let state = env.state();
         for i in 0..n {
             if done[i] {
@@ -1202,12 +959,7 @@ fn scripted_starts() -> (Vec<[f32; 9]>, Vec<[f32; 9]>) {
 /// non-reaching episode can earn (U), and what a reaching episode of `n` steps that touches no
 /// wall earns at least (L), with the distance bound `dmax`.
 fn bounds_of(p: &Reach3DParams, gamma: f64, gs: f64, n: u32, d0: f64, dmax: f64) -> (f64, f64) {
-    let (k, b, c, eps) = (
-        p.progress_scale as f64,
-        p.goal_bonus as f64,
-        p.step_cost as f64,
-        p.goal_threshold as f64,
-    );
+    let (k, b, c, eps) = (p.progress_scale as f64, p.goal_bonus as f64, p.step_cost as f64, p.goal_threshold as f64);
     let t = p.max_episode_steps;
     // sum_{j < m} gamma^j
     let geo = |m: u32| {
@@ -1218,8 +970,7 @@ fn bounds_of(p: &Reach3DParams, gamma: f64, gs: f64, n: u32, d0: f64, dmax: f64)
         }
     };
     let upper = k * d0 - k * gamma.powi(t as i32) * eps - (c + k * (gs - gamma) * eps) * geo(t);
-    let lower =
-        k * d0 + gamma.powi(n as i32 - 1) * b - c * geo(n) - k * (gs - gamma) * dmax * geo(n - 1);
+    let lower = k * d0 + gamma.powi(n as i32 - 1) * b - c * geo(n) - k * (gs - gamma) * dmax * geo(n - 1);
     (upper, lower)
 }
 
@@ -1231,13 +982,7 @@ fn reaching_the_goal_beats_loitering_orbiting_and_sitting() {
     // discount (the docs' exact case).
     let mut cases = vec![(dflt, vec![0, 1, 2, 3])];
     for (j, &gamma) in GAMMAS[..3].iter().enumerate() {
-        cases.push((
-            Reach3DParams {
-                shaping_gamma: gamma as f32,
-                ..dflt
-            },
-            vec![j],
-        ));
+        cases.push((Reach3DParams { shaping_gamma: gamma as f32, ..dflt }, vec![j]));
     }
     let mut table = Vec::new();
     for (p, gammas) in &cases {
@@ -1247,21 +992,19 @@ fn reaching_the_goal_beats_loitering_orbiting_and_sitting() {
             let longest = reach.iter().map(|e| e.steps).max().unwrap();
             let mean_steps = reach.iter().map(|e| e.steps as f64).sum::<f64>() / reach.len() as f64;
             for e in reach {
-                assert!(
-                    e.reached && !e.touched,
-                    "the PD controller must reach without touching a wall: {e:?}"
-                );
+                assert!(e.reached && !e.touched, "the PD controller must reach without touching a wall: {e:?}");
             }
             for (script, eps) in SCRIPTS.iter().zip(&played).skip(1) {
                 for (i, e) in eps.iter().enumerate() {
-                    assert!(
-                        !e.reached,
-                        "{script:?} reached the goal from start {i}: {:?}",
-                        starts[i]
-                    );
+                    assert!(!e.reached, "{script:?} reached the goal from start {i}: {:?}", starts[i]);
                     for &j in gammas {
                         let (r, o) = (reach[i].returns[j], e.returns[j]);
-                        assert!(r > o, "gamma {}, shaping_gamma {}, {set} start {i}: Reach {r} <= {script:?} {o}", GAMMAS[j], p.shaping_gamma);
+                        assert!(
+                            r > o,
+                            "gamma {}, shaping_gamma {}, {set} start {i}: Reach {r} <= {script:?} {o}",
+                            GAMMAS[j],
+                            p.shaping_gamma
+                        );
                     }
                 }
             }
@@ -1271,38 +1014,20 @@ fn reaching_the_goal_beats_loitering_orbiting_and_sitting() {
                 let (gamma, gs) = (GAMMAS[j], p.shaping_gamma as f64);
                 for i in 0..starts.len() {
                     let (upper, lower) = bounds_of(p, gamma, gs, reach[i].steps, reach[i].d0, 15.0);
-                    assert!(
-                        reach[i].returns[j] >= lower - 1e-3,
-                        "gamma {gamma}: reach {} < L = {lower}",
-                        reach[i].returns[j]
-                    );
+                    assert!(reach[i].returns[j] >= lower - 1e-3, "gamma {gamma}: reach {} < L = {lower}", reach[i].returns[j]);
                     if gs == gamma {
                         // Matched, with no wall and no stamina cost, L is the return itself.
-                        assert!(
-                            (reach[i].returns[j] - lower).abs() < 1e-3,
-                            "gamma {gamma}: reach {} != L = {lower}",
-                            reach[i].returns[j]
-                        );
+                        assert!((reach[i].returns[j] - lower).abs() < 1e-3, "gamma {gamma}: reach {} != L = {lower}", reach[i].returns[j]);
                     }
                     for eps in &played[1..] {
-                        assert!(
-                            eps[i].returns[j] <= upper + 1e-3,
-                            "gamma {gamma}: {} > U = {upper}",
-                            eps[i].returns[j]
-                        );
+                        assert!(eps[i].returns[j] <= upper + 1e-3, "gamma {gamma}: {} > U = {upper}", eps[i].returns[j]);
                     }
                 }
             }
             for &j in gammas {
-                let mean = |eps: &Vec<Episode>| {
-                    eps.iter().map(|e| e.returns[j]).sum::<f64>() / eps.len() as f64
-                };
+                let mean = |eps: &Vec<Episode>| eps.iter().map(|e| e.returns[j]).sum::<f64>() / eps.len() as f64;
                 let worst_margin = (1..SCRIPTS.len())
-                    .map(|s| {
-                        (0..starts.len())
-                            .map(|i| reach[i].returns[j] - played[s][i].returns[j])
-                            .fold(f64::MAX, f64::min)
-                    })
+                    .map(|s| (0..starts.len()).map(|i| reach[i].returns[j] - played[s][i].returns[j]).fold(f64::MAX, f64::min))
                     .fold(f64::MAX, f64::min);
                 table.push(format!(
                     "| {} | {} | {set} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} | {mean_steps:.1} / {longest} |",
@@ -1331,20 +1056,9 @@ fn a_stamina_penalty_makes_idling_pay_at_small_discounts() {
     let (random, _) = scripted_starts();
     let count = |gamma: f64| {
         let j = GAMMAS.iter().position(|&g| g == gamma).unwrap();
-        let p = Reach3DParams {
-            stamina_penalty: 0.01,
-            shaping_gamma: gamma as f32,
-            ..Reach3DParams::default()
-        };
-        let (reach, sit) = (
-            play(p, &random, Script::Reach),
-            play(p, &random, Script::Sit),
-        );
-        reach
-            .iter()
-            .zip(&sit)
-            .filter(|(r, s)| s.returns[j] >= r.returns[j])
-            .count()
+        let p = Reach3DParams { stamina_penalty: 0.01, shaping_gamma: gamma as f32, ..Reach3DParams::default() };
+        let (reach, sit) = (play(p, &random, Script::Reach), play(p, &random, Script::Sit));
+        reach.iter().zip(&sit).filter(|(r, s)| s.returns[j] >= r.returns[j]).count()
     };
     let (small, large) = (count(0.9), count(0.999));
     println!("with stamina_penalty = 0.01, sitting beats reaching from {small} of {} starts at gamma 0.9, {large} at 0.999", random.len());

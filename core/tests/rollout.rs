@@ -191,7 +191,9 @@ fn random_policy_statistics_match_random_actions_through_step() {
             };
             let (disc, cont): (Vec<u32>, Vec<f32>) = match space {
                 ActionSpace::Discrete { n: k } => ((0..n).map(|_| next() % k).collect(), vec![]),
-                ActionSpace::Box { low, high, .. } => (vec![], (0..n).map(|_| low[0] + (high[0] - low[0]) * (next() as f32 / 16_777_216.0)).collect()),
+                ActionSpace::Box { low, high, .. } => {
+                    (vec![], (0..n).map(|_| low[0] + (high[0] - low[0]) * (next() as f32 / 16_777_216.0)).collect())
+                }
             };
             let v = env.step(if space.is_discrete() { Actions::Discrete(&disc) } else { Actions::Continuous(&cont) }).unwrap();
             for (i, len) in lengths.iter_mut().enumerate() {
@@ -244,7 +246,8 @@ fn trajectory_lengths_are_checked_without_wrapping() {
     let mut env = VecEnv::<CartPole>::new(4, 0).unwrap();
     let (mut obs, mut actions, mut rewards) = (vec![0.0; 16], vec![0.0; 4], vec![0.0; 4]);
     let (mut terminated, mut truncated) = (vec![0u8; 4], vec![0u8; 4]);
-    let t = Trajectory { obs: &mut obs, actions: &mut actions, rewards: &mut rewards, terminated: &mut terminated, truncated: &mut truncated };
+    let t =
+        Trajectory { obs: &mut obs, actions: &mut actions, rewards: &mut rewards, terminated: &mut terminated, truncated: &mut truncated };
     let e = env.rollout((1usize << 62) + 1, Policy::Random, Some(t)).unwrap_err();
     assert!(matches!(e, Error::TooLarge { .. }), "{e}");
 }

@@ -173,11 +173,7 @@ impl Threads {
         )
     }
 
-    fn build(
-        threads: usize,
-        spin: Duration,
-        #[cfg(test)] before_sleep: Option<Box<dyn Fn() + Send + Sync>>,
-    ) -> Result<Self, ThreadsError> {
+    fn build(threads: usize, spin: Duration, #[cfg(test)] before_sleep: Option<Box<dyn Fn() + Send + Sync>>) -> Result<Self, ThreadsError> {
         let threads = if threads == 0 { available() } else { threads };
         let threads = threads.min(MAX_THREADS);
         let shared = Arc::new(Shared {
@@ -193,13 +189,7 @@ impl Threads {
             #[cfg(test)]
             before_sleep,
         });
-        let mut pool = Threads {
-            shared,
-            workers: Vec::new(),
-            threads,
-            min_per_thread: MIN_ENVS_PER_THREAD,
-            posting: Mutex::new(()),
-        };
+        let mut pool = Threads { shared, workers: Vec::new(), threads, min_per_thread: MIN_ENVS_PER_THREAD, posting: Mutex::new(()) };
         for k in 1..threads {
             let s = Arc::clone(&pool.shared);
             let handle = thread::Builder::new()
@@ -224,9 +214,7 @@ impl Threads {
     /// [`Executor::threads`], at most one per 64-env block, and at most one per
     /// `min_envs_per_thread` envs; at least 1.
     pub fn threads_for(&self, len: usize) -> usize {
-        (len / self.min_per_thread)
-            .min(len.div_ceil(CHUNK_ALIGN))
-            .clamp(1, self.threads)
+        (len / self.min_per_thread).min(len.div_ceil(CHUNK_ALIGN)).clamp(1, self.threads)
     }
 
     /// Starts epoch `+1` with `parts` threads taking part, and wakes the sleeping workers.
@@ -238,8 +226,7 @@ impl Threads {
             let sleepers = lock(&s.sleepers);
             // Only ever stored under this lock, so load + store is an increment.
             let epoch = epoch_of(s.word.load(Ordering::Relaxed)) + 1;
-            s.word
-                .store(epoch << PARTS_BITS | parts as u64, Ordering::Release);
+            s.word.store(epoch << PARTS_BITS | parts as u64, Ordering::Release);
             *sleepers
         };
         if sleepers > 0 {
@@ -271,10 +258,7 @@ fn worker(s: &Shared, k: usize) {
                     hook();
                 }
                 *sleepers += 1;
-                let (guard, timeout) = s
-                    .wake
-                    .wait_timeout(sleepers, SAFETY_NET)
-                    .unwrap_or_else(|e| e.into_inner());
+                let (guard, timeout) = s.wake.wait_timeout(sleepers, SAFETY_NET).unwrap_or_else(|e| e.into_inner());
                 sleepers = guard;
                 *sleepers -= 1;
                 word = s.word.load(Ordering::Acquire);
@@ -321,9 +305,7 @@ fn relax(spins: &mut u32) {
 
 /// Cores available to this process.
 pub fn available() -> usize {
-    std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
+    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
 }
 
 // SAFETY: ranges come from `split` (aligned, disjoint, covering); `run` waits for every worker,
@@ -343,15 +325,10 @@ unsafe impl Executor for Threads {
         // SAFETY (lifetime): the pointer is erased to 'static for storage, and this function
         // does not return or unwind before every worker has finished with it (`pending == 0`);
         // workers not taking part (`k >= parts`) never dereference it.
-        let erased: *const Job = unsafe {
-            std::mem::transmute::<*const (dyn Fn(usize, usize) + Sync + '_), *const Job>(
-                job as *const _,
-            )
-        };
+        let erased: *const Job = unsafe { std::mem::transmute::<*const (dyn Fn(usize, usize) + Sync + '_), *const Job>(job as *const _) };
         let posted = Posted { job: erased, len };
         // Both published by the Release store in `publish`.
-        s.job
-            .store(&posted as *const Posted as *mut Posted, Ordering::Relaxed);
+        s.job.store(&posted as *const Posted as *mut Posted, Ordering::Relaxed);
         s.pending.store(parts - 1, Ordering::Relaxed);
         self.publish(parts);
         let (start, end) = split(len, parts, 0);
@@ -410,11 +387,7 @@ mod tests {
         }
         let len = 1 << 16;
         let hits: Vec<AtomicUsize> = (0..len).map(|_| AtomicUsize::new(0)).collect();
-        pool.run(len, &|a, b| {
-            hits[a..b]
-                .iter()
-                .for_each(|h| _ = h.fetch_add(1, Ordering::Relaxed))
-        });
+        pool.run(len, &|a, b| hits[a..b].iter().for_each(|h| _ = h.fetch_add(1, Ordering::Relaxed)));
         assert!(hits.iter().all(|h| h.load(Ordering::Relaxed) == 1));
         assert_eq!(
             pool.shared.late_wakeups.load(Ordering::Relaxed),

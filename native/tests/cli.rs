@@ -4,23 +4,12 @@ use std::path::PathBuf;
 use std::process::Command;
 
 fn fusegym(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_fusegym"))
-        .args(args)
-        .output()
-        .expect("run fusegym");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into(),
-        String::from_utf8_lossy(&out.stderr).into(),
-    )
+    let out = Command::new(env!("CARGO_BIN_EXE_fusegym")).args(args).output().expect("run fusegym");
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
 }
 
 fn golden(id: &str) -> String {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../tests/golden")
-        .join(format!("{id}.json"))
-        .display()
-        .to_string()
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/golden").join(format!("{id}.json")).display().to_string()
 }
 
 #[test]
@@ -31,16 +20,8 @@ fn validate_passes_on_the_golden_files_with_one_line_each() {
         assert_eq!(code, 0, "{out}{err}");
         let lines: Vec<&str> = out.lines().collect();
         assert_eq!(lines.len(), 2, "{out}");
-        assert!(
-            lines[0].contains("CartPole-v1")
-                && lines[0].contains("episodes=16")
-                && lines[0].ends_with("PASS"),
-            "{out}"
-        );
-        assert!(
-            lines[1].contains("Pendulum-v1") && lines[1].contains("steps=3200"),
-            "{out}"
-        );
+        assert!(lines[0].contains("CartPole-v1") && lines[0].contains("episodes=16") && lines[0].ends_with("PASS"), "{out}");
+        assert!(lines[1].contains("Pendulum-v1") && lines[1].contains("steps=3200"), "{out}");
     }
 }
 
@@ -54,20 +35,14 @@ fn validate_exits_1_on_a_mismatch() {
     let (code, out, _) = fusegym(&["validate", p.to_str().unwrap()]);
     std::fs::remove_file(&p).ok();
     assert_eq!(code, 1, "{out}");
-    assert!(
-        out.contains("FAIL") && out.contains("episode 2 step 10"),
-        "{out}"
-    );
+    assert!(out.contains("FAIL") && out.contains("episode 2 step 10"), "{out}");
 }
 
 #[test]
 fn validate_exits_2_on_unreadable_or_malformed_input() {
     let (code, _, err) = fusegym(&["validate", "/nonexistent/file.json"]);
     assert_eq!(code, 2);
-    assert!(
-        err.contains("/nonexistent/file.json") && err.contains("cannot read"),
-        "{err}"
-    );
+    assert!(err.contains("/nonexistent/file.json") && err.contains("cannot read"), "{err}");
     let p = std::env::temp_dir().join(format!("fusegym-cli-bad-{}.json", std::process::id()));
     std::fs::write(&p, r#"{"header": {"schema_version": 1}}"#).unwrap();
     let (code, _, err) = fusegym(&["validate", p.to_str().unwrap()]);
@@ -90,10 +65,7 @@ fn edited(id: &str, name: &str, edit: impl FnOnce(&mut serde_json::Value)) -> Pa
 
 /// The longest run of digits in `s`.
 fn longest_digit_run(s: &str) -> usize {
-    s.split(|c: char| !c.is_ascii_digit())
-        .map(str::len)
-        .max()
-        .unwrap_or(0)
+    s.split(|c: char| !c.is_ascii_digit()).map(str::len).max().unwrap_or(0)
 }
 
 #[test]
@@ -105,13 +77,7 @@ fn validate_calls_an_action_beyond_float32_malformed_input() {
     std::fs::remove_file(&p).ok();
     assert_eq!(code, 2, "{out}{err}");
     assert!(out.contains("ERROR") && !out.contains("FAIL"), "{out}");
-    for part in [
-        p.to_str().unwrap(),
-        "malformed",
-        "episode 3, step 5",
-        "1e39",
-        "float32",
-    ] {
+    for part in [p.to_str().unwrap(), "malformed", "episode 3, step 5", "1e39", "float32"] {
         assert!(err.contains(part), "{part:?} missing from: {err}");
     }
     // A state or an observation beyond float32 is malformed too, with its place.
@@ -121,12 +87,7 @@ fn validate_calls_an_action_beyond_float32_malformed_input() {
     let (code, _, err) = fusegym(&["validate", p.to_str().unwrap()]);
     std::fs::remove_file(&p).ok();
     assert_eq!(code, 2, "{err}");
-    assert!(
-        err.contains("episodes[2].states[7][1]")
-            && err.contains("1e300")
-            && longest_digit_run(&err) < 20,
-        "{err}"
-    );
+    assert!(err.contains("episodes[2].states[7][1]") && err.contains("1e300") && longest_digit_run(&err) < 20, "{err}");
 }
 
 #[test]
@@ -137,14 +98,8 @@ fn validate_prints_huge_values_in_scientific_notation() {
     let (code, out, err) = fusegym(&["validate", p.to_str().unwrap()]);
     std::fs::remove_file(&p).ok();
     assert_eq!(code, 1, "{out}{err}");
-    assert!(
-        out.contains("episode 2 step 7: reward") && out.contains("1e300"),
-        "{out}"
-    );
-    assert!(
-        longest_digit_run(&out) < 20,
-        "a number printed in full: {out}"
-    );
+    assert!(out.contains("episode 2 step 7: reward") && out.contains("1e300"), "{out}");
+    assert!(longest_digit_run(&out) < 20, "a number printed in full: {out}");
     assert!(!out.contains("inf") && !out.contains("NaN"), "{out}");
     // A step that overflows in our float32 says so in words.
     let p = edited("CartPole-v1", "overflowing-step.json", |v| {
@@ -153,125 +108,67 @@ fn validate_prints_huge_values_in_scientific_notation() {
     let (code, out, _) = fusegym(&["validate", p.to_str().unwrap()]);
     std::fs::remove_file(&p).ok();
     assert_eq!(code, 1, "{out}");
-    assert!(
-        !out.contains("infeps") && !out.contains("inf eps") && longest_digit_run(&out) < 20,
-        "{out}"
-    );
+    assert!(!out.contains("infeps") && !out.contains("inf eps") && longest_digit_run(&out) < 20, "{out}");
 }
 
 #[test]
 fn validate_lines_up_its_columns_and_says_what_the_free_running_figures_are() {
     let long = "a-golden-file-with-a-rather-long-name-recorded-elsewhere-CartPole-v1.json";
-    let files = [
-        edited("CartPole-v1", "c.json", |_| {}),
-        edited("CartPole-v1", long, |_| {}),
-        PathBuf::from(golden("Acrobot-v1")),
-    ];
-    let args: Vec<&str> = ["validate"]
-        .into_iter()
-        .chain(files.iter().map(|p| p.to_str().unwrap()))
-        .collect();
+    let files = [edited("CartPole-v1", "c.json", |_| {}), edited("CartPole-v1", long, |_| {}), PathBuf::from(golden("Acrobot-v1"))];
+    let args: Vec<&str> = ["validate"].into_iter().chain(files.iter().map(|p| p.to_str().unwrap())).collect();
     let (code, out, err) = fusegym(&args);
-    files[..2]
-        .iter()
-        .for_each(|p| drop(std::fs::remove_file(p)));
+    files[..2].iter().for_each(|p| drop(std::fs::remove_file(p)));
     assert_eq!(code, 0, "{out}{err}");
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines.len(), 3, "{out}");
     // Every column after the file name starts at the same place on every line.
-    let col = |l: &str, s: &str| {
-        l.find(s)
-            .unwrap_or_else(|| panic!("{s:?} missing from {l}"))
-    };
+    let col = |l: &str, s: &str| l.find(s).unwrap_or_else(|| panic!("{s:?} missing from {l}"));
     for field in ["path=", "episodes=", "teacher-forced:"] {
         let at: Vec<usize> = lines.iter().map(|l| col(l, field)).collect();
         assert!(at.iter().all(|&a| a == at[0]), "{field} at {at:?}:\n{out}");
     }
     let env_at = |l: &str, id: &str| col(l, &format!("  {id}  ")) + 2;
-    assert_eq!(
-        env_at(lines[0], "CartPole-v1"),
-        env_at(lines[1], "CartPole-v1"),
-        "{out}"
-    );
-    assert_eq!(
-        env_at(lines[0], "CartPole-v1"),
-        env_at(lines[2], "Acrobot-v1"),
-        "{out}"
-    );
+    assert_eq!(env_at(lines[0], "CartPole-v1"), env_at(lines[1], "CartPole-v1"), "{out}");
+    assert_eq!(env_at(lines[0], "CartPole-v1"), env_at(lines[2], "Acrobot-v1"), "{out}");
     // "followed A of B steps (bar C)": A and C are at most B, and A >= C on a pass.
     for l in &lines {
         let rest = &l[col(l, "followed ") + "followed ".len()..];
-        let n: Vec<usize> = rest
-            .split(|c: char| !c.is_ascii_digit())
-            .filter(|s| !s.is_empty())
-            .take(3)
-            .map(|s| s.parse().unwrap())
-            .collect();
+        let n: Vec<usize> =
+            rest.split(|c: char| !c.is_ascii_digit()).filter(|s| !s.is_empty()).take(3).map(|s| s.parse().unwrap()).collect();
         let (a, b, c) = (n[0], n[1], n[2]);
-        assert!(
-            rest.starts_with(&format!("{a} of {b} steps (bar {c})")),
-            "{l}"
-        );
+        assert!(rest.starts_with(&format!("{a} of {b} steps (bar {c})")), "{l}");
         assert!(a <= b && c <= b && a >= c, "{l}");
     }
     // --episodes adds one line per episode in the same words.
     let (code, out, _) = fusegym(&["validate", "--episodes", &golden("MountainCar-v0")]);
     assert_eq!(code, 0, "{out}");
-    assert_eq!(
-        out.lines()
-            .filter(|l| l.trim_start().starts_with("episode ") && l.contains(" steps (bar "))
-            .count(),
-        16,
-        "{out}"
-    );
+    assert_eq!(out.lines().filter(|l| l.trim_start().starts_with("episode ") && l.contains(" steps (bar ")).count(), 16, "{out}");
 }
 
 #[test]
 fn unknown_env_is_a_clear_error() {
     let (code, _, err) = fusegym(&["bench", "--quick", "--env", "CartPole-v0"]);
     assert_eq!(code, 2);
-    assert!(
-        err.contains("unknown environment id \"CartPole-v0\"") && err.contains("CartPole-v1"),
-        "{err}"
-    );
+    assert!(err.contains("unknown environment id \"CartPole-v0\"") && err.contains("CartPole-v1"), "{err}");
 }
 
 #[test]
 fn bench_json_reports_validated_results_and_hardware() {
-    let (code, out, err) = fusegym(&[
-        "bench",
-        "--json",
-        "--env",
-        "Acrobot-v1",
-        "--envs",
-        "512",
-        "--repeats",
-        "2",
-        "--steps",
-        "20",
-    ]);
+    let (code, out, err) = fusegym(&["bench", "--json", "--env", "Acrobot-v1", "--envs", "512", "--repeats", "2", "--steps", "20"]);
     assert_eq!(code, 0, "{err}");
     let doc: serde_json::Value = serde_json::from_str(&out).expect("one JSON document on stdout");
     assert!(doc["hardware"]["cpu"].is_string() && doc["hardware"]["simd_path"].is_string());
     let results = doc["results"].as_array().unwrap();
     assert_eq!(results.len(), 6, "scalar, simd, threads x step, rollout");
     for mode in ["step", "rollout"] {
-        assert_eq!(
-            results.iter().filter(|r| r["mode"] == mode).count(),
-            3,
-            "{mode}"
-        );
+        assert_eq!(results.iter().filter(|r| r["mode"] == mode).count(), 3, "{mode}");
     }
     for r in results {
         assert_eq!(r["env"], "Acrobot-v1");
         assert_eq!(r["validated"], true);
         assert_eq!(r["num_envs"], 512);
         assert_eq!(r["steps"], 20);
-        let (lo, med, hi) = (
-            r["sps_min"].as_f64().unwrap(),
-            r["sps_median"].as_f64().unwrap(),
-            r["sps_max"].as_f64().unwrap(),
-        );
+        let (lo, med, hi) = (r["sps_min"].as_f64().unwrap(), r["sps_median"].as_f64().unwrap(), r["sps_max"].as_f64().unwrap());
         assert!(0.0 < lo && lo <= med && med <= hi, "{r}");
     }
 }
@@ -283,44 +180,21 @@ fn info_lists_every_env_and_the_simd_path() {
     for id in fusegym::ENV_IDS {
         assert!(out.contains(id), "{id} missing from:\n{out}");
     }
-    assert!(
-        out.contains("SIMD paths available") && out.contains("scalar"),
-        "{out}"
-    );
+    assert!(out.contains("SIMD paths available") && out.contains("scalar"), "{out}");
 }
 
 #[test]
 fn run_plays_the_requested_episodes() {
-    let (code, out, err) = fusegym(&[
-        "run",
-        "--env",
-        "CartPole-v1",
-        "--episodes",
-        "3",
-        "--seed",
-        "4",
-    ]);
+    let (code, out, err) = fusegym(&["run", "--env", "CartPole-v1", "--episodes", "3", "--seed", "4"]);
     assert_eq!(code, 0, "{err}");
     let episodes: Vec<&str> = out.lines().filter(|l| l.starts_with("env ")).collect();
     assert_eq!(episodes.len(), 3, "{out}");
     // CartPole pays 1 per step, so each return equals its length.
     for l in episodes {
         let f: Vec<&str> = l.split_whitespace().collect();
-        assert_eq!(
-            f[5].parse::<f64>().unwrap(),
-            f[7].parse::<f64>().unwrap(),
-            "{l}"
-        );
+        assert_eq!(f[5].parse::<f64>().unwrap(), f[7].parse::<f64>().unwrap(), "{l}");
     }
-    let (code, _, err) = fusegym(&[
-        "run",
-        "--env",
-        "Pendulum-v1",
-        "--episodes",
-        "1",
-        "--policy",
-        "constant:9",
-    ]);
+    let (code, _, err) = fusegym(&["run", "--env", "Pendulum-v1", "--episodes", "1", "--policy", "constant:9"]);
     assert_eq!(code, 0, "{err}");
     let (code, _, err) = fusegym(&["run", "--env", "CartPole-v1", "--policy", "constant:3"]);
     assert_eq!(code, 2);
@@ -332,11 +206,7 @@ fn run_plays_the_requested_episodes() {
 
 /// Lines of a `run --record` file, parsed.
 fn recorded(path: &std::path::Path) -> Vec<serde_json::Value> {
-    std::fs::read_to_string(path)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
-        .collect()
+    std::fs::read_to_string(path).unwrap().lines().map(|l| serde_json::from_str(l).expect("one JSON object per line")).collect()
 }
 
 #[test]
@@ -346,8 +216,21 @@ fn run_records_every_step_as_json_lines_in_each_autoreset_mode() {
     for mode in ["same-step", "next-step", "disabled"] {
         let path = dir.join(format!("{mode}.jsonl"));
         let (code, out, err) = fusegym(&[
-            "run", "--env", "CartPole-v1", "--envs", "3", "--steps", "60", "--autoreset", mode,
-            "--param", "length=0.2..0.4", "--param", "force_mag=12", "--record", path.to_str().unwrap(),
+            "run",
+            "--env",
+            "CartPole-v1",
+            "--envs",
+            "3",
+            "--steps",
+            "60",
+            "--autoreset",
+            mode,
+            "--param",
+            "length=0.2..0.4",
+            "--param",
+            "force_mag=12",
+            "--record",
+            path.to_str().unwrap(),
         ]);
         assert_eq!(code, 0, "{mode}: {err}");
         assert!(out.contains(&format!("autoreset {mode}")) && out.contains("length~U[0.2,0.4)"), "{out}");
@@ -461,9 +344,26 @@ fn bench_rejects_arguments_that_cannot_give_a_result() {
 #[test]
 fn bench_measures_next_step_mode_and_per_env_parameters() {
     let (code, out, err) = fusegym(&[
-        "bench", "--json", "--env", "CartPole-v1", "--envs", "256", "--repeats", "1", "--steps", "10",
-        "--backend", "simd", "--mode", "step", "--autoreset", "same-step", "--autoreset", "next-step",
-        "--param", "length=0.4..0.6",
+        "bench",
+        "--json",
+        "--env",
+        "CartPole-v1",
+        "--envs",
+        "256",
+        "--repeats",
+        "1",
+        "--steps",
+        "10",
+        "--backend",
+        "simd",
+        "--mode",
+        "step",
+        "--autoreset",
+        "same-step",
+        "--autoreset",
+        "next-step",
+        "--param",
+        "length=0.4..0.6",
     ]);
     assert_eq!(code, 0, "{err}");
     let doc: serde_json::Value = serde_json::from_str(&out).unwrap();

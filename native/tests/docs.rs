@@ -29,11 +29,7 @@ fn every_env_doc_holds_the_parameter_table_of_its_declaration() {
         assert_eq!(holders.len(), 1, "{}: one doc in docs/envs must hold its parameter block", e.id);
         let (path, text) = holders[0];
         assert!(text.starts_with(&format!("# {}\n", e.id)), "{}: the doc's title names the env", path.display());
-        assert!(
-            text.contains(&block),
-            "{}: the parameter table differs from the declaration; run scripts/gen-docs.py",
-            path.display()
-        );
+        assert!(text.contains(&block), "{}: the parameter table differs from the declaration; run scripts/gen-docs.py", path.display());
     }
     assert_eq!(docs.len(), fusegym::ENVS.len(), "one doc per registered env");
 }

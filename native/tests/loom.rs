@@ -43,10 +43,7 @@ fn quiet_panics() {
     let default = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         let text = info.payload().downcast_ref::<&str>().copied().unwrap_or("");
-        if !matches!(
-            text,
-            "caller's chunk" | "worker's chunk" | "a fusegym worker thread panicked"
-        ) {
+        if !matches!(text, "caller's chunk" | "worker's chunk" | "a fusegym worker thread panicked") {
             default(info);
         }
     }));
@@ -121,9 +118,7 @@ fn a_step_that_needs_fewer_threads_than_the_pool_leaves_the_others_out() {
     loom::model(|| {
         // Two of the three threads take part (two 64-env blocks per thread at least); the
         // third worker sees the posts, runs nothing and is not waited for.
-        let pool = Threads::new(3)
-            .unwrap()
-            .with_min_envs_per_thread(2 * CHUNK_ALIGN);
+        let pool = Threads::new(3).unwrap().with_min_envs_per_thread(2 * CHUNK_ALIGN);
         let blocks = Blocks::new(4);
         pool.run(4 * CHUNK_ALIGN, &|a, b| blocks.hit(a, b));
         pool.run(4 * CHUNK_ALIGN, &|a, b| blocks.hit(a, b));

@@ -26,9 +26,9 @@
 use crate::lane::Lane;
 use crate::math;
 use crate::params::Valid;
-use crate::{params, record};
 use crate::rng::Rng;
 use crate::spec::{ActionSpace, Env, EnvSpec, RefConst, Transition};
+use crate::{params, record};
 
 params! {
     /// Acrobot-v1's constants, named as in Gymnasium (snake_case).
@@ -203,12 +203,9 @@ fn dsdt<L: Lane>(c: &Coeffs<L>, s: &AcrobotState<L>, a: L) -> AcrobotState<L> {
     let d1 = ((c.m1_lc1_sq + c.m2 * (c.l1_sq_lc2_sq + c.cross_l1_lc2 * cos2)) + c.i1) + c.i2;
     let d2 = c.m2 * (c.lc2_sq + c.l1_lc2 * cos2) + c.i2;
     let phi2 = c.m2_lc2_g * sin12;
-    let phi1 = ((c.neg_m2_l1_lc2 * (dt2 * dt2) * sin2 - c.cross_m2_l1_lc2 * dt2 * dt1 * sin2)
-        + c.m_lc_g * sin1)
-        + phi2;
+    let phi1 = ((c.neg_m2_l1_lc2 * (dt2 * dt2) * sin2 - c.cross_m2_l1_lc2 * dt2 * dt1 * sin2) + c.m_lc_g * sin1) + phi2;
     // "book": the extra -m2 l1 lc2 dt1^2 sin(t2) term the NIPS paper omits.
-    let ddtheta2 = (((a + d2 / d1 * phi1) - c.m2_l1_lc2 * (dt1 * dt1) * sin2) - phi2)
-        / (c.m2_lc2_sq_i2 - d2 * d2 / d1);
+    let ddtheta2 = (((a + d2 / d1 * phi1) - c.m2_l1_lc2 * (dt1 * dt1) * sin2) - phi2) / (c.m2_lc2_sq_i2 - d2 * d2 / d1);
     let ddtheta1 = -(d2 * ddtheta2 + phi1) / d1;
     AcrobotState { theta1: dt1, theta2: dt2, dtheta1: ddtheta1, dtheta2: ddtheta2 }
 }
@@ -245,17 +242,11 @@ pub fn wrap<L: Lane>(x: L) -> L {
 }
 
 impl Env for Acrobot {
-    const SPEC: EnvSpec = EnvSpec {
-        id: "Acrobot-v1",
-        reference: "gymnasium/envs/classic_control/acrobot.py (Gymnasium 1.x)",
-    };
+    const SPEC: EnvSpec = EnvSpec { id: "Acrobot-v1", reference: "gymnasium/envs/classic_control/acrobot.py (Gymnasium 1.x)" };
     type Params = AcrobotParams;
     // Only the deterministic "book" dynamics are implemented.
-    const REFERENCE_CONSTANTS: &'static [(&'static str, RefConst)] = &[
-        ("torque_noise_max", RefConst::Number(0.0)),
-        ("book_or_nips", RefConst::Text("book")),
-        ("integrator", RefConst::Described),
-    ];
+    const REFERENCE_CONSTANTS: &'static [(&'static str, RefConst)] =
+        &[("torque_noise_max", RefConst::Number(0.0)), ("book_or_nips", RefConst::Text("book")), ("integrator", RefConst::Described)];
     type State<L: Lane> = AcrobotState<L>;
     type Obs<L: Lane> = AcrobotObs<L>;
     type Action<L: Lane> = AcrobotAction<L>;
@@ -267,7 +258,12 @@ impl Env for Acrobot {
     #[inline(always)]
     fn reset<L: Lane>(p: &AcrobotParams<L>, rng: &mut Rng<L>) -> AcrobotState<L> {
         let (lo, hi) = (-p.reset_bound, p.reset_bound);
-        AcrobotState { theta1: rng.uniform(lo, hi), theta2: rng.uniform(lo, hi), dtheta1: rng.uniform(lo, hi), dtheta2: rng.uniform(lo, hi) }
+        AcrobotState {
+            theta1: rng.uniform(lo, hi),
+            theta2: rng.uniform(lo, hi),
+            dtheta1: rng.uniform(lo, hi),
+            dtheta2: rng.uniform(lo, hi),
+        }
     }
 
     #[inline(always)]

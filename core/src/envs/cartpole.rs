@@ -19,9 +19,9 @@
 use crate::lane::Lane;
 use crate::math;
 use crate::params::Valid;
-use crate::{params, record};
 use crate::rng::Rng;
 use crate::spec::{ActionSpace, Env, EnvSpec, RefConst, Transition};
+use crate::{params, record};
 
 params! {
     /// CartPole-v1's constants, named as in Gymnasium.
@@ -76,10 +76,7 @@ record! {
 pub struct CartPole;
 
 impl Env for CartPole {
-    const SPEC: EnvSpec = EnvSpec {
-        id: "CartPole-v1",
-        reference: "gymnasium/envs/classic_control/cartpole.py (Gymnasium 1.x)",
-    };
+    const SPEC: EnvSpec = EnvSpec { id: "CartPole-v1", reference: "gymnasium/envs/classic_control/cartpole.py (Gymnasium 1.x)" };
     type Params = CartPoleParams;
     const REFERENCE_CONSTANTS: &'static [(&'static str, RefConst)] = &[
         ("total_mass", RefConst::Derived),

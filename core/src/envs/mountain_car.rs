@@ -18,9 +18,9 @@
 use crate::lane::Lane;
 use crate::math;
 use crate::params::Valid;
-use crate::{params, record};
 use crate::rng::Rng;
 use crate::spec::{ActionSpace, Env, EnvSpec, Transition};
+use crate::{params, record};
 
 /// The track's height is `sin(HILL_FREQ * position)`, so gravity pulls along it with
 /// `cos(HILL_FREQ * position)`. Structural (the positions above assume it), hence not a
@@ -77,13 +77,7 @@ record! {
 /// The part both MountainCar envs share, after the velocity change `dv` is known: Gymnasium's
 /// clip velocity, move, clip position, stop at the left wall, and the goal test.
 #[inline(always)]
-pub(crate) fn advance<L: Lane>(
-    s: &MountainCarState<L>,
-    dv: L,
-    min_position: L,
-    max_position: L,
-    max_speed: L,
-) -> MountainCarState<L> {
+pub(crate) fn advance<L: Lane>(s: &MountainCarState<L>, dv: L, min_position: L, max_position: L, max_speed: L) -> MountainCarState<L> {
     let velocity = (s.velocity + dv).clamp(-max_speed, max_speed);
     let position = (s.position + velocity).clamp(min_position, max_position);
     // Only the left wall is inelastic; at the right end the car keeps its velocity (it has
@@ -104,10 +98,7 @@ pub(crate) fn at_goal<L: Lane>(s: &MountainCarState<L>, goal_position: L, goal_v
 pub struct MountainCar;
 
 impl Env for MountainCar {
-    const SPEC: EnvSpec = EnvSpec {
-        id: "MountainCar-v0",
-        reference: "gymnasium/envs/classic_control/mountain_car.py (Gymnasium 1.x)",
-    };
+    const SPEC: EnvSpec = EnvSpec { id: "MountainCar-v0", reference: "gymnasium/envs/classic_control/mountain_car.py (Gymnasium 1.x)" };
     type Params = MountainCarParams;
     type State<L: Lane> = MountainCarState<L>;
     type Obs<L: Lane> = MountainCarState<L>;

@@ -19,9 +19,9 @@ use crate::envs::mountain_car::{advance, at_goal, MountainCarState, HILL_FREQ};
 use crate::lane::Lane;
 use crate::math;
 use crate::params::Valid;
-use crate::{params, record};
 use crate::rng::Rng;
 use crate::spec::{ActionSpace, Env, EnvSpec, Transition};
+use crate::{params, record};
 
 params! {
     /// MountainCarContinuous-v0's constants, named as in Gymnasium (the last four are literals in
@@ -72,10 +72,8 @@ record! {
 pub struct MountainCarContinuous;
 
 impl Env for MountainCarContinuous {
-    const SPEC: EnvSpec = EnvSpec {
-        id: "MountainCarContinuous-v0",
-        reference: "gymnasium/envs/classic_control/continuous_mountain_car.py (Gymnasium 1.x)",
-    };
+    const SPEC: EnvSpec =
+        EnvSpec { id: "MountainCarContinuous-v0", reference: "gymnasium/envs/classic_control/continuous_mountain_car.py (Gymnasium 1.x)" };
     type Params = MountainCarContinuousParams;
     type State<L: Lane> = MountainCarState<L>;
     type Obs<L: Lane> = MountainCarState<L>;
@@ -92,7 +90,8 @@ impl Env for MountainCarContinuous {
     }
 
     #[inline(always)]
-    fn step<L: Lane>(p: &MountainCarContinuousParams<L>,
+    fn step<L: Lane>(
+        p: &MountainCarContinuousParams<L>,
         s: &MountainCarState<L>,
         a: &MountainCarContinuousAction<L>,
     ) -> Transition<MountainCarState<L>, L> {

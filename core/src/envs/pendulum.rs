@@ -19,9 +19,9 @@
 use crate::lane::Lane;
 use crate::math;
 use crate::params::Valid;
-use crate::{params, record};
 use crate::rng::Rng;
 use crate::spec::{ActionSpace, Env, EnvSpec, Transition};
+use crate::{params, record};
 
 params! {
     /// Pendulum-v1's constants, named as in Gymnasium.
@@ -96,10 +96,7 @@ record! {
 pub struct Pendulum;
 
 impl Env for Pendulum {
-    const SPEC: EnvSpec = EnvSpec {
-        id: "Pendulum-v1",
-        reference: "gymnasium/envs/classic_control/pendulum.py (Gymnasium 1.x)",
-    };
+    const SPEC: EnvSpec = EnvSpec { id: "Pendulum-v1", reference: "gymnasium/envs/classic_control/pendulum.py (Gymnasium 1.x)" };
     type Params = PendulumParams;
     type State<L: Lane> = PendulumState<L>;
     type Obs<L: Lane> = PendulumObs<L>;
@@ -119,9 +116,7 @@ impl Env for Pendulum {
         let u = a.torque.clamp(-p.max_torque, p.max_torque);
         // The cost reads the state before the update, as Gymnasium computes it first.
         let th_n = math::angle_normalize(s.theta);
-        let cost = th_n * th_n
-            + p.cost_thdot_coef * (s.theta_dot * s.theta_dot)
-            + p.cost_u_coef * (u * u);
+        let cost = th_n * th_n + p.cost_thdot_coef * (s.theta_dot * s.theta_dot) + p.cost_u_coef * (u * u);
         // Same grouping as Gymnasium (`3 * g / (2 * l) * sin(th)`), so only f32 rounding differs.
         let gravity = L::splat(ROD_INERTIA_DIV) * p.g / (L::splat(ROD_CENTRE_DIV) * p.l);
         let drive = L::splat(ROD_INERTIA_DIV) / (p.m * (p.l * p.l));

@@ -185,11 +185,7 @@ impl<L: Lane> V3<L> {
     /// Component-wise `max(lo).min(hi)`.
     #[inline(always)]
     fn clamp(self, lo: Self, hi: Self) -> Self {
-        V3::new(
-            self.x.max(lo.x).min(hi.x),
-            self.y.max(lo.y).min(hi.y),
-            self.z.max(lo.z).min(hi.z),
-        )
+        V3::new(self.x.max(lo.x).min(hi.x), self.y.max(lo.y).min(hi.y), self.z.max(lo.z).min(hi.z))
     }
     /// Component-wise absolute value.
     #[inline(always)]
@@ -249,18 +245,10 @@ fn bounds<L: Lane>(p: &Reach3DParams<L>) -> (V3<L>, V3<L>) {
 /// Velocity after one step of forces (physics steps 1-9 of the docs), and the clipped
 /// command for the stamina penalty.
 #[inline(always)]
-fn accelerate<L: Lane>(
-    p: &Reach3DParams<L>,
-    s: &Reach3DState<L>,
-    a: &Reach3DAction<L>,
-) -> (V3<L>, V3<L>) {
+fn accelerate<L: Lane>(p: &Reach3DParams<L>, s: &Reach3DState<L>, a: &Reach3DAction<L>) -> (V3<L>, V3<L>) {
     let one = L::splat(1.0);
     let dt = p.dt;
-    let cmd = V3::new(
-        a.ax.clamp(-one, one),
-        a.ay.clamp(-one, one),
-        a.az.clamp(-one, one),
-    );
+    let cmd = V3::new(a.ax.clamp(-one, one), a.ay.clamp(-one, one), a.az.clamp(-one, one));
     let acc = cmd.scale(V3::new(p.accel_scale_xy, p.accel_scale_xy, p.accel_scale_z));
     let acc = acc.clamp_norm(p.max_accel);
     // Damping acts on the carried-over momentum only, so a fresh command is never damped.
@@ -293,10 +281,7 @@ fn outside<L: Lane>(r: L, lo: L, hi: L) -> L::Mask {
 pub struct Reach3D;
 
 impl Env for Reach3D {
-    const SPEC: EnvSpec = EnvSpec {
-        id: "Reach3D-v1",
-        reference: "docs/envs/reach3d.md (fusegym's own environment)",
-    };
+    const SPEC: EnvSpec = EnvSpec { id: "Reach3D-v1", reference: "docs/envs/reach3d.md (fusegym's own environment)" };
     type Params = Reach3DParams;
     type State<L: Lane> = Reach3DState<L>;
     type Obs<L: Lane> = Reach3DObs<L>;
@@ -319,25 +304,11 @@ impl Env for Reach3D {
         let goal_x = rng.uniform(-h + gm, h - gm);
         let goal_y = rng.uniform(-h + gm, h - gm);
         let goal_z = rng.uniform(p.ground_z + gm, p.ceiling_z - gm);
-        Reach3DState {
-            x,
-            y,
-            z,
-            vx: zero,
-            vy: zero,
-            vz: zero,
-            goal_x,
-            goal_y,
-            goal_z,
-        }
+        Reach3DState { x, y, z, vx: zero, vy: zero, vz: zero, goal_x, goal_y, goal_z }
     }
 
     #[inline(always)]
-    fn step<L: Lane>(
-        p: &Reach3DParams<L>,
-        s: &Reach3DState<L>,
-        a: &Reach3DAction<L>,
-    ) -> Transition<Reach3DState<L>, L> {
+    fn step<L: Lane>(p: &Reach3DParams<L>, s: &Reach3DState<L>, a: &Reach3DAction<L>) -> Transition<Reach3DState<L>, L> {
         let zero = L::splat(0.0);
         let (v, cmd) = accelerate(p, s, a);
         let pos = V3::new(s.x, s.y, s.z);
@@ -362,8 +333,7 @@ impl Env for Reach3D {
         let dist = (goal - new_pos).norm();
         let reached_goal = dist.lt(p.goal_threshold);
         let next_dist = L::select(reached_goal, zero, dist);
-        let reward = p.progress_scale * (prev_dist - p.shaping_gamma * next_dist)
-            + L::select(reached_goal, p.goal_bonus, zero)
+        let reward = p.progress_scale * (prev_dist - p.shaping_gamma * next_dist) + L::select(reached_goal, p.goal_bonus, zero)
             - p.step_cost
             - p.wall_penalty * excess
             - p.stamina_penalty * cmd.norm();
@@ -379,11 +349,7 @@ impl Env for Reach3D {
             goal_y: s.goal_y,
             goal_z: s.goal_z,
         };
-        Transition {
-            state,
-            reward,
-            terminated: reached_goal,
-        }
+        Transition { state, reward, terminated: reached_goal }
     }
 
     #[inline(always)]
@@ -397,11 +363,7 @@ impl Env for Reach3D {
         let two = L::splat(2.0);
         let one = L::splat(1.0);
         let d = pos - lo;
-        let abs = V3::new(
-            two * d.x / extent.x - one,
-            two * d.y / extent.y - one,
-            two * d.z / extent.z - one,
-        );
+        let abs = V3::new(two * d.x / extent.x - one, two * d.y / extent.y - one, two * d.z / extent.z - one);
         // The step keeps |v| <= max_vel only up to rounding, and set_env_state may hand in any
         // velocity: the clip makes the range exact.
         let vel = V3::new(s.vx / p.max_vel, s.vy / p.max_vel, s.vz / p.max_vel);

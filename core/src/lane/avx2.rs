@@ -187,12 +187,6 @@ impl U32Lane for Avx2U32 {
     }
     #[inline(always)]
     fn select(mask: Avx2Mask, if_true: Self, if_false: Self) -> Self {
-        Avx2U32(unsafe {
-            _mm256_castps_si256(_mm256_blendv_ps(
-                _mm256_castsi256_ps(if_false.0),
-                _mm256_castsi256_ps(if_true.0),
-                mask.0,
-            ))
-        })
+        Avx2U32(unsafe { _mm256_castps_si256(_mm256_blendv_ps(_mm256_castsi256_ps(if_false.0), _mm256_castsi256_ps(if_true.0), mask.0)) })
     }
 }

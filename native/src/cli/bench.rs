@@ -117,9 +117,9 @@ impl ActionRing {
         for _ in 0..Self::LEN {
             match space {
                 ActionSpace::Discrete { n: k } => ring.disc.push((0..n).map(|_| next() % k).collect()),
-                ActionSpace::Box { dim, low, high } => ring.cont.push(
-                    (0..dim * n).map(|j| low[j / n] + (high[j / n] - low[j / n]) * (next() as f32 / 16_777_216.0)).collect(),
-                ),
+                ActionSpace::Box { dim, low, high } => {
+                    ring.cont.push((0..dim * n).map(|j| low[j / n] + (high[j / n] - low[j / n]) * (next() as f32 / 16_777_216.0)).collect())
+                }
             }
         }
         ring
@@ -296,7 +296,15 @@ pub fn run(mut a: BenchArgs) -> Result<ExitCode, String> {
     let mut rows = vec![];
     for (k, plan) in plans.iter().enumerate() {
         if a.json || !std::io::stdout().is_terminal() {
-            eprintln!("[{}/{}] {} {} {} {}", k + 1, plans.len(), plan.id, mode_name(plan.mode), backend_name(plan.backend), plan.cfg.autoreset.name());
+            eprintln!(
+                "[{}/{}] {} {} {} {}",
+                k + 1,
+                plans.len(),
+                plan.id,
+                mode_name(plan.mode),
+                backend_name(plan.backend),
+                plan.cfg.autoreset.name()
+            );
         }
         let row = measure(&a, plan, &threads);
         if !a.json {
@@ -414,7 +422,12 @@ fn measure(a: &BenchArgs, plan: &Plan, threads: &Threads) -> Row {
 fn print_header(hw: &Hardware, a: &BenchArgs) {
     println!("fusegym {} bench  envs={}  repeats={}", hw.fusegym_version, a.num_envs, a.repeats);
     println!("CPU: {}  ({} cores, {} {})", hw.cpu, hw.cores, hw.arch, hw.os);
-    println!("SIMD: {} (available: {}); build: {}", hw.simd_path, hw.simd_available.join(", "), if hw.optimized { "release" } else { "DEBUG (numbers meaningless)" });
+    println!(
+        "SIMD: {} (available: {}); build: {}",
+        hw.simd_path,
+        hw.simd_available.join(", "),
+        if hw.optimized { "release" } else { "DEBUG (numbers meaningless)" }
+    );
     println!("GPU: not part of this build");
     println!();
     println!(
@@ -436,15 +449,7 @@ fn rate(sps: f64) -> String {
 }
 
 fn print_row(r: &Row) {
-    let head = format!(
-        "{:<26} {:<8} {:<8} {:<10} {:<14} {:>7}",
-        r.env,
-        mode_name(r.mode),
-        r.backend,
-        r.autoreset,
-        r.simd_path,
-        r.threads
-    );
+    let head = format!("{:<26} {:<8} {:<8} {:<10} {:<14} {:>7}", r.env, mode_name(r.mode), r.backend, r.autoreset, r.simd_path, r.threads);
     match (&r.error, r.sps_median) {
         (None, Some(m)) => println!(
             "{head} {:>9} {:>10} {:>10} {:>10}  {:<9} {}",

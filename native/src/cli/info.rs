@@ -27,11 +27,19 @@ pub fn markdown(e: &EnvInfo) -> String {
     s.push_str("| field | default | valid | Gymnasium | meaning |\n|---|---|---|---|---|\n");
     for f in e.params {
         let doc = f.doc.trim().replace('|', "\\|");
-        s.push_str(&format!("| `{}` | {} | `{}` | {} | {} |\n", f.name, f.default, f.valid.describe(), if f.in_reference { "yes" } else { "no" }, doc));
+        s.push_str(&format!(
+            "| `{}` | {} | `{}` | {} | {} |\n",
+            f.name,
+            f.default,
+            f.valid.describe(),
+            if f.in_reference { "yes" } else { "no" },
+            doc
+        ));
     }
     s.push_str(&format!("| `max_episode_steps` | {} | `[0, 1073741823]` | yes | `TimeLimit` of the registered env, shared by every env of a batch (0 = none) |\n", (e.max_episode_steps)()));
     if !e.order.is_empty() {
-        let order: Vec<String> = e.order.iter().map(|o| format!("`{} {} {}`", e.params[o.low].name, o.symbol(), e.params[o.high].name)).collect();
+        let order: Vec<String> =
+            e.order.iter().map(|o| format!("`{} {} {}`", e.params[o.low].name, o.symbol(), e.params[o.high].name)).collect();
         s.push_str(&format!("\nConstraints between fields: {}.\n", order.join(", ")));
     }
     s.push_str("\nAny field can be set per env (`--param NAME=LO..HI`, `ParamValue::PerEnv`/`Range`); \"Gymnasium: no\" marks fields fusegym adds.\n");
@@ -97,7 +105,8 @@ fn print_env(e: &EnvInfo) {
         println!("    {:<w$}  {:>12}  {:<16} {}", f.name, format!("{}", f.default), f.valid.describe(), f.doc.trim());
     }
     if !e.order.is_empty() {
-        let order: Vec<String> = e.order.iter().map(|o| format!("{} {} {}", e.params[o.low].name, o.symbol(), e.params[o.high].name)).collect();
+        let order: Vec<String> =
+            e.order.iter().map(|o| format!("{} {} {}", e.params[o.low].name, o.symbol(), e.params[o.high].name)).collect();
         println!("  constraints: {}", order.join(", "));
     }
 }
@@ -127,7 +136,13 @@ pub fn run(a: InfoArgs) -> Result<ExitCode, String> {
     println!("{:<26} {:<24} {:<22} {:>10}  observation", "env", "action", "time limit", "params");
     for e in ENVS {
         let obs = format!("Box({}): {}", e.obs_names.len(), e.obs_names.join(", "));
-        println!("{:<26} {:<24} {:<22} {:>10}  {obs}", e.id, action_text((e.action_space)()), limit_text((e.max_episode_steps)()), e.params.len());
+        println!(
+            "{:<26} {:<24} {:<22} {:>10}  {obs}",
+            e.id,
+            action_text((e.action_space)()),
+            limit_text((e.max_episode_steps)()),
+            e.params.len()
+        );
     }
     println!();
     println!("`fusegym info --env ID` lists an env's parameters, their defaults and valid ranges.");

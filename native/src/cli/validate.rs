@@ -47,20 +47,9 @@ pub fn run(args: ValidateArgs) -> Result<ExitCode, String> {
         Which::Scalar => Backend::Scalar.path(),
         Which::Simd => Backend::Simd.path(),
     };
-    let free = FreeRunning {
-        twins: args.twins,
-        noise: args.noise,
-        quantile: args.quantile,
-        floor: args.floor,
-    };
-    if free.twins == 0
-        || !(0.0..=1.0).contains(&free.quantile)
-        || !(free.noise >= 0.0 && (0.0..=1.0).contains(&free.floor))
-    {
-        return Err(
-            "--twins must be at least 1, --quantile and --floor in [0, 1], --noise not negative"
-                .into(),
-        );
+    let free = FreeRunning { twins: args.twins, noise: args.noise, quantile: args.quantile, floor: args.floor };
+    if free.twins == 0 || !(0.0..=1.0).contains(&free.quantile) || !(free.noise >= 0.0 && (0.0..=1.0).contains(&free.floor)) {
+        return Err("--twins must be at least 1, --quantile and --floor in [0, 1], --noise not negative".into());
     }
     let names: Vec<String> = args.files.iter().map(|f| f.display().to_string()).collect();
     let width = names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
@@ -71,10 +60,7 @@ pub fn run(args: ValidateArgs) -> Result<ExitCode, String> {
         match report {
             Err(e) => {
                 eprintln!("{e}");
-                println!(
-                    "{name:<width$}  {:<ENV_WIDTH$}  ERROR (malformed or unreadable, see stderr)",
-                    "?"
-                );
+                println!("{name:<width$}  {:<ENV_WIDTH$}  ERROR (malformed or unreadable, see stderr)", "?");
                 malformed = true;
             }
             Ok(r) => {
@@ -119,11 +105,7 @@ fn line(r: &Report, path: SimdPath) -> String {
         Some(at) => format!("worst error not finite ({at})"),
         None => format!(
             "worst {} eps*M (limit {}), max abs error {:.3e}",
-            if o.worst.ulps < 1e6 {
-                format!("{:.1}", o.worst.ulps)
-            } else {
-                num(o.worst.ulps)
-            },
+            if o.worst.ulps < 1e6 { format!("{:.1}", o.worst.ulps) } else { num(o.worst.ulps) },
             golden::TEACHER_ULPS,
             o.worst.abs
         ),

@@ -15,13 +15,8 @@ pub use replay::{FreeRun, FreeRunning, Outcome, FREE_REL, TEACHER_ULPS};
 pub use schema::GoldenFile;
 
 /// The Gymnasium environments golden files can hold.
-pub const GYMNASIUM_IDS: [&str; 5] = [
-    CartPole::SPEC.id,
-    MountainCar::SPEC.id,
-    MountainCarContinuous::SPEC.id,
-    Pendulum::SPEC.id,
-    Acrobot::SPEC.id,
-];
+pub const GYMNASIUM_IDS: [&str; 5] =
+    [CartPole::SPEC.id, MountainCar::SPEC.id, MountainCarContinuous::SPEC.id, Pendulum::SPEC.id, Acrobot::SPEC.id];
 
 /// `Some(f::<E>(args))` for the env `E` whose id is `id`, `None` for an id not in [`GYMNASIUM_IDS`].
 macro_rules! for_env {
@@ -107,18 +102,9 @@ pub fn num(x: f64) -> String {
 /// Parses `path` and checks its structure.
 pub fn load(path: &Path) -> Result<GoldenFile, GoldenError> {
     let p = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|source| GoldenError::Io {
-        path: p.clone(),
-        source,
-    })?;
-    let file: GoldenFile = serde_json::from_str(&text).map_err(|e| GoldenError::Malformed {
-        path: p.clone(),
-        message: e.to_string(),
-    })?;
-    let malformed = |message: String| GoldenError::Malformed {
-        path: p.clone(),
-        message,
-    };
+    let text = std::fs::read_to_string(path).map_err(|source| GoldenError::Io { path: p.clone(), source })?;
+    let file: GoldenFile = serde_json::from_str(&text).map_err(|e| GoldenError::Malformed { path: p.clone(), message: e.to_string() })?;
+    let malformed = |message: String| GoldenError::Malformed { path: p.clone(), message };
     let (state_dim, obs_dim, space) = for_env!(&file.header.env_id, shape()).ok_or_else(|| {
         malformed(format!(
             "header.env_id: {:?} is not a Gymnasium environment fusegym replays (known: {})",
@@ -126,8 +112,7 @@ pub fn load(path: &Path) -> Result<GoldenFile, GoldenError> {
             GYMNASIUM_IDS.join(", ")
         ))
     })?;
-    file.check_structure(state_dim, obs_dim)
-        .map_err(malformed)?;
+    file.check_structure(state_dim, obs_dim).map_err(malformed)?;
     replay::check_actions(&file, space).map_err(malformed)?;
     Ok(file)
 }
@@ -153,25 +138,16 @@ pub fn check_with(file: &GoldenFile, path: SimdPath, free: &FreeRunning) -> Repo
     }
     fn both<E: Env>(file: &GoldenFile, path: SimdPath, free: &FreeRunning, out: &mut Outcome) {
         if let Err(e) = replay::teacher_forced::<E>(file, path, out) {
-            out.failures
-                .push(format!("teacher-forced replay failed: {e}"));
+            out.failures.push(format!("teacher-forced replay failed: {e}"));
         }
         if let Err(e) = replay::free_running::<E>(file, path, free, out) {
-            out.failures
-                .push(format!("free-running replay failed: {e}"));
+            out.failures.push(format!("free-running replay failed: {e}"));
         }
     }
     if for_env!(&file.header.env_id, both(file, path, free, &mut outcome)).is_none() {
-        outcome.failures.push(format!(
-            "{}: not a Gymnasium environment fusegym replays",
-            file.header.env_id
-        ));
+        outcome.failures.push(format!("{}: not a Gymnasium environment fusegym replays", file.header.env_id));
     }
-    Report {
-        env_id: file.header.env_id.clone(),
-        episodes: file.episodes.len(),
-        outcome,
-    }
+    Report { env_id: file.header.env_id.clone(), episodes: file.episodes.len(), outcome }
 }
 
 /// [`load`] then [`check`].

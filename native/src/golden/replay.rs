@@ -41,12 +41,7 @@ pub struct FreeRunning {
 
 impl Default for FreeRunning {
     fn default() -> Self {
-        FreeRunning {
-            twins: 32,
-            noise: 16.0,
-            quantile: 0.1,
-            floor: 0.05,
-        }
+        FreeRunning { twins: 32, noise: 16.0, quantile: 0.1, floor: 0.05 }
     }
 }
 
@@ -105,11 +100,7 @@ impl Outcome {
         let ulps = err / (f32::EPSILON as f64 * m);
         if !ulps.is_finite() {
             if self.worst.non_finite.is_none() {
-                self.worst.non_finite = Some(format!(
-                    "{at} {what}: ours {}, record {}",
-                    num(ours),
-                    num(theirs)
-                ));
+                self.worst.non_finite = Some(format!("{at} {what}: ours {}, record {}", num(ours), num(theirs)));
             }
         } else if ulps > self.worst.ulps {
             self.worst.ulps = ulps;
@@ -119,11 +110,7 @@ impl Outcome {
             self.worst.abs = self.worst.abs.max(err);
         }
         if ulps.is_nan() || ulps > TEACHER_ULPS {
-            let error = if ulps.is_finite() {
-                format!("{} eps*M", num((ulps * 10.0).round() / 10.0))
-            } else {
-                "not finite".to_string()
-            };
+            let error = if ulps.is_finite() { format!("{} eps*M", num((ulps * 10.0).round() / 10.0)) } else { "not finite".to_string() };
             self.fail(format!(
                 "{at}: {what} = {}, record {} (error {error}, M = {}, limit {TEACHER_ULPS} eps*M)",
                 num(ours),
@@ -183,48 +170,21 @@ pub fn scale_groups(file: &GoldenFile, state_dim: usize, obs_dim: usize) -> Vec<
     let h = &file.header;
     let c = |name: &str| -> Option<f64> {
         let top = h.constants.get(name).and_then(|v| v.as_f64());
-        let inner = || {
-            h.constants
-                .get("code_constants")
-                .and_then(|v| v.get(name))
-                .and_then(|v| v.as_f64())
-        };
+        let inner = || h.constants.get("code_constants").and_then(|v| v.get(name)).and_then(|v| v.as_f64());
         top.or_else(inner)
     };
     let car = match h.env_id.as_str() {
         "MountainCar-v0" => c("max_speed").zip(c("force").zip(c("gravity")).map(|(f, g)| f + g)),
-        "MountainCarContinuous-v0" => {
-            c("max_speed").zip(c("power").zip(c("gravity_term")).map(|(p, g)| p + g))
-        }
+        "MountainCarContinuous-v0" => c("max_speed").zip(c("power").zip(c("gravity_term")).map(|(p, g)| p + g)),
         _ => None,
     };
     match car {
         Some((max_speed, dv)) if state_dim == 2 && obs_dim == 2 => vec![
-            ScaleGroup {
-                state: vec![0],
-                obs: vec![0],
-                reward: false,
-                floor: max_speed.abs(),
-            },
-            ScaleGroup {
-                state: vec![1],
-                obs: vec![1],
-                reward: false,
-                floor: dv.abs(),
-            },
-            ScaleGroup {
-                state: vec![],
-                obs: vec![],
-                reward: true,
-                floor: f64::MIN_POSITIVE,
-            },
+            ScaleGroup { state: vec![0], obs: vec![0], reward: false, floor: max_speed.abs() },
+            ScaleGroup { state: vec![1], obs: vec![1], reward: false, floor: dv.abs() },
+            ScaleGroup { state: vec![], obs: vec![], reward: true, floor: f64::MIN_POSITIVE },
         ],
-        _ => vec![ScaleGroup {
-            state: (0..state_dim).collect(),
-            obs: (0..obs_dim).collect(),
-            reward: true,
-            floor: 1.0,
-        }],
+        _ => vec![ScaleGroup { state: (0..state_dim).collect(), obs: (0..obs_dim).collect(), reward: true, floor: 1.0 }],
     }
 }
 
@@ -237,18 +197,8 @@ struct Scales {
 
 impl Scales {
     /// Scales of a step from `input` (state) to `output` (state), `obs` and `reward`.
-    fn of(
-        groups: &[ScaleGroup],
-        input: &[f64],
-        output: &[f64],
-        obs: &[f64],
-        reward: f64,
-    ) -> Scales {
-        let mut s = Scales {
-            state: vec![1.0; input.len()],
-            obs: vec![1.0; obs.len()],
-            reward: 1.0,
-        };
+    fn of(groups: &[ScaleGroup], input: &[f64], output: &[f64], obs: &[f64], reward: f64) -> Scales {
+        let mut s = Scales { state: vec![1.0; input.len()], obs: vec![1.0; obs.len()], reward: 1.0 };
         for g in groups {
             let st = g.state.iter().flat_map(|&c| [&input[c], &output[c]]);
             let ob = g.obs.iter().map(|&c| &obs[c]);
@@ -285,10 +235,7 @@ struct ActionBatch {
 }
 impl ActionBatch {
     fn new() -> Self {
-        ActionBatch {
-            disc: vec![],
-            cont: vec![],
-        }
+        ActionBatch { disc: vec![], cont: vec![] }
     }
     fn fill<'a>(&mut self, space: ActionSpace, lanes: impl Iterator<Item = &'a Episode>, t: usize) {
         self.disc.clear();
@@ -340,18 +287,13 @@ pub fn check_actions(file: &GoldenFile, space: ActionSpace) -> Result<(), String
 }
 
 fn batch<E: Env>(n: usize, path: SimdPath) -> Result<VecEnv<E>, String> {
-    let mut env =
-        VecEnv::<E>::with_params(E::Params::default(), n, 0).map_err(|e| e.to_string())?;
+    let mut env = VecEnv::<E>::with_params(E::Params::default(), n, 0).map_err(|e| e.to_string())?;
     env.set_simd_path(path).map_err(|e| e.to_string())?;
     Ok(env)
 }
 
 /// Teacher-forced replay: every step starts from the recorded state.
-pub fn teacher_forced<E: Env>(
-    file: &GoldenFile,
-    path: SimdPath,
-    out: &mut Outcome,
-) -> Result<(), String> {
+pub fn teacher_forced<E: Env>(file: &GoldenFile, path: SimdPath, out: &mut Outcome) -> Result<(), String> {
     let k = file.episodes.len();
     let mut env = batch::<E>(k, path)?;
     let space = env.action_space();
@@ -359,39 +301,21 @@ pub fn teacher_forced<E: Env>(
     let groups = scale_groups(file, sd, od);
     // The recorded initial observation is the observation of the initial state.
     for (e, ep) in file.episodes.iter().enumerate() {
-        env.set_env_state(e, &f32s(&ep.initial_state), 0)
-            .map_err(|err| err.to_string())?;
+        env.set_env_state(e, &f32s(&ep.initial_state), 0).map_err(|err| err.to_string())?;
     }
     for (e, ep) in file.episodes.iter().enumerate() {
-        let scales = Scales::of(
-            &groups,
-            &ep.initial_state,
-            &ep.initial_state,
-            &ep.initial_obs,
-            0.0,
-        );
+        let scales = Scales::of(&groups, &ep.initial_state, &ep.initial_state, &ep.initial_obs, 0.0);
         let obs = column(env.view().obs, k, e, od);
         for (c, o) in obs.iter().enumerate() {
-            out.compare(
-                &format!("episode {e}"),
-                &format!("initial_obs[{c}]"),
-                *o,
-                ep.initial_obs[c],
-                scales.obs[c],
-            );
+            out.compare(&format!("episode {e}"), &format!("initial_obs[{c}]"), *o, ep.initial_obs[c], scales.obs[c]);
         }
     }
     let mut acts = ActionBatch::new();
     let longest = file.episodes.iter().map(|e| e.length).max().unwrap_or(0);
     for t in 0..longest {
         for (e, ep) in file.episodes.iter().enumerate() {
-            let (start, elapsed) = if t == 0 || t >= ep.length {
-                (&ep.initial_state, 0)
-            } else {
-                (&ep.states[t - 1], t as u32)
-            };
-            env.set_env_state(e, &f32s(start), elapsed)
-                .map_err(|err| err.to_string())?;
+            let (start, elapsed) = if t == 0 || t >= ep.length { (&ep.initial_state, 0) } else { (&ep.states[t - 1], t as u32) };
+            env.set_env_state(e, &f32s(start), elapsed).map_err(|err| err.to_string())?;
         }
         acts.fill(space, file.episodes.iter(), t);
         env.step(acts.get(space)).map_err(|err| err.to_string())?;
@@ -404,40 +328,21 @@ pub fn teacher_forced<E: Env>(
             let at = format!("episode {e} step {t}");
             let (term, trunc) = (v.terminated[e], v.truncated[e]);
             if term != ep.terminated[t] || trunc != ep.truncated[t] {
-                out.fail(format!(
-                    "{at}: terminated/truncated = {term}/{trunc}, record says {}/{}",
-                    ep.terminated[t], ep.truncated[t]
-                ));
+                out.fail(format!("{at}: terminated/truncated = {term}/{trunc}, record says {}/{}", ep.terminated[t], ep.truncated[t]));
                 continue;
             }
             let done = term || trunc;
             let obs = if done { final_column(&v, e) } else { column(v.obs, k, e, od) };
-            let prev = if t == 0 {
-                &ep.initial_state
-            } else {
-                &ep.states[t - 1]
-            };
+            let prev = if t == 0 { &ep.initial_state } else { &ep.states[t - 1] };
             let scales = Scales::of(&groups, prev, &ep.states[t], &ep.obs[t], ep.rewards[t]);
             for (c, o) in obs.iter().enumerate() {
                 out.compare(&at, &format!("obs[{c}]"), *o, ep.obs[t][c], scales.obs[c]);
             }
-            out.compare(
-                &at,
-                "reward",
-                v.reward[e] as f64,
-                ep.rewards[t],
-                scales.reward,
-            );
+            out.compare(&at, "reward", v.reward[e] as f64, ep.rewards[t], scales.reward);
             if !done {
                 let st = column(env.state(), k, e, sd);
                 for (c, x) in st.iter().enumerate() {
-                    out.compare(
-                        &at,
-                        &format!("state[{c}]"),
-                        *x,
-                        ep.states[t][c],
-                        scales.state[c],
-                    );
+                    out.compare(&at, &format!("state[{c}]"), *x, ep.states[t][c], scales.state[c]);
                 }
             }
         }
@@ -471,12 +376,7 @@ impl Seen {
     fn of(v: &fusegym_core::StepView<'_>, n: usize, l: usize, od: usize) -> Seen {
         let (terminated, truncated) = (v.terminated[l], v.truncated[l]);
         let obs = if terminated || truncated { final_column(v, l) } else { column(v.obs, n, l, od) };
-        Seen {
-            obs,
-            terminated,
-            truncated,
-            reward: v.reward[l] as f64,
-        }
+        Seen { obs, terminated, truncated, reward: v.reward[l] as f64 }
     }
     /// Within `FREE_REL * m` of `obs` and `reward`, with the same flags.
     fn follows(&self, obs: &[f64], terminated: bool, truncated: bool, reward: f64, m: f64) -> bool {
@@ -489,12 +389,7 @@ impl Seen {
 }
 
 /// Free-running replay next to an ensemble of perturbed twins (see module docs).
-pub fn free_running<E: Env>(
-    file: &GoldenFile,
-    path: SimdPath,
-    cfg: &FreeRunning,
-    out: &mut Outcome,
-) -> Result<(), String> {
+pub fn free_running<E: Env>(file: &GoldenFile, path: SimdPath, cfg: &FreeRunning, out: &mut Outcome) -> Result<(), String> {
     let k = file.episodes.len();
     let tw = cfg.twins;
     let n = k * (1 + tw);
@@ -505,8 +400,7 @@ pub fn free_running<E: Env>(
     let episode_of = |l: usize| if l < k { l } else { (l - k) / tw };
     let lanes: Vec<&Episode> = (0..n).map(|l| &file.episodes[episode_of(l)]).collect();
     for (l, ep) in lanes.iter().enumerate() {
-        env.set_env_state(l, &f32s(&ep.initial_state), 0)
-            .map_err(|e| e.to_string())?;
+        env.set_env_state(l, &f32s(&ep.initial_state), 0).map_err(|e| e.to_string())?;
     }
     let mut followed: Vec<Option<usize>> = vec![None; k];
     let mut horizon: Vec<Option<usize>> = vec![None; k * tw];
@@ -529,8 +423,7 @@ pub fn free_running<E: Env>(
                     let x = env.state()[c * n + l] as f64;
                     *s = (x + noise(e, j, t, c) * cfg.noise * eps * x.abs()) as f32;
                 }
-                env.set_env_state(l, &state, t as u32)
-                    .map_err(|err| err.to_string())?;
+                env.set_env_state(l, &state, t as u32).map_err(|err| err.to_string())?;
             }
         }
         acts.fill(space, lanes.iter().copied(), t);
@@ -542,28 +435,12 @@ pub fn free_running<E: Env>(
             }
             let m = magnitude(1.0, ep.obs[t].iter().chain([&ep.rewards[t]]));
             let ours = Seen::of(&v, n, e, od);
-            if followed[e].is_none()
-                && !ours.follows(
-                    &ep.obs[t],
-                    ep.terminated[t],
-                    ep.truncated[t],
-                    ep.rewards[t],
-                    m,
-                )
-            {
+            if followed[e].is_none() && !ours.follows(&ep.obs[t], ep.terminated[t], ep.truncated[t], ep.rewards[t], m) {
                 followed[e] = Some(t);
             }
             for j in 0..tw {
                 let h = &mut horizon[e * tw + j];
-                if h.is_none()
-                    && !Seen::of(&v, n, k + e * tw + j, od).follows(
-                        &ours.obs,
-                        ours.terminated,
-                        ours.truncated,
-                        ours.reward,
-                        m,
-                    )
-                {
+                if h.is_none() && !Seen::of(&v, n, k + e * tw + j, od).follows(&ours.obs, ours.terminated, ours.truncated, ours.reward, m) {
                     *h = Some(t);
                 }
             }
@@ -571,21 +448,11 @@ pub fn free_running<E: Env>(
     }
     for (e, ep) in file.episodes.iter().enumerate() {
         let len = ep.length;
-        let mut hs: Vec<usize> = (0..tw)
-            .map(|j| horizon[e * tw + j].unwrap_or(len))
-            .collect();
+        let mut hs: Vec<usize> = (0..tw).map(|j| horizon[e * tw + j].unwrap_or(len)).collect();
         hs.sort_unstable();
-        let q = hs
-            .get(((cfg.quantile * tw as f64) as usize).min(tw.saturating_sub(1)))
-            .copied()
-            .unwrap_or(len);
+        let q = hs.get(((cfg.quantile * tw as f64) as usize).min(tw.saturating_sub(1))).copied().unwrap_or(len);
         let bar = q.max((cfg.floor * len as f64).ceil() as usize).min(len);
-        let run = FreeRun {
-            length: len,
-            followed: followed[e].unwrap_or(len),
-            bar,
-            twin_horizons: hs,
-        };
+        let run = FreeRun { length: len, followed: followed[e].unwrap_or(len), bar, twin_horizons: hs };
         if !run.passed() {
             out.fail(format!(
                 "episode {e}: free-running followed the record for {} of {len} steps, bar {bar} (twins' {:.0}% quantile {q})",

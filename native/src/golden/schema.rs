@@ -73,12 +73,7 @@ pub struct Episode {
 fn fits_f32(vals: &[f64], at: impl Fn(usize) -> String) -> Result<(), String> {
     match vals.iter().position(|v| !(*v as f32).is_finite()) {
         None => Ok(()),
-        Some(c) => Err(format!(
-            "{}: {} does not fit in float32 (largest {:e})",
-            at(c),
-            num(vals[c]),
-            f32::MAX
-        )),
+        Some(c) => Err(format!("{}: {} does not fit in float32 (largest {:e})", at(c), num(vals[c]), f32::MAX)),
     }
 }
 
@@ -88,22 +83,13 @@ impl GoldenFile {
     pub fn check_structure(&self, state_dim: usize, obs_dim: usize) -> Result<(), String> {
         let h = &self.header;
         if h.schema_version != 1 {
-            return Err(format!(
-                "header.schema_version: expected 1, got {}",
-                h.schema_version
-            ));
+            return Err(format!("header.schema_version: expected 1, got {}", h.schema_version));
         }
         if h.state_dim != state_dim {
-            return Err(format!(
-                "header.state_dim: {} has {state_dim} state components, file says {}",
-                h.env_id, h.state_dim
-            ));
+            return Err(format!("header.state_dim: {} has {state_dim} state components, file says {}", h.env_id, h.state_dim));
         }
         if h.obs_dim != obs_dim {
-            return Err(format!(
-                "header.obs_dim: {} has {obs_dim} observation components, file says {}",
-                h.env_id, h.obs_dim
-            ));
+            return Err(format!("header.obs_dim: {} has {obs_dim} observation components, file says {}", h.env_id, h.obs_dim));
         }
         if self.episodes.is_empty() {
             return Err("episodes: empty".into());
@@ -127,60 +113,32 @@ impl GoldenFile {
                 }
             }
             if ep.initial_state.len() != state_dim {
-                return Err(format!(
-                    "{}: expected {state_dim} numbers, got {}",
-                    at("initial_state"),
-                    ep.initial_state.len()
-                ));
+                return Err(format!("{}: expected {state_dim} numbers, got {}", at("initial_state"), ep.initial_state.len()));
             }
             if ep.initial_obs.len() != obs_dim {
-                return Err(format!(
-                    "{}: expected {obs_dim} numbers, got {}",
-                    at("initial_obs"),
-                    ep.initial_obs.len()
-                ));
+                return Err(format!("{}: expected {obs_dim} numbers, got {}", at("initial_obs"), ep.initial_obs.len()));
             }
             for t in 0..n {
                 if ep.obs[t].len() != obs_dim {
-                    return Err(format!(
-                        "{}[{t}]: expected {obs_dim} numbers, got {}",
-                        at("obs"),
-                        ep.obs[t].len()
-                    ));
+                    return Err(format!("{}[{t}]: expected {obs_dim} numbers, got {}", at("obs"), ep.obs[t].len()));
                 }
                 if ep.states[t].len() != state_dim {
-                    return Err(format!(
-                        "{}[{t}]: expected {state_dim} numbers, got {}",
-                        at("states"),
-                        ep.states[t].len()
-                    ));
+                    return Err(format!("{}[{t}]: expected {state_dim} numbers, got {}", at("states"), ep.states[t].len()));
                 }
                 let done = ep.terminated[t] || ep.truncated[t];
                 if done && t + 1 != n {
-                    return Err(format!(
-                        "{}[{t}]: episode continues after it ended",
-                        at("terminated/truncated")
-                    ));
+                    return Err(format!("{}[{t}]: episode continues after it ended", at("terminated/truncated")));
                 }
                 if !ep.actions[t].is_finite() {
                     return Err(format!("{}[{t}]: not a finite number", at("actions")));
                 }
                 if !ep.rewards[t].is_finite() {
-                    return Err(format!(
-                        "{}[{t}] (episode {e}, step {t}): not a finite number",
-                        at("rewards")
-                    ));
+                    return Err(format!("{}[{t}] (episode {e}, step {t}): not a finite number", at("rewards")));
                 }
-                fits_f32(&ep.obs[t], |c| {
-                    format!("{}[{t}][{c}] (episode {e}, step {t})", at("obs"))
-                })?;
-                fits_f32(&ep.states[t], |c| {
-                    format!("{}[{t}][{c}] (episode {e}, step {t})", at("states"))
-                })?;
+                fits_f32(&ep.obs[t], |c| format!("{}[{t}][{c}] (episode {e}, step {t})", at("obs")))?;
+                fits_f32(&ep.states[t], |c| format!("{}[{t}][{c}] (episode {e}, step {t})", at("states")))?;
             }
-            fits_f32(&ep.initial_state, |c| {
-                format!("{}[{c}]", at("initial_state"))
-            })?;
+            fits_f32(&ep.initial_state, |c| format!("{}[{c}]", at("initial_state")))?;
             fits_f32(&ep.initial_obs, |c| format!("{}[{c}]", at("initial_obs")))?;
         }
         Ok(())

@@ -19,10 +19,7 @@ const SEED: u64 = 1;
 
 /// Index of `p` in [`SimdPath::ALL`] (Scalar = 0, Wide4 = 1, Wide8 = 2, Avx2 = 3).
 fn path_index(p: SimdPath) -> u32 {
-    SimdPath::ALL
-        .iter()
-        .position(|q| *q == p)
-        .map_or(u32::MAX, |i| i as u32)
+    SimdPath::ALL.iter().position(|q| *q == p).map_or(u32::MAX, |i| i as u32)
 }
 
 /// Steps a CartPole batch of `n` envs `steps` times with every action 1 and returns the sum of
@@ -76,10 +73,7 @@ pub extern "C" fn digest(n: u32, steps: u32, path: u32) -> u32 {
         let Ok(v) = env.step(Actions::Discrete(&actions)) else {
             return 0;
         };
-        v.obs
-            .iter()
-            .chain(v.reward)
-            .for_each(|x| h.u32(x.to_bits()));
+        v.obs.iter().chain(v.reward).for_each(|x| h.u32(x.to_bits()));
         for i in 0..n {
             let done = v.terminated[i] || v.truncated[i];
             h.u32(v.terminated[i] as u32 | (v.truncated[i] as u32) << 1);
@@ -140,10 +134,7 @@ mod bump {
 
     impl Bump {
         pub const fn new() -> Self {
-            Bump {
-                next: Cell::new(0),
-                end: Cell::new(0),
-            }
+            Bump { next: Cell::new(0), end: Cell::new(0) }
         }
     }
 
@@ -151,10 +142,7 @@ mod bump {
         unsafe fn alloc(&self, l: Layout) -> *mut u8 {
             let align = l.align(); // a power of two
             let mut start = (self.next.get() + align - 1) & !(align - 1);
-            if start
-                .checked_add(l.size())
-                .is_none_or(|e| e > self.end.get())
-            {
+            if start.checked_add(l.size()).is_none_or(|e| e > self.end.get()) {
                 // Grow by enough fresh pages for this request; any rest of the old chunk is
                 // left unused. Fresh pages start 64 KiB aligned; `+ align` covers larger aligns.
                 let pages = (l.size() + align).div_ceil(PAGE);
@@ -187,14 +175,7 @@ mod tests {
         let best = SimdPath::best();
         let d = digest(n, steps, path_index(best));
         assert_ne!(d, 0);
-        assert_eq!(
-            digest(n, steps, path_index(SimdPath::Scalar)),
-            d,
-            "{best} differs from scalar"
-        );
-        println!(
-            "native-reference smoke={} digest={d} path={best}",
-            smoke(n, steps)
-        );
+        assert_eq!(digest(n, steps, path_index(SimdPath::Scalar)), d, "{best} differs from scalar");
+        println!("native-reference smoke={} digest={d} path={best}", smoke(n, steps));
     }
 }
