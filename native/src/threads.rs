@@ -15,18 +15,21 @@
 //! first by spinning on the word, then by sleeping on the condvar after checking the word with
 //! the `sleepers` mutex held. The word is only ever stored with that mutex held, and the
 //! condvar's wait releases it atomically, so a post either is seen by the check or finds the
-//! worker counted as a sleeper and wakes it: no wake-up is lost (`tests/loom.rs` checks this,
-//! and the rest of the protocol, under every interleaving). Spinning workers never take the
-//! mutex, and the poster calls the OS only when a worker sleeps. The caller counts the workers
-//! that take part down with `pending` and returns, or resumes a panic, only at 0.
+//! worker counted as a sleeper and wakes it: no wake-up is lost (`native/tests/loom.rs`
+//! checks this, and the rest of the protocol, under every interleaving). Spinning workers
+//! never take the mutex, and the poster calls the OS only when a worker sleeps. The caller
+//! counts the workers that take part down with `pending` and returns, or resumes a panic,
+//! only at 0. Each call uses [`Threads::threads_for`] threads, one per
+//! [`MIN_ENVS_PER_THREAD`] envs: a small batch runs on the caller alone.
 
 use fusegym_core::exec::{split, Executor, CHUNK_ALIGN};
 use std::time::Duration;
 use sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 use sync::{thread, Arc, Condvar, JoinHandle, Mutex, MutexGuard, SpinBudget};
 
-/// The primitives the protocol is written with: `std`'s, or `loom`'s when `tests/loom.rs`
-/// compiles this file into its model checker (`--cfg loom`, test builds only).
+/// The primitives the protocol is written with: `std`'s, or `loom`'s when
+/// `native/tests/loom.rs` compiles this file into its model checker (`--cfg loom`, test
+/// builds only).
 #[cfg(not(all(loom, test)))]
 mod sync {
     pub use std::hint::spin_loop;
