@@ -229,3 +229,18 @@ fn zero_threads_means_one_per_core_and_one_thread_runs_everything_inline() {
     one.run(1 << 20, &|a, b| calls.lock().unwrap().push((a, b, std::thread::current().id())));
     assert_eq!(calls.into_inner().unwrap(), [(0, 1 << 20, me)]);
 }
+
+#[test]
+fn rollouts_use_every_thread_and_match_one_thread() {
+    // A small batch steps on the caller alone (not worth a hand-off), but a rollout of many
+    // steps is long enough to split; either way the result is the same bits.
+    let n = 1_024;
+    let pool = Threads::new(2).unwrap();
+    assert_eq!(pool.threads_for(n), 1);
+    let mut one = make("CartPole-v1", n, 3).unwrap();
+    let mut many = make("CartPole-v1", n, 3).unwrap();
+    let a = one.rollout(300, fusegym::Policy::Random, None).unwrap().reward_sum.to_vec();
+    let b = many.rollout_with(300, fusegym::Policy::Random, None, &pool).unwrap().reward_sum.to_vec();
+    assert_eq!(a, b);
+    assert_eq!(one.state(), many.state());
+}

@@ -24,6 +24,12 @@ pub unsafe trait Executor: Sync {
     /// Calls `job` on disjoint ranges covering `0..len`, possibly in parallel, and returns when
     /// all have finished.
     fn run(&self, len: usize, job: &(dyn Fn(usize, usize) + Sync));
+    /// As [`Executor::run`], for a job that does much more work per env than one step (a
+    /// rollout of many steps), so an executor that sizes its split by the work (fewer threads
+    /// for small batches) may use more threads. Same contract.
+    fn run_long(&self, len: usize, job: &(dyn Fn(usize, usize) + Sync)) {
+        self.run(len, job)
+    }
 }
 
 /// Everything on the calling thread, in one call.

@@ -12,7 +12,7 @@ use crate::policy::{self, Checked, LanePolicy, Policy};
 use crate::record::Record;
 use crate::simd;
 use crate::spec::Env;
-use crate::vec_env::{run_checked, VecEnv};
+use crate::vec_env::{run_checked_with, VecEnv};
 
 /// Per-env statistics of one rollout call (borrowed from the batch).
 #[derive(Clone, Copy, Debug)]
@@ -120,6 +120,7 @@ impl<E: Env> VecEnv<E> {
         let params = &self.params;
         // SAFETY: buffers sized in `VecEnv::from_config` and above, policy checked, ranges
         // checked by `run_checked` and disjoint by the `Executor` contract, `path` available.
-        run_checked(exec, self.num_envs, &|start, end| unsafe { f(params, &b, policy, r, steps, start, end) })
+        // A rollout of one step is a step; of more, a long job (every thread of the executor).
+        run_checked_with(exec, self.num_envs, steps > 1, &|start, end| unsafe { f(params, &b, policy, r, steps, start, end) })
     }
 }

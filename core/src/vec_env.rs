@@ -688,9 +688,14 @@ fn check_orders<E: Env>(
 /// Runs `job` on `exec`'s ranges, skipping (and reporting) any range that breaks the part of
 /// the [`Executor`] contract that is cheap to check.
 pub(crate) fn run_checked(exec: &dyn Executor, len: usize, job: &(dyn Fn(usize, usize) + Sync)) -> Result<(), Error> {
+    run_checked_with(exec, len, false, job)
+}
+
+/// [`run_checked`], through [`Executor::run_long`] when `long`.
+pub(crate) fn run_checked_with(exec: &dyn Executor, len: usize, long: bool, job: &(dyn Fn(usize, usize) + Sync)) -> Result<(), Error> {
     let bad = AtomicBool::new(false);
     let (bad_start, bad_end) = (AtomicUsize::new(0), AtomicUsize::new(0));
-    exec.run(len, &|start, end| {
+    let checked = |start: usize, end: usize| {
         if range_ok(start, end, len) {
             job(start, end)
         } else {
@@ -698,7 +703,12 @@ pub(crate) fn run_checked(exec: &dyn Executor, len: usize, job: &(dyn Fn(usize, 
             bad_end.store(end, Ordering::Relaxed);
             bad.store(true, Ordering::Release);
         }
-    });
+    };
+    if long {
+        exec.run_long(len, &checked)
+    } else {
+        exec.run(len, &checked)
+    }
     if bad.load(Ordering::Acquire) {
         return Err(Error::Executor { start: bad_start.into_inner(), end: bad_end.into_inner(), len });
     }

@@ -15,18 +15,21 @@
 //! first by spinning on the word, then by sleeping on the condvar after checking the word with
 //! the `sleepers` mutex held. The word is only ever stored with that mutex held, and the
 //! condvar's wait releases it atomically, so a post either is seen by the check or finds the
-//! worker counted as a sleeper and wakes it: no wake-up is lost (`tests/loom.rs` checks this,
-//! and the rest of the protocol, under every interleaving). Spinning workers never take the
-//! mutex, and the poster calls the OS only when a worker sleeps. The caller counts the workers
-//! that take part down with `pending` and returns, or resumes a panic, only at 0.
+//! worker counted as a sleeper and wakes it: no wake-up is lost (`native/tests/loom.rs`
+//! checks this, and the rest of the protocol, under every interleaving). Spinning workers
+//! never take the mutex, and the poster calls the OS only when a worker sleeps. The caller
+//! counts the workers that take part down with `pending` and returns, or resumes a panic,
+//! only at 0. Each call uses [`Threads::threads_for`] threads, one per
+//! [`MIN_ENVS_PER_THREAD`] envs: a small batch runs on the caller alone.
 
 use fusegym_core::exec::{split, Executor, CHUNK_ALIGN};
 use std::time::Duration;
 use sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 use sync::{thread, Arc, Condvar, JoinHandle, Mutex, MutexGuard, SpinBudget};
 
-/// The primitives the protocol is written with: `std`'s, or `loom`'s when `tests/loom.rs`
-/// compiles this file into its model checker (`--cfg loom`, test builds only).
+/// The primitives the protocol is written with: `std`'s, or `loom`'s when
+/// `native/tests/loom.rs` compiles this file into its model checker (`--cfg loom`, test
+/// builds only).
 #[cfg(not(all(loom, test)))]
 mod sync {
     pub use std::hint::spin_loop;
@@ -134,10 +137,23 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// Fewest envs per thread for which `run` uses another thread: below `k *` this many envs a
-/// call runs on fewer than `k` threads, and on the calling thread alone (no post, no wake-up)
-/// below two. Measured with CARGO_TARGET_THRESHOLD_PLACEHOLDER
-pub const MIN_ENVS_PER_THREAD: usize = 64;
+/// Fewest envs per thread for which `run` uses another thread: a call over `len` envs uses
+/// `len / MIN_ENVS_PER_THREAD` threads (at most the pool's), so below twice this many envs it
+/// runs on the calling thread alone (no post, no wake-up).
+///
+/// Measured with `fusegym bench --mode step --backend simd --backend threads` on 2 threads of
+/// an Intel Xeon (KVM, 2 vCPUs, AVX-512 path), release build, quiet machine, M steps/s, one
+/// thread vs two (every thread used at every size), 2-3 runs each:
+/// - CartPole-v1: 2,048 envs 355-453 vs 315-413 (two slower); 3,072 400 vs 385-430 (even);
+///   4,096 289-360 vs 399-463 (two 1.2-1.4x faster); 65,536 309-355 vs 632-646.
+/// - MountainCar-v0 (cheaper per env than CartPole): 3,072 899-1,082 vs 671-846; 4,096
+///   888-1,078 vs 872-1,100 (even); 6,144 894-1,088 vs 890-1,240.
+/// - MountainCarContinuous-v0: 4,096 867-954 vs 826-851 (two slower); 6,144 767-866 vs
+///   901-1,009 (two 1.16x faster).
+///
+/// So two threads from 6,144 envs, where every env gains; CartPole alone would gain from
+/// 4,096. `docs/benchmarks.md` has the tables.
+pub const MIN_ENVS_PER_THREAD: usize = 3_072;
 
 /// A pool of `threads - 1` persistent workers plus the calling thread.
 ///
@@ -316,7 +332,18 @@ unsafe impl Executor for Threads {
         self.threads
     }
     fn run(&self, len: usize, job: &(dyn Fn(usize, usize) + Sync)) {
-        let parts = self.threads_for(len);
+        self.run_on(len, self.threads_for(len), job)
+    }
+    /// Long jobs (rollouts of many steps) use every thread the batch has blocks for: their
+    /// per-env work dwarfs the cost of handing it out, whatever the batch size.
+    fn run_long(&self, len: usize, job: &(dyn Fn(usize, usize) + Sync)) {
+        self.run_on(len, len.div_ceil(CHUNK_ALIGN).clamp(1, self.threads), job)
+    }
+}
+
+impl Threads {
+    /// [`Executor::run`] on `parts` threads (`1 <= parts <= self.threads`).
+    fn run_on(&self, len: usize, parts: usize, job: &(dyn Fn(usize, usize) + Sync)) {
         if parts == 1 {
             return job(0, len);
         }

@@ -3,6 +3,9 @@
 //! condvar and threads in place of `std`'s (its `sync` module). Run by `scripts/loom.sh`
 //! (`RUSTFLAGS="--cfg loom"`); without `--cfg loom` this file is empty.
 //!
+//! Every model sets `with_min_envs_per_thread` so that its few 64-env blocks are split across
+//! the threads (by default a batch this small runs on the caller alone).
+//!
 //! Loom's condvar never times out, so a lost wake-up shows here as a deadlock, not as a
 //! worker that is late by the safety-net timeout. The jobs write through loom's `UnsafeCell`,
 //! so loom also reports a data race if a chunk's writes were not ordered before `run`'s return.
@@ -52,7 +55,7 @@ fn quiet_panics() {
 #[test]
 fn a_step_on_three_threads_covers_every_block_once_then_stop_joins() {
     loom::model(|| {
-        let pool = Threads::new(3).unwrap();
+        let pool = Threads::new(3).unwrap().with_min_envs_per_thread(1);
         let blocks = Blocks::new(3);
         pool.run(3 * CHUNK_ALIGN, &|a, b| blocks.hit(a, b));
         assert_eq!(blocks.counts(), [1, 1, 1]);
@@ -63,7 +66,7 @@ fn a_step_on_three_threads_covers_every_block_once_then_stop_joins() {
 #[test]
 fn two_steps_in_a_row_each_cover_every_block_once() {
     loom::model(|| {
-        let pool = Threads::new(2).unwrap();
+        let pool = Threads::new(2).unwrap().with_min_envs_per_thread(1);
         let blocks = Blocks::new(2);
         pool.run(2 * CHUNK_ALIGN, &|a, b| blocks.hit(a, b));
         pool.run(2 * CHUNK_ALIGN, &|a, b| blocks.hit(a, b));
@@ -75,7 +78,7 @@ fn two_steps_in_a_row_each_cover_every_block_once() {
 fn a_panic_in_the_callers_chunk_unwinds_only_after_the_worker_finished() {
     quiet_panics();
     loom::model(|| {
-        let pool = Threads::new(2).unwrap();
+        let pool = Threads::new(2).unwrap().with_min_envs_per_thread(1);
         let blocks = Blocks::new(2);
         let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             pool.run(2 * CHUNK_ALIGN, &|a, b| {
@@ -95,7 +98,7 @@ fn a_panic_in_the_callers_chunk_unwinds_only_after_the_worker_finished() {
 fn a_panic_in_a_workers_chunk_reaches_the_caller_after_every_chunk_finished() {
     quiet_panics();
     loom::model(|| {
-        let pool = Threads::new(2).unwrap();
+        let pool = Threads::new(2).unwrap().with_min_envs_per_thread(1);
         let blocks = Blocks::new(2);
         let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             pool.run(2 * CHUNK_ALIGN, &|a, b| {
