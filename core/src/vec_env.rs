@@ -359,7 +359,7 @@ impl<E: Env> VecEnv<E> {
     }
 
     fn reset_fn(&self) -> unsafe fn(&E::Params, &Buffers, usize, usize) {
-        if self.columns.iter().any(Option::is_some) {
+        if self.per_env() {
             kernel::reset_range::<E, true>
         } else {
             kernel::reset_range::<E, false>
@@ -408,7 +408,7 @@ impl<E: Env> VecEnv<E> {
     pub fn step_with(&mut self, actions: Actions<'_>, exec: &dyn Executor) -> Result<StepView<'_>, Error> {
         let ptr = self.check_actions(actions, exec)?;
         let b = self.buffers(ptr);
-        let f = simd::step_fn::<E>(self.path, self.columns.iter().any(Option::is_some));
+        let f = simd::step_fn::<E>(self.path, self.per_env());
         let params = &self.params;
         // SAFETY: buffers sized in `from_config`, actions checked above, every range checked
         // by `run_checked`, disjoint by the `Executor` contract, `path` checked available in
