@@ -8,15 +8,13 @@
 
 use core::ops::{Add, BitAnd, BitOr, Div, Mul, Neg, Not, Sub};
 
-#[cfg(all(target_arch = "x86_64", feature = "std"))]
-pub(crate) mod avx2;
-#[cfg(all(target_arch = "x86_64", feature = "std"))]
-pub(crate) mod avx512;
 pub(crate) mod pair;
 mod scalar;
 mod wide4;
 mod wide8;
 mod wide_impl;
+#[cfg(all(target_arch = "x86_64", feature = "std"))]
+pub(crate) mod x86;
 
 /// A vector of `WIDTH` independent `f32` values: one value per environment.
 pub trait Lane:

@@ -115,11 +115,11 @@ impl<E: Env> VecEnv<E> {
     }
 
     fn run_rollout<P: LanePolicy>(&mut self, steps: usize, policy: &P, r: &RolloutBuffers, exec: &dyn Executor) -> Result<(), Error> {
-        let f = simd::rollout_fn::<E, P>(self.path, self.per_env());
+        let f = simd::rollout_fn::<E, P>(self.path, self.per_env())?;
         let b = self.buffers(core::ptr::null());
         let params = &self.params;
         // SAFETY: buffers sized in `VecEnv::from_config` and above, policy checked, ranges
-        // checked by `run_checked` and disjoint by the `Executor` contract, `path` available.
+        // checked by `run_checked` and disjoint by the `Executor` contract.
         // A rollout of one step is a step; of more, a long job (every thread of the executor).
         run_checked_with(exec, self.num_envs, steps > 1, &|start, end| unsafe { f(params, &b, policy, r, steps, start, end) })
     }

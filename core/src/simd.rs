@@ -1,8 +1,9 @@
 //! Which lane type runs the step, chosen once per batch and reported to the user.
 
+use crate::error::Error;
 use crate::kernel::{self, Buffers};
 #[cfg(all(target_arch = "x86_64", feature = "std"))]
-use crate::lane::{avx2::Avx2F32, avx512::Avx512F32, pair::Pair};
+use crate::lane::x86::{Avx2, Avx512};
 use crate::policy::LanePolicy;
 use crate::spec::Env;
 use core::fmt;
@@ -56,8 +57,8 @@ impl SimdPath {
         }
     }
 
-    /// The fastest SIMD path on this machine: AVX2 when the CPU has it (x86_64), else the
-    /// portable `wide` path native to the build (f32x4 on wasm32 with simd128, f32x8 on other
+    /// The fastest SIMD path on this machine: AVX-512 when the CPU has F, VL, DQ and BW, else
+    /// AVX2 when it has that (x86_64), else the portable `wide` path native to the build (f32x4 on wasm32 with simd128, f32x8 on other
     /// 64-bit targets). A wasm32 build without simd128 gets `Scalar`: emulated `wide` vectors
     /// run several times slower than plain scalar code there.
     pub fn best() -> SimdPath {
@@ -120,7 +121,7 @@ impl Backend {
 
 #[cfg(all(target_arch = "x86_64", feature = "std"))]
 fn avx2_available() -> bool {
-    std::is_x86_feature_detected!("avx2")
+    Avx2::detect().is_some()
 }
 #[cfg(not(all(target_arch = "x86_64", feature = "std")))]
 fn avx2_available() -> bool {
@@ -129,10 +130,7 @@ fn avx2_available() -> bool {
 
 #[cfg(all(target_arch = "x86_64", feature = "std"))]
 fn avx512_available() -> bool {
-    std::is_x86_feature_detected!("avx512f")
-        && std::is_x86_feature_detected!("avx512vl")
-        && std::is_x86_feature_detected!("avx512dq")
-        && std::is_x86_feature_detected!("avx512bw")
+    Avx512::detect().is_some()
 }
 #[cfg(not(all(target_arch = "x86_64", feature = "std")))]
 fn avx512_available() -> bool {
@@ -142,10 +140,18 @@ fn avx512_available() -> bool {
 /// A monomorphised step over a range of envs.
 pub(crate) type StepFn<E> = unsafe fn(&<E as Env>::Params, &Buffers, usize, usize);
 
+/// A monomorphised rollout over a range of envs.
+pub(crate) type RolloutFn<E, P> = unsafe fn(&<E as Env>::Params, &Buffers, &P, &kernel::RolloutBuffers, usize, usize, usize);
+
+/// The error for a path this CPU or build cannot run.
+fn unavailable(path: SimdPath) -> Error {
+    Error::SimdUnavailable { path: path.name(), available: SimdPath::available_list() }
+}
+
 /// The step of env `E` on `path`, for shared or per-env parameters (two kernels, so the shared
-/// path keeps its parameters as hoisted constants). The caller must have checked
-/// `path.is_available()`.
-pub(crate) fn step_fn<E: Env>(path: SimdPath, per_env: bool) -> StepFn<E> {
+/// path keeps its parameters as hoisted constants). The x86 kernels come only from a
+/// capability token (`lane::x86`), so a path this CPU lacks is an error here, not a crash.
+pub(crate) fn step_fn<E: Env>(path: SimdPath, per_env: bool) -> Result<StepFn<E>, Error> {
     if per_env {
         step_fn_of::<E, true>(path)
     } else {
@@ -153,27 +159,22 @@ pub(crate) fn step_fn<E: Env>(path: SimdPath, per_env: bool) -> StepFn<E> {
     }
 }
 
-fn step_fn_of<E: Env, const PER_ENV: bool>(path: SimdPath) -> StepFn<E> {
-    match path {
+fn step_fn_of<E: Env, const PER_ENV: bool>(path: SimdPath) -> Result<StepFn<E>, Error> {
+    Ok(match path {
         SimdPath::Scalar => kernel::step_range::<E, f32, PER_ENV>,
         SimdPath::Wide4 => kernel::step_range::<E, wide::f32x4, PER_ENV>,
         SimdPath::Wide8 => kernel::step_range::<E, wide::f32x8, PER_ENV>,
         #[cfg(all(target_arch = "x86_64", feature = "std"))]
-        SimdPath::Avx2 => step_range_avx2::<E, PER_ENV>,
+        SimdPath::Avx2 => Avx2::detect().ok_or_else(|| unavailable(path))?.step::<E, PER_ENV>(),
         #[cfg(all(target_arch = "x86_64", feature = "std"))]
-        SimdPath::Avx512 => step_range_avx512::<E, PER_ENV>,
-        // Never selected: `is_available` is false for them here. Stay correct anyway.
+        SimdPath::Avx512 => Avx512::detect().ok_or_else(|| unavailable(path))?.step::<E, PER_ENV>(),
         #[cfg(not(all(target_arch = "x86_64", feature = "std")))]
-        SimdPath::Avx2 | SimdPath::Avx512 => kernel::step_range::<E, f32, PER_ENV>,
-    }
+        SimdPath::Avx2 | SimdPath::Avx512 => return Err(unavailable(path)),
+    })
 }
 
-/// A monomorphised rollout over a range of envs.
-pub(crate) type RolloutFn<E, P> = unsafe fn(&<E as Env>::Params, &Buffers, &P, &kernel::RolloutBuffers, usize, usize, usize);
-
-/// The rollout of env `E` with policy `P` on `path`, for shared or per-env parameters. The
-/// caller must have checked `path.is_available()`.
-pub(crate) fn rollout_fn<E: Env, P: LanePolicy>(path: SimdPath, per_env: bool) -> RolloutFn<E, P> {
+/// The rollout of env `E` with policy `P` on `path`, for shared or per-env parameters.
+pub(crate) fn rollout_fn<E: Env, P: LanePolicy>(path: SimdPath, per_env: bool) -> Result<RolloutFn<E, P>, Error> {
     if per_env {
         rollout_fn_of::<E, P, true>(path)
     } else {
@@ -181,55 +182,16 @@ pub(crate) fn rollout_fn<E: Env, P: LanePolicy>(path: SimdPath, per_env: bool) -
     }
 }
 
-fn rollout_fn_of<E: Env, P: LanePolicy, const PER_ENV: bool>(path: SimdPath) -> RolloutFn<E, P> {
-    match path {
+fn rollout_fn_of<E: Env, P: LanePolicy, const PER_ENV: bool>(path: SimdPath) -> Result<RolloutFn<E, P>, Error> {
+    Ok(match path {
         SimdPath::Scalar => kernel::rollout_range::<E, f32, P, PER_ENV>,
         SimdPath::Wide4 => kernel::rollout_range::<E, wide::f32x4, P, PER_ENV>,
         SimdPath::Wide8 => kernel::rollout_range::<E, wide::f32x8, P, PER_ENV>,
         #[cfg(all(target_arch = "x86_64", feature = "std"))]
-        SimdPath::Avx2 => rollout_range_avx2::<E, P, PER_ENV>,
+        SimdPath::Avx2 => Avx2::detect().ok_or_else(|| unavailable(path))?.rollout::<E, P, PER_ENV>(),
         #[cfg(all(target_arch = "x86_64", feature = "std"))]
-        SimdPath::Avx512 => rollout_range_avx512::<E, P, PER_ENV>,
+        SimdPath::Avx512 => Avx512::detect().ok_or_else(|| unavailable(path))?.rollout::<E, P, PER_ENV>(),
         #[cfg(not(all(target_arch = "x86_64", feature = "std")))]
-        SimdPath::Avx2 | SimdPath::Avx512 => kernel::rollout_range::<E, f32, P, PER_ENV>,
-    }
+        SimdPath::Avx2 | SimdPath::Avx512 => return Err(unavailable(path)),
+    })
 }
-
-/// The x86 kernels: the generic step and rollout inlined into functions compiled with the
-/// ISA's features, so each intrinsic of the lane type becomes one instruction. Both run two
-/// vectors per lane group (`Pair`): a step is a long dependent chain, and two independent
-/// chains keep the vector pipes busy (see `lane/pair.rs`).
-macro_rules! x86_kernels {
-    ($step:ident, $rollout:ident, $features:literal, $lane:ty, $what:literal) => {
-        #[doc = concat!("The ", $what, " step.")]
-        ///
-        /// # Safety
-        #[doc = concat!("The CPU must support ", $what, " (checked by `SimdPath::is_available`), plus `step_range`'s rules.")]
-        #[cfg(all(target_arch = "x86_64", feature = "std"))]
-        #[target_feature(enable = $features)]
-        unsafe fn $step<E: Env, const PER_ENV: bool>(p: &E::Params, b: &Buffers, start: usize, end: usize) {
-            kernel::step_range::<E, $lane, PER_ENV>(p, b, start, end)
-        }
-
-        #[doc = concat!("The ", $what, " rollout.")]
-        ///
-        /// # Safety
-        #[doc = concat!("The CPU must support ", $what, ", plus `rollout_range`'s rules.")]
-        #[cfg(all(target_arch = "x86_64", feature = "std"))]
-        #[target_feature(enable = $features)]
-        unsafe fn $rollout<E: Env, P: LanePolicy, const PER_ENV: bool>(
-            p: &E::Params,
-            b: &Buffers,
-            policy: &P,
-            r: &kernel::RolloutBuffers,
-            steps: usize,
-            start: usize,
-            end: usize,
-        ) {
-            kernel::rollout_range::<E, $lane, P, PER_ENV>(p, b, policy, r, steps, start, end)
-        }
-    };
-}
-
-x86_kernels!(step_range_avx2, rollout_range_avx2, "avx2", Pair<Avx2F32>, "AVX2");
-x86_kernels!(step_range_avx512, rollout_range_avx512, "avx2,avx512f,avx512vl,avx512dq,avx512bw", Pair<Avx512F32>, "AVX-512 F/VL/DQ/BW");

@@ -408,11 +408,10 @@ impl<E: Env> VecEnv<E> {
     pub fn step_with(&mut self, actions: Actions<'_>, exec: &dyn Executor) -> Result<StepView<'_>, Error> {
         let ptr = self.check_actions(actions, exec)?;
         let b = self.buffers(ptr);
-        let f = simd::step_fn::<E>(self.path, self.per_env());
+        let f = simd::step_fn::<E>(self.path, self.per_env())?;
         let params = &self.params;
         // SAFETY: buffers sized in `from_config`, actions checked above, every range checked
-        // by `run_checked`, disjoint by the `Executor` contract, `path` checked available in
-        // `set_simd_path`/`best`.
+        // by `run_checked`, disjoint by the `Executor` contract.
         run_checked(exec, self.num_envs, &|start, end| unsafe { f(params, &b, start, end) })?;
         Ok(self.view())
     }

@@ -252,3 +252,35 @@ fn final_obs_holds_exactly_the_envs_that_finished() {
         assert_eq!(view.final_obs.get(37), Some(o), "{path}");
     }
 }
+
+/// A path is offered exactly when this CPU has its instructions, and selecting one it lacks is
+/// a typed error (on a CPU that has every path the second half checks nothing to refuse, so the
+/// first half pins availability to the CPU's own feature flags).
+#[test]
+fn a_path_is_available_exactly_when_the_cpu_has_its_instructions() {
+    #[cfg(target_arch = "x86_64")]
+    {
+        let avx512 = std::is_x86_feature_detected!("avx512f")
+            && std::is_x86_feature_detected!("avx512vl")
+            && std::is_x86_feature_detected!("avx512dq")
+            && std::is_x86_feature_detected!("avx512bw");
+        assert_eq!(SimdPath::Avx2.is_available(), std::is_x86_feature_detected!("avx2"));
+        assert_eq!(SimdPath::Avx512.is_available(), avx512 && std::is_x86_feature_detected!("avx2"));
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    assert!(!SimdPath::Avx2.is_available() && !SimdPath::Avx512.is_available());
+    for path in SimdPath::ALL {
+        let mut env = make("CartPole-v1", 64, 1).unwrap();
+        match env.set_simd_path(path) {
+            Ok(()) => {
+                assert!(path.is_available(), "{path} accepted but not available");
+                env.step(Actions::Discrete(&[1; 64])).unwrap();
+                assert_eq!(env.simd_path(), path);
+            }
+            Err(e) => {
+                assert!(!path.is_available(), "{path} available but refused: {e}");
+                assert!(e.to_string().contains(path.name()), "{e}");
+            }
+        }
+    }
+}

@@ -2,7 +2,7 @@
 //!
 //! `wide` picks each operation's instructions at compile time (SSE2 on a default x86_64 build,
 //! simd128 on wasm32 built with `+simd128`, NEON on aarch64), so these types are the
-//! portable SIMD path; the run-time AVX2 path lives in `avx2.rs`.
+//! portable SIMD path; the run-time AVX2 path lives in `x86/avx2.rs`.
 
 macro_rules! impl_wide_lane {
     ($F:ident, $U:ident, $W:literal, $iota:expr, $from_int:ident) => {

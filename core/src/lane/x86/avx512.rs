@@ -11,11 +11,11 @@
 //! The operations are the same IEEE operations as every other lane type (no FMA, no
 //! approximate reciprocal), so results are bit-identical to the scalar reference.
 //!
-//! Soundness: a value of these types only exists inside a kernel that [`crate::simd`] calls
-//! after `is_x86_feature_detected!` confirmed every feature above; constructors are
-//! crate-private.
+//! Soundness: only the parent module [`crate::lane::x86`] can name these types, and it only
+//! instantiates them inside `#[target_feature]` kernels that it hands out to the holder of a
+//! capability token, which nothing but the CPU feature check creates.
 
-use super::{Lane, Mask, U32Lane};
+use crate::lane::{Lane, Mask, U32Lane};
 use core::arch::x86_64::*;
 use core::ops::{Add, BitAnd, BitOr, Div, Mul, Neg, Not, Sub};
 
@@ -30,7 +30,7 @@ pub struct Avx512Mask(__mmask16);
 pub struct Avx512U32(__m512i);
 
 // SAFETY (for every `unsafe` block below): the intrinsics need AVX-512 F/VL/DQ/BW, which the
-// dispatcher checked before entering any code that creates these values.
+// `Avx512` token proved before any code that creates these values could run (see `lane::x86`).
 
 macro_rules! binop {
     ($Tr:ident, $f:ident, $intr:ident) => {

@@ -3,13 +3,14 @@
 //! `wide` chooses its instructions when *it* is compiled, so wrapping a `wide::f32x8` kernel in
 //! `#[target_feature(enable = "avx2")]` still runs SSE2 code. These types call the intrinsics
 //! directly: every method is `#[inline(always)]`, so inside a `#[target_feature(enable =
-//! "avx2")]` kernel ([`crate::simd`]) each intrinsic is inlined and compiled to one AVX
+//! "avx2")]` kernel ([`crate::lane::x86`]) each intrinsic is inlined and compiled to one AVX
 //! instruction.
 //!
-//! Soundness: a value of these types only exists inside a kernel that [`crate::simd`] calls
-//! after `is_x86_feature_detected!("avx2")` returned true; the constructors are crate-private.
+//! Soundness: only the parent module [`crate::lane::x86`] can name these types, and it only
+//! instantiates them inside `#[target_feature]` kernels that it hands out to the holder of a
+//! capability token, which nothing but the CPU feature check creates.
 
-use super::{Lane, Mask, U32Lane};
+use crate::lane::{Lane, Mask, U32Lane};
 use core::arch::x86_64::*;
 use core::ops::{Add, BitAnd, BitOr, Div, Mul, Neg, Not, Sub};
 
@@ -23,8 +24,8 @@ pub struct Avx2Mask(__m256);
 #[derive(Clone, Copy)]
 pub struct Avx2U32(__m256i);
 
-// SAFETY (for every `unsafe` block below): the intrinsics need AVX/AVX2, which the dispatcher
-// checked before entering any code that creates these values.
+// SAFETY (for every `unsafe` block below): the intrinsics need AVX/AVX2, which the `Avx2` token
+// proved before any code that creates these values could run (see `lane::x86`).
 
 macro_rules! binop {
     ($Tr:ident, $f:ident, $T:ident, $intr:ident) => {
@@ -135,7 +136,7 @@ impl Mask for Avx2Mask {
     }
     #[inline(always)]
     unsafe fn store_bytes(self, dst: *mut u8) {
-        super::spread_bits::<8>(self.bitmask(), dst)
+        crate::lane::spread_bits::<8>(self.bitmask(), dst)
     }
 }
 

@@ -1,0 +1,106 @@
+//! The AVX2 and AVX-512 kernels, behind capability tokens.
+//!
+//! The lane types in [`avx2`] and [`avx512`] execute AVX instructions from safe methods
+//! (`splat`, `+`, ...), so they must never run on a CPU without those features. Rather than
+//! trusting every caller in the crate, this module is the only code that can name them (the
+//! submodules are private), and it instantiates them only inside `#[target_feature]` kernels.
+//! A pointer to such a kernel is obtained only from a token ([`Avx2`], [`Avx512`]) that only
+//! the run-time feature check creates, the pattern `pulp` uses: holding the token is the proof
+//! that the instructions exist, so the kernels' own contracts are left with buffers alone.
+
+mod avx2;
+mod avx512;
+
+use super::pair::Pair;
+use crate::kernel;
+use crate::policy::LanePolicy;
+use crate::simd::{RolloutFn, StepFn};
+use crate::spec::Env;
+use avx2::Avx2F32;
+use avx512::Avx512F32;
+
+/// Proof that this CPU runs AVX2 (and AVX, which it implies). Only [`Avx2::detect`] makes one.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Avx2 {
+    _proof: (),
+}
+
+/// Proof that this CPU runs AVX-512 F, VL, DQ and BW (and AVX2). Only [`Avx512::detect`] makes
+/// one.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Avx512 {
+    _proof: (),
+}
+
+impl Avx2 {
+    /// The token, if this CPU has the features (`is_x86_feature_detected!` caches its answer,
+    /// so this is a load and a compare).
+    pub(crate) fn detect() -> Option<Avx2> {
+        std::is_x86_feature_detected!("avx2").then_some(Avx2 { _proof: () })
+    }
+
+    /// The AVX2 step of env `E` (see [`kernel::step_range`] for its contract).
+    pub(crate) fn step<E: Env, const PER_ENV: bool>(self) -> StepFn<E> {
+        step_range_avx2::<E, PER_ENV>
+    }
+
+    /// The AVX2 rollout of env `E` with policy `P` (see [`kernel::rollout_range`]).
+    pub(crate) fn rollout<E: Env, P: LanePolicy, const PER_ENV: bool>(self) -> RolloutFn<E, P> {
+        rollout_range_avx2::<E, P, PER_ENV>
+    }
+}
+
+impl Avx512 {
+    /// The token, if this CPU has every feature the AVX-512 lane type uses.
+    pub(crate) fn detect() -> Option<Avx512> {
+        let all = std::is_x86_feature_detected!("avx512f")
+            && std::is_x86_feature_detected!("avx512vl")
+            && std::is_x86_feature_detected!("avx512dq")
+            && std::is_x86_feature_detected!("avx512bw")
+            && std::is_x86_feature_detected!("avx2");
+        all.then_some(Avx512 { _proof: () })
+    }
+
+    /// The AVX-512 step of env `E` (see [`kernel::step_range`] for its contract).
+    pub(crate) fn step<E: Env, const PER_ENV: bool>(self) -> StepFn<E> {
+        step_range_avx512::<E, PER_ENV>
+    }
+
+    /// The AVX-512 rollout of env `E` with policy `P` (see [`kernel::rollout_range`]).
+    pub(crate) fn rollout<E: Env, P: LanePolicy, const PER_ENV: bool>(self) -> RolloutFn<E, P> {
+        rollout_range_avx512::<E, P, PER_ENV>
+    }
+}
+
+/// The x86 kernels: the generic step and rollout inlined into functions compiled with the
+/// ISA's features, so each intrinsic of the lane type becomes one instruction. Both run two
+/// vectors per lane group (`Pair`): a step is a long dependent chain, and two independent
+/// chains keep the vector pipes busy (see `lane/pair.rs`).
+///
+/// They are private and reached only through a token's methods, so "the CPU has the features"
+/// holds wherever they run; their `unsafe` contract is [`kernel::step_range`]'s, on buffers.
+macro_rules! x86_kernels {
+    ($step:ident, $rollout:ident, $features:literal, $lane:ty) => {
+        // SAFETY of the `#[target_feature]`: see the macro's doc (token-gated).
+        #[target_feature(enable = $features)]
+        unsafe fn $step<E: Env, const PER_ENV: bool>(p: &E::Params, b: &kernel::Buffers, start: usize, end: usize) {
+            kernel::step_range::<E, $lane, PER_ENV>(p, b, start, end)
+        }
+
+        #[target_feature(enable = $features)]
+        unsafe fn $rollout<E: Env, P: LanePolicy, const PER_ENV: bool>(
+            p: &E::Params,
+            b: &kernel::Buffers,
+            policy: &P,
+            r: &kernel::RolloutBuffers,
+            steps: usize,
+            start: usize,
+            end: usize,
+        ) {
+            kernel::rollout_range::<E, $lane, P, PER_ENV>(p, b, policy, r, steps, start, end)
+        }
+    };
+}
+
+x86_kernels!(step_range_avx2, rollout_range_avx2, "avx2", Pair<Avx2F32>);
+x86_kernels!(step_range_avx512, rollout_range_avx512, "avx2,avx512f,avx512vl,avx512dq,avx512bw", Pair<Avx512F32>);
