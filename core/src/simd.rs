@@ -48,12 +48,17 @@ impl SimdPath {
         }
     }
 
-    /// Whether this CPU and build can run the path.
+    /// Whether this CPU and build can run the path. wasm32 builds leave out the paths that
+    /// would only be slower there, which also keeps their kernels out of the module: `Wide8`
+    /// (two simd128 halves, no gain over `Wide4`), and in a build without simd128 every `wide`
+    /// path (emulated vectors run several times slower than scalar code).
     pub fn is_available(self) -> bool {
         match self {
+            SimdPath::Scalar => true,
+            SimdPath::Wide4 => !cfg!(all(target_arch = "wasm32", not(target_feature = "simd128"))),
+            SimdPath::Wide8 => !cfg!(target_arch = "wasm32"),
             SimdPath::Avx2 => avx2_available(),
             SimdPath::Avx512 => avx512_available(),
-            _ => true,
         }
     }
 
@@ -137,6 +142,16 @@ fn avx512_available() -> bool {
     false
 }
 
+/// The largest value of `a` (0 when empty): AVX2's unsigned max where the CPU has it, else a
+/// plain fold (vectorised with the build's own instruction set).
+pub(crate) fn max_u32(a: &[u32]) -> u32 {
+    #[cfg(all(target_arch = "x86_64", feature = "std"))]
+    if let Some(avx2) = Avx2::detect() {
+        return avx2.max_u32(a);
+    }
+    a.iter().fold(0, |m, &x| m.max(x))
+}
+
 /// A monomorphised step over a range of envs.
 pub(crate) type StepFn<E> = unsafe fn(&<E as Env>::Params, &Buffers, usize, usize);
 
@@ -162,8 +177,14 @@ pub(crate) fn step_fn<E: Env>(path: SimdPath, per_env: bool) -> Result<StepFn<E>
 fn step_fn_of<E: Env, const PER_ENV: bool>(path: SimdPath) -> Result<StepFn<E>, Error> {
     Ok(match path {
         SimdPath::Scalar => kernel::step_range::<E, f32, PER_ENV>,
+        #[cfg(not(all(target_arch = "wasm32", not(target_feature = "simd128"))))]
         SimdPath::Wide4 => kernel::step_range::<E, wide::f32x4, PER_ENV>,
+        #[cfg(not(target_arch = "wasm32"))]
         SimdPath::Wide8 => kernel::step_range::<E, wide::f32x8, PER_ENV>,
+        #[cfg(target_arch = "wasm32")]
+        SimdPath::Wide8 => return Err(unavailable(path)),
+        #[cfg(all(target_arch = "wasm32", not(target_feature = "simd128")))]
+        SimdPath::Wide4 => return Err(unavailable(path)),
         #[cfg(all(target_arch = "x86_64", feature = "std"))]
         SimdPath::Avx2 => Avx2::detect().ok_or_else(|| unavailable(path))?.step::<E, PER_ENV>(),
         #[cfg(all(target_arch = "x86_64", feature = "std"))]
@@ -185,8 +206,14 @@ pub(crate) fn rollout_fn<E: Env, P: LanePolicy>(path: SimdPath, per_env: bool) -
 fn rollout_fn_of<E: Env, P: LanePolicy, const PER_ENV: bool>(path: SimdPath) -> Result<RolloutFn<E, P>, Error> {
     Ok(match path {
         SimdPath::Scalar => kernel::rollout_range::<E, f32, P, PER_ENV>,
+        #[cfg(not(all(target_arch = "wasm32", not(target_feature = "simd128"))))]
         SimdPath::Wide4 => kernel::rollout_range::<E, wide::f32x4, P, PER_ENV>,
+        #[cfg(not(target_arch = "wasm32"))]
         SimdPath::Wide8 => kernel::rollout_range::<E, wide::f32x8, P, PER_ENV>,
+        #[cfg(target_arch = "wasm32")]
+        SimdPath::Wide8 => return Err(unavailable(path)),
+        #[cfg(all(target_arch = "wasm32", not(target_feature = "simd128")))]
+        SimdPath::Wide4 => return Err(unavailable(path)),
         #[cfg(all(target_arch = "x86_64", feature = "std"))]
         SimdPath::Avx2 => Avx2::detect().ok_or_else(|| unavailable(path))?.rollout::<E, P, PER_ENV>(),
         #[cfg(all(target_arch = "x86_64", feature = "std"))]

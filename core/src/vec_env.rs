@@ -727,8 +727,7 @@ fn any_in_ranges(n: usize, dim: usize, exec: &dyn Executor, bad: impl Fn(usize, 
 }
 
 fn check_discrete(env: &'static str, a: &[u32], n: u32, exec: &dyn Executor, value: impl Fn(usize) -> i64) -> Result<(), Error> {
-    // An OR of comparisons vectorises on every target (an unsigned max needs SSE4.1).
-    if any_in_ranges(a.len(), 1, exec, |lo, hi| a[lo..hi].iter().fold(false, |acc, &x| acc | (x >= n)))? {
+    if any_in_ranges(a.len(), 1, exec, |lo, hi| crate::simd::max_u32(&a[lo..hi]) >= n)? {
         let index = a.iter().position(|&x| x >= n).unwrap_or(0);
         return Err(Error::ActionOutOfRange { env, index, value: value(index), n });
     }
