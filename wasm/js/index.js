@@ -98,7 +98,10 @@ function isArrayLikeOfNumbers(v) {
 }
 
 function toF32(what, v, expectedLength) {
-  if (!isArrayLikeOfNumbers(v)) throw new Error(`${what}: expected an array or typed array of ${expectedLength ?? ''} numbers, got ${describe(v)}`.replace('of  numbers', 'of numbers'));
+  if (!isArrayLikeOfNumbers(v)) {
+    const count = expectedLength === undefined ? '' : `${expectedLength} `;
+    throw new Error(`${what}: expected an array or typed array of ${count}numbers, got ${describe(v)}`);
+  }
   if (expectedLength !== undefined && v.length !== expectedLength) {
     throw new Error(`${what}: expected ${expectedLength} values, got ${v.length}`);
   }
