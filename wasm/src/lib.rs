@@ -264,6 +264,16 @@ impl RawVecEnv {
             let names: Vec<&str> = SimdPath::ALL.iter().map(|p| p.name()).collect();
             js_err(format!("unknown SIMD path {name:?}; expected one of {}", names.join(", ")))
         })?;
+        // Without simd128 the wide paths run emulated vectors, several times slower than the
+        // scalar path (../shared/TOOLCHAIN.md): the baseline build offers only the scalar path.
+        if cfg!(all(target_arch = "wasm32", not(target_feature = "simd128"))) && path != SimdPath::Scalar {
+            return Err(js_err(format!(
+                "SIMD path {} is not offered by the baseline build (built without simd128, it would run emulated vectors, \
+                 slower than scalar); available: scalar. Load the simd build for {}",
+                path.name(),
+                path.name()
+            )));
+        }
         self.env.set_simd_path(path).map_err(js_err)
     }
 

@@ -56,6 +56,12 @@ test('two builds: simd uses simd128 and the f32x4 path, baseline neither', () =>
   assert.equal(e.flavor, 'simd');
   assert.equal(e.simdPath, 'wide-f32x4');
   e.free();
+  // The baseline build never runs emulated wide vectors: only its scalar path is offered.
+  const b = new base.VecEnv('CartPole-v1', 4);
+  assert.equal(b.simdPath, 'scalar');
+  assert.throws(() => b.setSimdPath('wide-f32x4'), /SIMD path wide-f32x4 is not offered by the baseline build .*available: scalar/);
+  b.setSimdPath('scalar');
+  b.free();
 });
 
 test('registry: ids, spaces and parameters match the golden headers', () => {
