@@ -73,4 +73,5 @@ if [ -x scripts/check-wasm.sh ]; then
   log "wasm32 builds of the no_std core"
   scripts/check-wasm.sh
 fi
+log "browser: npm package, pages, node and browser tests (scripts/test-web.sh)"; scripts/test-web.sh
 log "all tests passed in $((SECONDS - started)) s"

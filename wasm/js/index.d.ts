@@ -1,0 +1,209 @@
+// Types of the `fusegym` package (wasm/js/index.js). Layout of every batch buffer: feature-major
+// (structure of arrays): component k of env i is at buf[k * numEnvs + i].
+
+/** Which wasm build: "simd" (simd128) or "baseline" (no SIMD instructions, scalar path). */
+export type Flavor = 'simd' | 'baseline';
+
+/** Gymnasium's autoreset modes: what a step returns when an episode ends (docs/autoreset.md). */
+export type AutoresetMode = 'same-step' | 'next-step' | 'disabled' | 'SAME_STEP' | 'NEXT_STEP' | 'DISABLED';
+
+/** A parameter's valid values: an interval, ends open or closed. */
+export interface ValidRange {
+  low: number;
+  high: number;
+  lowClosed: boolean;
+  highClosed: boolean;
+  /** E.g. "(0, inf)". */
+  text: string;
+}
+
+/** One declared parameter of an env (from the core's `params!` declaration). */
+export interface ParamInfo {
+  name: string;
+  doc: string;
+  default: number;
+  valid: ValidRange;
+}
+
+export interface DiscreteSpace {
+  type: 'discrete';
+  n: number;
+  shape: [];
+  names: string[];
+}
+
+export interface BoxSpace {
+  type: 'box';
+  shape: [number];
+  low: number[];
+  high: number[];
+  names: string[];
+}
+
+export type ActionSpace = DiscreteSpace | BoxSpace;
+
+export interface ObservationSpace {
+  shape: [number];
+  names: string[];
+}
+
+/** The registry entry of one env (the core's ENVS list). */
+export interface EnvInfo {
+  id: string;
+  /** Where the reference implementation lives. */
+  reference: string;
+  observation: ObservationSpace;
+  /** The action space under default parameters. */
+  action: ActionSpace;
+  stateNames: string[];
+  /** Gymnasium's TimeLimit; 0 = none. */
+  maxEpisodeSteps: number;
+  params: ParamInfo[];
+}
+
+/**
+ * A parameter value: one number for every env, one number per env (`numEnvs` values), or a
+ * range each env's value is drawn from uniformly (`[low, high)`, from the seed).
+ */
+export type ParamValue = number | ArrayLike<number> | { low: number; high: number };
+
+export interface VecEnvOptions {
+  /** Seed of episode 0 of every env (default 0). */
+  seed?: number | bigint;
+  /** Default "same-step". */
+  autoreset?: AutoresetMode;
+  /** Overrides by parameter name; names and values are checked (unknown name: an Error listing the known ones). */
+  params?: Record<string, ParamValue>;
+  /** Redraw ranged parameters at every reset (default false: drawn once per seed). */
+  redrawEachEpisode?: boolean;
+  /** Overrides the time limit (0 = none). */
+  maxEpisodeSteps?: number;
+  /** The loaded build to use (default: the one `init()` loaded). */
+  module?: FusegymModule;
+}
+
+export interface StepResult {
+  obs: Float32Array;
+  reward: Float32Array;
+  terminated: Uint8Array;
+  truncated: Uint8Array;
+}
+
+export type Policy =
+  | 'random'
+  | { type: 'random' }
+  /** `actionDim` values; a discrete action as its index. */
+  | { type: 'constant'; action: number | ArrayLike<number> }
+  /**
+   * out = W obs + b; discrete spaces take argmax(out) over n outputs, continuous ones clip out to
+   * the space. One policy: weights [outputs][obsDim], bias [outputs]. One policy per env:
+   * weights [outputs][obsDim][numEnvs], bias [outputs][numEnvs].
+   */
+  | { type: 'linear'; weights: ArrayLike<number>; bias: ArrayLike<number> };
+
+export interface RolloutOptions {
+  steps: number;
+  /** Default "random". */
+  policy?: Policy;
+}
+
+/** Per-env statistics of one rollout call: views, valid until the next rollout. */
+export interface RolloutStats {
+  /** Sum of rewards over the call's steps. */
+  rewardSum: Float64Array;
+  /** Episodes that finished during the call. */
+  episodes: BigUint64Array;
+  /** Sum of those episodes' lengths. */
+  lengthSum: BigUint64Array;
+}
+
+/**
+ * A batch of `numEnvs` copies of one environment stepped together in wasm.
+ *
+ * Views: `obs`, `reward`, `terminated`, `truncated`, `state`, `episodes`, `actions`, `finalObs`
+ * are typed arrays over wasm memory (no copies). When wasm memory grows (another VecEnv is
+ * created, a first `finalObs` or a larger policy is allocated) the old `ArrayBuffer` is detached
+ * and views taken earlier read as length 0: read the getters again after such a call (each
+ * getter checks and rebuilds its views when memory has changed). Views stay valid across
+ * `step`, `reset` and `rollout` calls, which never allocate.
+ *
+ * Memory: the batch owns wasm memory until `free()`; every use after `free()` throws an Error.
+ * Errors: bad input throws an `Error` saying what was wrong and what was expected.
+ */
+export class VecEnv {
+  constructor(id: string, numEnvs: number, options?: VecEnvOptions);
+  readonly id: string;
+  readonly numEnvs: number;
+  readonly obsDim: number;
+  readonly stateDim: number;
+  readonly actionDim: number;
+  readonly spaces: { observation: ObservationSpace; action: ActionSpace };
+  /** The env's parameter declarations. */
+  readonly params: ParamInfo[];
+  readonly info: EnvInfo;
+  readonly autoreset: 'same-step' | 'next-step' | 'disabled';
+  readonly maxEpisodeSteps: number;
+  /** The lane implementation in use: "wide-f32x4" (simd build) or "scalar". */
+  readonly simdPath: string;
+  readonly flavor: Flavor;
+  /** Observations `[obsDim][numEnvs]` (same-step mode: the next episode's first one for finished envs). */
+  readonly obs: Float32Array;
+  readonly reward: Float32Array;
+  /** 0/1 per env. */
+  readonly terminated: Uint8Array;
+  /** 0/1 per env. */
+  readonly truncated: Uint8Array;
+  /** Internal states `[stateDim][numEnvs]`. */
+  readonly state: Float32Array;
+  /** Episode number of each env. */
+  readonly episodes: Uint32Array;
+  /** The buffer `step()` reads, `[actionDim][numEnvs]`: Uint32Array (discrete) or Float32Array (box). */
+  readonly actions: Uint32Array | Float32Array;
+  /** Same-step mode: final observations `[obsDim][numEnvs]`, valid where `terminated[i] || truncated[i]`. */
+  readonly finalObs: Float32Array;
+  /** Envs whose episode ended on the last step (same-step mode). */
+  readonly finalObsCount: number;
+  readonly lastRollout: RolloutStats | null;
+  readonly freed: boolean;
+  /** Selects a lane implementation ("scalar", "wide-f32x4"); every path gives the same bits. */
+  setSimdPath(name: string): void;
+  /** Steps taken in each env's current episode (a copy). */
+  elapsed(): Uint32Array;
+  /** Env i's value of every parameter, by name. */
+  paramsOf(i: number): Record<string, number>;
+  /** New episodes in every env; `{seed}` reseeds first. Returns `obs`. */
+  reset(options?: { seed?: number | bigint }): Float32Array;
+  /** New episodes where mask[i] is truthy. Returns `obs`. */
+  resetEnvs(mask: ArrayLike<number | boolean>): Float32Array;
+  /** Overwrites env i's internal state and step count. */
+  setEnvState(i: number, state: ArrayLike<number>, elapsed?: number): void;
+  /** One step: Int32Array/Uint32Array (discrete) or Float32Array (box) of `actionDim * numEnvs`; none: use `actions`. */
+  step(actions?: Int32Array | Uint32Array | Float32Array): StepResult;
+  /** `steps` steps with the policy inside the fused loop. */
+  rollout(options: RolloutOptions): RolloutStats;
+  /** Releases the wasm memory; later use throws, a second free() does nothing. */
+  free(): void;
+}
+
+/** One loaded build. */
+export interface FusegymModule {
+  readonly flavor: Flavor;
+  readonly simd128: boolean;
+  /** The lane implementation batches use: "wide-f32x4" or "scalar". */
+  readonly simdPath: string;
+  readonly version: string;
+  readonly envs: EnvInfo[];
+  readonly envIds: string[];
+  readonly memory: WebAssembly.Memory;
+  /** `VecEnv` bound to this build. */
+  readonly VecEnv: typeof VecEnv;
+}
+
+/** Whether this engine runs wasm simd128. */
+export function simdSupported(): boolean;
+/** Loads a build ("auto": simd when supported); each is instantiated once. */
+export function load(flavor?: Flavor | 'auto'): Promise<FusegymModule>;
+/** Loads a build and makes it the default for `new VecEnv` and `envs()`. */
+export function init(options?: { flavor?: Flavor | 'auto' }): Promise<FusegymModule>;
+/** The default build's registry. */
+export function envs(): EnvInfo[];

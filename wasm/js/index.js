@@ -1,0 +1,449 @@
+// fusegym for JavaScript: the public layer over the wasm-bindgen exports of wasm/src/lib.rs.
+//
+// This file holds no environment logic: it loads one of the two wasm builds, checks argument
+// types and shapes (the core checks every value), and hands out typed-array views over wasm
+// memory. The documented API is index.d.ts; README.md has an example.
+
+/** A minimal module whose one function returns a v128 constant: valid only where simd128 is. */
+const SIMD_PROBE = Uint8Array.of(
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version 1
+  0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b, // type section: one type, () -> v128
+  0x03, 0x02, 0x01, 0x00, // function section: one function of type 0
+  0x0a, 0x16, 0x01, 0x14, 0x00, // code section: one body of 20 bytes, no locals
+  0xfd, 0x0c, ...new Array(16).fill(0), // v128.const 0
+  0x0b, // end
+);
+
+/** Whether this JavaScript engine runs wasm simd128 (`WebAssembly.validate` of a tiny SIMD module). */
+export function simdSupported() {
+  try {
+    return WebAssembly.validate(SIMD_PROBE);
+  } catch {
+    return false;
+  }
+}
+
+const FLAVORS = ['simd', 'baseline'];
+const loading = new Map();
+let current = null;
+
+const isNode = typeof process === 'object' && process !== null && typeof process.versions === 'object' && !!process.versions.node;
+
+async function instantiate(flavor) {
+  const glue = flavor === 'simd' ? await import('./simd/fusegym_wasm.js') : await import('./baseline/fusegym_wasm.js');
+  const url = new URL(`./${flavor}/fusegym_wasm_bg.wasm`, import.meta.url);
+  let source = url;
+  if (isNode && url.protocol === 'file:') {
+    const fs = await import('node:fs/promises');
+    source = await fs.readFile(url);
+  }
+  const exports = await glue.default({ module_or_path: source });
+  return makeModule(flavor, glue, exports.memory);
+}
+
+/**
+ * Loads one build ("simd", "baseline", or "auto": simd when `simdSupported()`) and returns its
+ * module object. Each build is instantiated once; loading both gives two independent instances.
+ */
+export function load(flavor = 'auto') {
+  if (flavor === 'auto') flavor = simdSupported() ? 'simd' : 'baseline';
+  if (!FLAVORS.includes(flavor)) {
+    return Promise.reject(new Error(`unknown build ${JSON.stringify(flavor)}; expected "auto", "simd" or "baseline"`));
+  }
+  if (flavor === 'simd' && !simdSupported()) {
+    return Promise.reject(new Error('the simd build needs WebAssembly simd128, which this engine does not support; load "baseline" (or "auto")'));
+  }
+  if (!loading.has(flavor)) {
+    const p = instantiate(flavor);
+    p.catch(() => loading.delete(flavor));
+    loading.set(flavor, p);
+  }
+  return loading.get(flavor);
+}
+
+/** Loads a build (default "auto") and makes it the one `new VecEnv(...)` and `envs()` use. */
+export async function init(options = {}) {
+  current = await load(options.flavor ?? 'auto');
+  return current;
+}
+
+function defaultModule() {
+  if (current === null) throw new Error('fusegym is not initialised: call `await init()` before creating a VecEnv');
+  return current;
+}
+
+/** The registry of the default module: one description per environment (see index.d.ts). */
+export function envs() {
+  return defaultModule().envs;
+}
+
+function describe(v) {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return `an Array of length ${v.length}`;
+  if (ArrayBuffer.isView(v)) return `a ${v.constructor.name} of length ${v.length}`;
+  if (typeof v === 'object') return `an object (${v.constructor?.name ?? 'Object'})`;
+  if (typeof v === 'string') return `the string ${JSON.stringify(v)}`;
+  return `${typeof v} ${String(v)}`;
+}
+
+function toSeed(seed) {
+  if (seed === undefined) return 0n;
+  if (typeof seed === 'bigint' && seed >= 0n && seed < 1n << 64n) return seed;
+  if (typeof seed === 'number' && Number.isSafeInteger(seed) && seed >= 0) return BigInt(seed);
+  throw new Error(`seed must be a non-negative integer (a number up to 2^53 - 1, or a BigInt below 2^64); got ${describe(seed)}`);
+}
+
+function isArrayLikeOfNumbers(v) {
+  return (Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView))) && typeof v.length === 'number';
+}
+
+function toF32(what, v, expectedLength) {
+  if (!isArrayLikeOfNumbers(v)) {
+    const count = expectedLength === undefined ? '' : `${expectedLength} `;
+    throw new Error(`${what}: expected an array or typed array of ${count}numbers, got ${describe(v)}`);
+  }
+  if (expectedLength !== undefined && v.length !== expectedLength) {
+    throw new Error(`${what}: expected ${expectedLength} values, got ${v.length}`);
+  }
+  if (Array.isArray(v)) {
+    const bad = v.findIndex((x) => typeof x !== 'number');
+    if (bad >= 0) throw new Error(`${what}: value at index ${bad} is ${describe(v[bad])}, expected a number`);
+  }
+  if (typeof v[0] === 'bigint') throw new Error(`${what}: expected numbers, got ${describe(v)}`);
+  return v instanceof Float32Array ? v : Float32Array.from(v);
+}
+
+const OPTIONS = ['seed', 'autoreset', 'params', 'redrawEachEpisode', 'maxEpisodeSteps', 'module'];
+
+function makeModule(flavor, glue, memory) {
+  const api = { flavor, glue, memory, poisoned: null };
+  /** Runs `f`; a wasm trap (a fusegym bug, never bad input) becomes a readable Error. */
+  api.guard = (f) => {
+    if (api.poisoned) throw new Error(api.poisoned);
+    try {
+      return f();
+    } catch (e) {
+      if (e instanceof WebAssembly.RuntimeError) {
+        let panic = null;
+        try {
+          panic = glue.last_panic();
+        } catch {
+          // The instance may be unusable; the trap's own message is reported instead.
+        }
+        api.poisoned = `fusegym: the ${flavor} wasm instance stopped (${panic ?? e.message}). This is a bug in fusegym, not in ` +
+          'your input; reload the page (or load() a fresh instance) to continue.';
+        throw new Error(api.poisoned, { cause: e });
+      }
+      throw e;
+    }
+  };
+  const registry = glue.envs();
+  const mod = {
+    flavor,
+    simd128: glue.built_with_simd128(),
+    simdPath: glue.best_simd_path(),
+    version: glue.version(),
+    envs: registry,
+    envIds: registry.map((e) => e.id),
+    memory,
+  };
+  mod.VecEnv = class extends VecEnv {
+    constructor(id, numEnvs, options = {}) {
+      super(id, numEnvs, { ...options, module: mod });
+    }
+  };
+  Object.defineProperty(mod, '_api', { value: api, enumerable: false });
+  return Object.freeze(mod);
+}
+
+/**
+ * A batch of `numEnvs` copies of one environment, stepped together in wasm. See index.d.ts for
+ * the full contract (layouts, views, memory growth, free()).
+ */
+export class VecEnv {
+  #api;
+  #raw;
+  #id;
+  #n;
+  #obsDim;
+  #stateDim;
+  #actionDim;
+  #discrete;
+  #spaces;
+  #ptr;
+  #buffer = null;
+  #views = null;
+
+  constructor(id, numEnvs, options = {}) {
+    if (options === null || typeof options !== 'object') throw new Error(`VecEnv options must be an object, got ${describe(options)}`);
+    const unknown = Object.keys(options).filter((k) => !OPTIONS.includes(k));
+    if (unknown.length) throw new Error(`unknown VecEnv option ${JSON.stringify(unknown[0])}; the options are: ${OPTIONS.join(', ')}`);
+    const mod = options.module ?? defaultModule();
+    const api = mod._api;
+    if (!api) throw new Error('options.module must be a module returned by load() or init()');
+    if (typeof id !== 'string') throw new Error(`env id must be a string (one of ${mod.envIds.join(', ')}), got ${describe(id)}`);
+    if (typeof numEnvs !== 'number') throw new Error(`numEnvs must be a positive integer, got ${describe(numEnvs)}`);
+    const seed = toSeed(options.seed);
+    const autoreset = options.autoreset ?? 'same-step';
+    if (typeof autoreset !== 'string') throw new Error(`autoreset must be "same-step", "next-step" or "disabled", got ${describe(autoreset)}`);
+    const params = options.params ?? {};
+    if (params === null || typeof params !== 'object' || Array.isArray(params)) {
+      throw new Error(`params must be an object mapping parameter names to values, got ${describe(params)}`);
+    }
+    this.#api = api;
+    this.#raw = api.guard(() => {
+      const cfg = new api.glue.RawConfig(id, numEnvs, seed, autoreset);
+      try {
+        for (const [name, value] of Object.entries(params)) {
+          if (typeof value === 'number') {
+            cfg.shared(name, value);
+          } else if (isArrayLikeOfNumbers(value)) {
+            cfg.per_env(name, toF32(`${id}: per-env values of parameter ${name} (one per env)`, value, numEnvs));
+          } else if (value !== null && typeof value === 'object' && typeof value.low === 'number' && typeof value.high === 'number') {
+            cfg.range(name, value.low, value.high);
+          } else {
+            throw new Error(`${id}: parameter ${name}: expected a number (shared by every env), an array of ${numEnvs} numbers ` +
+              `(one per env) or {low, high} (drawn per env), got ${describe(value)}`);
+          }
+        }
+        if (options.redrawEachEpisode !== undefined) {
+          if (typeof options.redrawEachEpisode !== 'boolean') throw new Error(`redrawEachEpisode must be a boolean, got ${describe(options.redrawEachEpisode)}`);
+          cfg.redraw_each_episode(options.redrawEachEpisode);
+        }
+        if (options.maxEpisodeSteps !== undefined) {
+          const m = options.maxEpisodeSteps;
+          if (!Number.isInteger(m) || m < 0 || m > 0xffffffff) throw new Error(`maxEpisodeSteps must be an integer >= 0 (0 = no limit), got ${describe(m)}`);
+          cfg.max_episode_steps(m);
+        }
+        return new api.glue.RawVecEnv(cfg);
+      } finally {
+        cfg.free();
+      }
+    });
+    const raw = this.#raw;
+    this.#id = raw.id();
+    this.#n = raw.num_envs();
+    this.#obsDim = raw.obs_dim();
+    this.#stateDim = raw.state_dim();
+    this.#actionDim = raw.action_dim();
+    const info = raw.info();
+    const action = raw.action_space();
+    this.#discrete = action.type === 'discrete';
+    this.#spaces = Object.freeze({ observation: info.observation, action });
+    this.#ptr = {
+      obs: raw.obs_ptr(),
+      reward: raw.reward_ptr(),
+      terminated: raw.terminated_ptr(),
+      truncated: raw.truncated_ptr(),
+      state: raw.state_ptr(),
+      episodes: raw.episodes_ptr(),
+      actions: raw.actions_ptr(),
+    };
+    this.info = info;
+  }
+
+  #live() {
+    if (this.#raw === null) throw new Error(`this VecEnv (${this.#id}) was freed with free(); create a new one`);
+    return this.#raw;
+  }
+
+  /** The views, rebuilt when wasm memory has grown (growth replaces `memory.buffer`). */
+  #v() {
+    this.#live();
+    const buf = this.#api.memory.buffer;
+    if (this.#buffer !== buf || this.#views === null) {
+      const n = this.#n;
+      const p = this.#ptr;
+      this.#views = {
+        obs: new Float32Array(buf, p.obs, this.#obsDim * n),
+        reward: new Float32Array(buf, p.reward, n),
+        terminated: new Uint8Array(buf, p.terminated, n),
+        truncated: new Uint8Array(buf, p.truncated, n),
+        state: new Float32Array(buf, p.state, this.#stateDim * n),
+        episodes: new Uint32Array(buf, p.episodes, n),
+        actionsU32: new Uint32Array(buf, p.actions, this.#actionDim * n),
+        actionsI32: new Int32Array(buf, p.actions, this.#actionDim * n),
+        actionsF32: new Float32Array(buf, p.actions, this.#actionDim * n),
+        finalObs: null,
+        finalPtr: 0,
+      };
+      this.#buffer = buf;
+    }
+    return this.#views;
+  }
+
+  get id() { return this.#id; }
+  get numEnvs() { return this.#n; }
+  get obsDim() { return this.#obsDim; }
+  get stateDim() { return this.#stateDim; }
+  get actionDim() { return this.#actionDim; }
+  get spaces() { return this.#spaces; }
+  /** The env's parameter declarations (name, doc, default, valid range), from the core's registry. */
+  get params() { return this.info.params; }
+  get autoreset() { return this.#api.guard(() => this.#live().autoreset()); }
+  get maxEpisodeSteps() { return this.#api.guard(() => this.#live().max_episode_steps()); }
+  get simdPath() { return this.#api.guard(() => this.#live().simd_path()); }
+  /** Selects a lane implementation ("scalar", "wide-f32x4"); every path gives the same bits. */
+  setSimdPath(name) {
+    if (typeof name !== 'string') throw new Error(`setSimdPath expects a path name such as "scalar", got ${describe(name)}`);
+    this.#api.guard(() => this.#live().set_simd_path(name));
+  }
+  get flavor() { return this.#api.flavor; }
+
+  get obs() { return this.#v().obs; }
+  get reward() { return this.#v().reward; }
+  get terminated() { return this.#v().terminated; }
+  get truncated() { return this.#v().truncated; }
+  get state() { return this.#v().state; }
+  get episodes() { return this.#v().episodes; }
+  /** The action buffer `step()` reads: Uint32Array (discrete) or Float32Array (continuous). */
+  get actions() {
+    const v = this.#v();
+    return this.#discrete ? v.actionsU32 : v.actionsF32;
+  }
+  /**
+   * Same-step mode: the final observations of the envs that finished on the last step, as a dense
+   * `[obsDim][numEnvs]` view; valid where `terminated[i] || truncated[i]`.
+   */
+  get finalObs() {
+    const raw = this.#live();
+    const ptr = this.#api.guard(() => raw.final_obs_dense_ptr());
+    // The first call allocates the dense buffer, which may grow memory: take the views after it.
+    const v = this.#v();
+    if (v.finalPtr !== ptr || v.finalObs === null) {
+      v.finalObs = new Float32Array(this.#api.memory.buffer, ptr, this.#obsDim * this.#n);
+      v.finalPtr = ptr;
+    }
+    return v.finalObs;
+  }
+  /** Number of envs whose episode ended on the last step (same-step mode; 0 in the others). */
+  get finalObsCount() { return this.#api.guard(() => this.#live().final_obs_count()); }
+  /** Steps taken in each env's current episode (a copy). */
+  elapsed() { return this.#api.guard(() => this.#live().elapsed()); }
+  /** Env `i`'s value of every parameter, by name. */
+  paramsOf(i) {
+    if (!Number.isInteger(i) || i < 0) throw new Error(`paramsOf expects an env index in 0..${this.#n - 1}, got ${describe(i)}`);
+    const values = this.#api.guard(() => this.#live().env_params(i));
+    return Object.fromEntries(this.info.params.map((p, k) => [p.name, values[k]]));
+  }
+
+  /** Starts a new episode in every env; with `{seed}`, reseeds first (Gymnasium's reset(seed=...)). */
+  reset(options = {}) {
+    const raw = this.#live();
+    if (options === null || typeof options !== 'object') throw new Error(`reset options must be an object such as {seed: 1}, got ${describe(options)}`);
+    if (options.seed !== undefined) {
+      const seed = toSeed(options.seed);
+      this.#api.guard(() => raw.reset_with_seed(seed));
+    } else {
+      this.#api.guard(() => raw.reset());
+    }
+    return this.obs;
+  }
+
+  /** Starts new episodes in the envs where `mask[i]` is truthy (disabled autoreset's restart). */
+  resetEnvs(mask) {
+    const raw = this.#live();
+    if (!isArrayLikeOfNumbers(mask) || mask.length !== this.#n) {
+      throw new Error(`${this.#id}: resetEnvs expects a mask of ${this.#n} booleans or numbers (one per env), got ${describe(mask)}`);
+    }
+    const bytes = Uint8Array.from(mask, (m) => (m ? 1 : 0));
+    this.#api.guard(() => raw.reset_envs(bytes));
+    return this.obs;
+  }
+
+  /** Overwrites env `i`'s internal state (`stateDim` numbers) and step count, like Gymnasium's `env.unwrapped.state = ...`. */
+  setEnvState(i, state, elapsed = 0) {
+    const raw = this.#live();
+    if (!Number.isInteger(i) || i < 0) throw new Error(`setEnvState expects an env index in 0..${this.#n - 1}, got ${describe(i)}`);
+    if (!Number.isInteger(elapsed) || elapsed < 0 || elapsed > 0xffffffff) throw new Error(`setEnvState: elapsed must be a non-negative integer, got ${describe(elapsed)}`);
+    const s = toF32(`${this.#id}: setEnvState state`, state, this.#stateDim);
+    this.#api.guard(() => raw.set_env_state(i, s, elapsed));
+  }
+
+  /**
+   * One step of every env. `actions`: Int32Array or Uint32Array (discrete spaces) or
+   * Float32Array (continuous), `actionDim * numEnvs` values, feature-major. Without an argument,
+   * steps with what is already in `env.actions`.
+   */
+  step(actions) {
+    const raw = this.#live();
+    const v = this.#v();
+    let kind = this.#discrete ? 'u32' : 'f32';
+    if (actions !== undefined) {
+      const len = this.#actionDim * this.#n;
+      const space = this.#discrete ? `Discrete(${this.#spaces.action.n})` : `Box(shape [${this.#actionDim}])`;
+      if (this.#discrete) {
+        if (actions instanceof Int32Array) kind = 'i32';
+        else if (!(actions instanceof Uint32Array)) {
+          throw new Error(`${this.#id}: actions must be an Int32Array or Uint32Array (the action space is ${space}), got ${describe(actions)}`);
+        }
+      } else if (!(actions instanceof Float32Array)) {
+        throw new Error(`${this.#id}: actions must be a Float32Array (the action space is ${space}), got ${describe(actions)}`);
+      }
+      if (actions.length !== len) {
+        throw new Error(`${this.#id}: step expects ${len} actions (${this.#actionDim} per env x ${this.#n} envs, feature-major), got ${actions.length}`);
+      }
+      (kind === 'i32' ? v.actionsI32 : kind === 'u32' ? v.actionsU32 : v.actionsF32).set(actions);
+    }
+    this.#api.guard(() => (kind === 'i32' ? raw.step_i32() : kind === 'u32' ? raw.step_u32() : raw.step_f32()));
+    const w = this.#v();
+    return { obs: w.obs, reward: w.reward, terminated: w.terminated, truncated: w.truncated };
+  }
+
+  /**
+   * `steps` steps with actions chosen inside the fused loop by `policy`: "random" (default),
+   * {type: "constant", action}, or {type: "linear", weights, bias} (shared or per env).
+   * Returns views of per-env statistics of this call: rewardSum (Float64Array), episodes and
+   * lengthSum (BigUint64Array).
+   */
+  rollout(options = {}) {
+    const raw = this.#live();
+    if (options === null || typeof options !== 'object') throw new Error(`rollout expects {steps, policy}, got ${describe(options)}`);
+    const { steps, policy = 'random' } = options;
+    if (!Number.isInteger(steps) || steps < 0) throw new Error(`rollout: steps must be a non-negative integer, got ${describe(steps)}`);
+    const type = typeof policy === 'string' ? policy : policy?.type;
+    if (type === 'random') {
+      this.#api.guard(() => raw.rollout_random(steps));
+    } else if (type === 'constant') {
+      const a = typeof policy.action === 'number' ? [policy.action] : policy.action;
+      const action = toF32(`${this.#id}: constant policy action`, a, this.#actionDim);
+      this.#api.guard(() => raw.rollout_constant(steps, action));
+    } else if (type === 'linear') {
+      const w = toF32(`${this.#id}: linear policy weights`, policy.weights);
+      const b = toF32(`${this.#id}: linear policy bias`, policy.bias);
+      this.#api.guard(() => {
+        raw.prepare_linear(w.length, b.length);
+        const buf = this.#api.memory.buffer;
+        new Float32Array(buf, raw.weights_ptr(), w.length).set(w);
+        new Float32Array(buf, raw.bias_ptr(), b.length).set(b);
+        raw.rollout_linear(steps);
+      });
+    } else {
+      throw new Error(`rollout: unknown policy ${describe(policy)}; expected "random", {type: "constant", action} or {type: "linear", weights, bias}`);
+    }
+    return this.lastRollout;
+  }
+
+  /** Views of the last rollout's per-env statistics (see `rollout`). */
+  get lastRollout() {
+    this.#live();
+    const [r, e, l] = this.#api.guard(() => this.#raw.stats_ptrs());
+    if (r === 0) return null;
+    const buf = this.#api.memory.buffer;
+    const n = this.#n;
+    return { rewardSum: new Float64Array(buf, r, n), episodes: new BigUint64Array(buf, e, n), lengthSum: new BigUint64Array(buf, l, n) };
+  }
+
+  /** Releases the batch's wasm memory. Any later use throws; a second free() does nothing. */
+  free() {
+    if (this.#raw === null) return;
+    const raw = this.#raw;
+    this.#raw = null;
+    this.#views = null;
+    this.#buffer = null;
+    raw.free();
+  }
+
+  /** Whether free() was called. */
+  get freed() { return this.#raw === null; }
+}

@@ -1,0 +1,415 @@
+//! # fusegym-wasm
+//!
+//! The raw wasm-bindgen exports behind the `fusegym` npm package. Nothing here is the public
+//! JavaScript API: `wasm/js/index.js` wraps these types (typed-array views over wasm memory,
+//! argument checks, `free()` bookkeeping) and `wasm/js/index.d.ts` documents it. This crate
+//! only moves values between JavaScript and [`fusegym_core`]'s dynamic API ([`make_with`],
+//! [`DynVecEnv`]); it holds no environment logic.
+//!
+//! Conventions of the boundary:
+//! * Every fallible export returns `Result<_, JsError>`: wasm-bindgen throws it as a JS `Error`
+//!   whose message is the core's [`fusegym_core::Error`] text (what was wrong, what was expected).
+//! * Buffers the page reads or writes every step (observations, rewards, flags, actions, policy
+//!   weights) live in wasm memory and are handed out as byte addresses; the JS layer builds
+//!   typed-array views over them, so stepping copies nothing across the boundary.
+//! * Sizes derived from user input are computed with checked arithmetic, and the memory a batch
+//!   needs is reserved up front ([`checks::reserve`]): a batch too large for the wasm heap is an error,
+//!   not an allocation failure (which would abort the instance).
+//! * A panic (a bug, never bad input) is recorded by a hook before the instance aborts, so the JS
+//!   layer can report its message ([`last_panic`]).
+
+use fusegym_core::registry::EnvInfo;
+use fusegym_core::{make_with, ActionSpace, Actions, Autoreset, DynVecEnv, EnvConfig, ParamValue, Policy, SimdPath, ENVS, ENV_IDS};
+use js_sys::{Array, Object, Reflect};
+use std::sync::Mutex;
+use wasm_bindgen::prelude::*;
+
+pub mod checks;
+
+use checks::{batch_bytes, policy_lengths, to_count};
+
+/// The message of the last panic, kept for the JS layer (see the crate docs).
+static LAST_PANIC: Mutex<Option<String>> = Mutex::new(None);
+
+/// Installs the panic hook that records panic messages ([`last_panic`]).
+#[wasm_bindgen(start)]
+pub fn start() {
+    std::panic::set_hook(Box::new(|info| {
+        if let Ok(mut last) = LAST_PANIC.lock() {
+            *last = Some(info.to_string());
+        }
+    }));
+}
+
+/// The message of the last Rust panic in this instance, if any (the JS layer attaches it to the
+/// error it throws when the instance traps).
+#[wasm_bindgen]
+pub fn last_panic() -> Option<String> {
+    LAST_PANIC.lock().ok().and_then(|p| p.clone())
+}
+
+/// The crate version.
+#[wasm_bindgen]
+pub fn version() -> String {
+    env!("CARGO_PKG_VERSION").to_string()
+}
+
+/// Whether this module was built with simd128.
+#[wasm_bindgen]
+pub fn built_with_simd128() -> bool {
+    cfg!(target_feature = "simd128")
+}
+
+/// The lane implementation new batches use in this build (`wide-f32x4` with simd128, `scalar`
+/// without: see `SimdPath::best`).
+#[wasm_bindgen]
+pub fn best_simd_path() -> String {
+    SimdPath::best().name().to_string()
+}
+
+fn js_err(e: impl core::fmt::Display) -> JsError {
+    JsError::new(&e.to_string())
+}
+
+fn set(o: &Object, key: &str, value: impl Into<JsValue>) {
+    // Reflect.set on a fresh plain object cannot fail.
+    let _ = Reflect::set(o, &JsValue::from_str(key), &value.into());
+}
+
+fn strings(names: &[&str]) -> Array {
+    names.iter().map(|s| JsValue::from_str(s)).collect()
+}
+
+fn numbers(values: &[f32]) -> Array {
+    values.iter().map(|v| JsValue::from_f64(*v as f64)).collect()
+}
+
+/// `{type: "discrete", n, shape: [], names}` or `{type: "box", shape: [dim], low, high, names}`.
+fn action_space_object(space: ActionSpace, names: &[&str]) -> Object {
+    let o = Object::new();
+    match space {
+        ActionSpace::Discrete { n } => {
+            set(&o, "type", "discrete");
+            set(&o, "n", n);
+            set(&o, "shape", Array::new());
+        }
+        ActionSpace::Box { dim, low, high } => {
+            set(&o, "type", "box");
+            set(&o, "shape", Array::of1(&JsValue::from(dim as u32)));
+            set(&o, "low", numbers(&low[..dim]));
+            set(&o, "high", numbers(&high[..dim]));
+        }
+    }
+    set(&o, "names", strings(names));
+    o
+}
+
+/// Everything the registry says about one env: id, reference, spaces, time limit, parameters.
+fn info_object(info: &EnvInfo) -> Object {
+    let o = Object::new();
+    set(&o, "id", info.id);
+    set(&o, "reference", info.reference);
+    let obs = Object::new();
+    set(&obs, "shape", Array::of1(&JsValue::from(info.obs_names.len() as u32)));
+    set(&obs, "names", strings(info.obs_names));
+    set(&o, "observation", obs);
+    set(&o, "action", action_space_object((info.action_space)(), info.action_names));
+    set(&o, "stateNames", strings(info.state_names));
+    set(&o, "maxEpisodeSteps", (info.max_episode_steps)());
+    let params = Array::new();
+    for f in info.params {
+        let p = Object::new();
+        set(&p, "name", f.name);
+        set(&p, "doc", f.doc);
+        set(&p, "default", f.default as f64);
+        let valid = Object::new();
+        set(&valid, "low", f.valid.lo as f64);
+        set(&valid, "high", f.valid.hi as f64);
+        set(&valid, "lowClosed", f.valid.lo_closed);
+        set(&valid, "highClosed", f.valid.hi_closed);
+        set(&valid, "text", f.valid.describe());
+        set(&p, "valid", valid);
+        params.push(&p);
+    }
+    set(&o, "params", params);
+    o
+}
+
+/// The registry: one info object per env, in `ENVS` order.
+#[wasm_bindgen]
+pub fn envs() -> Array {
+    ENVS.iter().map(|info| JsValue::from(info_object(info))).collect()
+}
+
+/// How a batch is configured (`EnvConfig` by name), filled field by field by the JS layer.
+#[wasm_bindgen]
+pub struct RawConfig {
+    info: &'static EnvInfo,
+    config: EnvConfig,
+}
+
+#[wasm_bindgen]
+impl RawConfig {
+    /// Checks the id, the batch size and the autoreset mode, and reserves the memory the batch
+    /// will need, so that neither the per-env parameter arrays copied in next nor the batch's
+    /// buffers can fail to allocate.
+    #[wasm_bindgen(constructor)]
+    pub fn new(id: &str, num_envs: f64, seed: u64, autoreset: &str) -> Result<RawConfig, JsError> {
+        let info = fusegym_core::info(id).map_err(js_err)?;
+        let n = to_count("numEnvs", num_envs, 1, u32::MAX as u64).map_err(js_err)?;
+        let mode = Autoreset::from_name(autoreset).ok_or_else(|| {
+            let names: Vec<String> = Autoreset::ALL.iter().map(|m| format!("\"{}\"", m.name())).collect();
+            js_err(format!(
+                "unknown autoreset mode {autoreset:?}; expected one of {} (or Gymnasium's SAME_STEP, NEXT_STEP, DISABLED)",
+                names.join(", ")
+            ))
+        })?;
+        let bytes = batch_bytes(info, n).map_err(js_err)?;
+        checks::reserve(bytes, info.id, n).map_err(js_err)?;
+        Ok(RawConfig { info, config: EnvConfig { autoreset: mode, ..EnvConfig::new(n, seed) } })
+    }
+
+    /// One value of parameter `name` for every env.
+    pub fn shared(&mut self, name: &str, value: f32) {
+        self.config.params.push((name.to_string(), ParamValue::Shared(value)));
+    }
+
+    /// One value of parameter `name` per env (`[numEnvs]`).
+    pub fn per_env(&mut self, name: &str, values: Vec<f32>) {
+        self.config.params.push((name.to_string(), ParamValue::PerEnv(values)));
+    }
+
+    /// Per-env values of parameter `name` drawn uniformly from `[low, high)`.
+    pub fn range(&mut self, name: &str, low: f32, high: f32) {
+        self.config.params.push((name.to_string(), ParamValue::Range { low, high }));
+    }
+
+    /// Redraw ranged parameters at every reset.
+    pub fn redraw_each_episode(&mut self, redraw: bool) {
+        self.config.redraw_each_episode = redraw;
+    }
+
+    /// Overrides the time limit (0 = none).
+    pub fn max_episode_steps(&mut self, steps: u32) {
+        self.config.max_episode_steps = Some(steps);
+    }
+}
+
+/// One batch, built by [`make_with`], plus the buffers the page writes into (actions, policy
+/// weights) so that a step or rollout copies nothing across the boundary.
+#[wasm_bindgen]
+pub struct RawVecEnv {
+    env: Box<dyn DynVecEnv>,
+    /// `[action_dim][num_envs]` action bits (u32, i32 or f32 as the step call says).
+    actions: Vec<u32>,
+    weights: Vec<f32>,
+    bias: Vec<f32>,
+    /// Addresses of the last rollout's per-env statistics (stable: allocated with the batch).
+    stats: [usize; 3],
+}
+
+#[wasm_bindgen]
+impl RawVecEnv {
+    /// Builds the batch `config` describes (every parameter checked by the core).
+    #[wasm_bindgen(constructor)]
+    pub fn new(config: &RawConfig) -> Result<RawVecEnv, JsError> {
+        let env = make_with(config.info.id, &config.config).map_err(js_err)?;
+        let len = env.action_dim() * env.num_envs();
+        Ok(RawVecEnv { env, actions: vec![0; len], weights: Vec::new(), bias: Vec::new(), stats: [0; 3] })
+    }
+
+    /// Env id.
+    pub fn id(&self) -> String {
+        self.env.id().to_string()
+    }
+    /// Number of envs.
+    pub fn num_envs(&self) -> usize {
+        self.env.num_envs()
+    }
+    /// Observation components per env.
+    pub fn obs_dim(&self) -> usize {
+        self.env.obs_dim()
+    }
+    /// State components per env.
+    pub fn state_dim(&self) -> usize {
+        self.env.state_dim()
+    }
+    /// Action components per env (1 for discrete spaces).
+    pub fn action_dim(&self) -> usize {
+        self.env.action_dim()
+    }
+    /// The autoreset mode's name (`same-step`, `next-step`, `disabled`).
+    pub fn autoreset(&self) -> String {
+        self.env.autoreset().name().to_string()
+    }
+    /// The time limit of this batch (0 = none).
+    pub fn max_episode_steps(&self) -> u32 {
+        self.env.max_episode_steps()
+    }
+    /// The registry entry (as [`envs`] gives it).
+    pub fn info(&self) -> Object {
+        info_object(self.env.info())
+    }
+    /// The action space under this batch's shared parameters.
+    pub fn action_space(&self) -> Object {
+        action_space_object(self.env.action_space(), self.env.info().action_names)
+    }
+    /// The lane implementation in use.
+    pub fn simd_path(&self) -> String {
+        self.env.simd_path().name().to_string()
+    }
+    /// Selects a lane implementation by name (`scalar`, `wide-f32x4`, ...).
+    pub fn set_simd_path(&mut self, name: &str) -> Result<(), JsError> {
+        let path = SimdPath::from_name(name).ok_or_else(|| {
+            let names: Vec<&str> = SimdPath::ALL.iter().map(|p| p.name()).collect();
+            js_err(format!("unknown SIMD path {name:?}; expected one of {}", names.join(", ")))
+        })?;
+        // Without simd128 the wide paths run emulated vectors, several times slower than the
+        // scalar path (../shared/TOOLCHAIN.md): the baseline build offers only the scalar path.
+        if cfg!(all(target_arch = "wasm32", not(target_feature = "simd128"))) && path != SimdPath::Scalar {
+            return Err(js_err(format!(
+                "SIMD path {} is not offered by the baseline build (built without simd128, it would run emulated vectors, \
+                 slower than scalar); available: scalar. Load the simd build for {}",
+                path.name(),
+                path.name()
+            )));
+        }
+        self.env.set_simd_path(path).map_err(js_err)
+    }
+
+    /// Address of the observations, f32 `[obs_dim][num_envs]`.
+    pub fn obs_ptr(&self) -> usize {
+        self.env.view().obs.as_ptr() as usize
+    }
+    /// Address of the rewards, f32 `[num_envs]`.
+    pub fn reward_ptr(&self) -> usize {
+        self.env.view().reward.as_ptr() as usize
+    }
+    /// Address of the `terminated` flags, u8 `[num_envs]`.
+    pub fn terminated_ptr(&self) -> usize {
+        self.env.view().terminated.as_ptr() as usize
+    }
+    /// Address of the `truncated` flags, u8 `[num_envs]`.
+    pub fn truncated_ptr(&self) -> usize {
+        self.env.view().truncated.as_ptr() as usize
+    }
+    /// Address of the internal states, f32 `[state_dim][num_envs]`.
+    pub fn state_ptr(&self) -> usize {
+        self.env.state().as_ptr() as usize
+    }
+    /// Address of the episode counters, u32 `[num_envs]`.
+    pub fn episodes_ptr(&self) -> usize {
+        self.env.episodes().as_ptr() as usize
+    }
+    /// Address of the action buffer the step reads, 4-byte values `[action_dim][num_envs]`.
+    pub fn actions_ptr(&self) -> usize {
+        self.actions.as_ptr() as usize
+    }
+    /// Scatters the last step's same-step final observations into the dense
+    /// `[obs_dim][num_envs]` buffer (first call allocates it, from the memory reserved with the
+    /// batch) and returns its address.
+    pub fn final_obs_dense_ptr(&mut self) -> usize {
+        self.env.final_obs_dense().as_ptr() as usize
+    }
+    /// Number of envs whose episode ended on the last step (same-step mode; 0 otherwise).
+    pub fn final_obs_count(&self) -> usize {
+        self.env.final_obs().len()
+    }
+    /// Steps taken in each env's current episode (a copy).
+    pub fn elapsed(&self) -> Vec<u32> {
+        self.env.elapsed()
+    }
+    /// Env `i`'s value of every parameter field, in declaration order.
+    pub fn env_params(&self, i: usize) -> Result<Vec<f32>, JsError> {
+        self.env.env_params(i).map_err(js_err)
+    }
+
+    /// Starts a new episode in every env (continuing the seed's episode stream).
+    pub fn reset(&mut self) {
+        self.env.reset();
+    }
+    /// Reseeds and starts episode 0 of every env.
+    pub fn reset_with_seed(&mut self, seed: u64) {
+        self.env.reset_with_seed(seed);
+    }
+    /// Starts new episodes where `mask[i]` is non-zero.
+    pub fn reset_envs(&mut self, mask: &[u8]) -> Result<(), JsError> {
+        let mask: Vec<bool> = mask.iter().map(|&m| m != 0).collect();
+        self.env.reset_envs(&mask).map(|_| ()).map_err(js_err)
+    }
+    /// Overwrites env `i`'s internal state and step count.
+    pub fn set_env_state(&mut self, i: usize, state: &[f32], elapsed: u32) -> Result<(), JsError> {
+        self.env.set_env_state(i, state, elapsed).map_err(js_err)
+    }
+
+    /// One step with the action buffer read as `u32` discrete actions.
+    pub fn step_u32(&mut self) -> Result<(), JsError> {
+        self.env.step(Actions::Discrete(&self.actions)).map(|_| ()).map_err(js_err)
+    }
+    /// One step with the action buffer read as `i32` discrete actions.
+    pub fn step_i32(&mut self) -> Result<(), JsError> {
+        self.env.step(Actions::DiscreteI32(bytemuck::cast_slice(&self.actions))).map(|_| ()).map_err(js_err)
+    }
+    /// One step with the action buffer read as `f32` continuous actions.
+    pub fn step_f32(&mut self) -> Result<(), JsError> {
+        self.env.step(Actions::Continuous(bytemuck::cast_slice(&self.actions))).map(|_| ()).map_err(js_err)
+    }
+
+    /// `steps` steps with uniform random actions inside the fused loop.
+    pub fn rollout_random(&mut self, steps: f64) -> Result<(), JsError> {
+        self.rollout(steps, Policy::Random)
+    }
+    /// `steps` steps with one constant action (`action_dim` values).
+    pub fn rollout_constant(&mut self, steps: f64, action: &[f32]) -> Result<(), JsError> {
+        self.rollout(steps, Policy::Constant(action))
+    }
+    /// Sizes the linear policy's weight and bias buffers (shared or per-env lengths, see
+    /// `Policy::Linear`); the JS layer then writes them through [`RawVecEnv::weights_ptr`] and
+    /// [`RawVecEnv::bias_ptr`].
+    pub fn prepare_linear(&mut self, weights_len: f64, bias_len: f64) -> Result<(), JsError> {
+        let (w, b) =
+            policy_lengths(self.env.action_space(), self.env.obs_dim(), self.env.num_envs(), weights_len, bias_len).map_err(js_err)?;
+        for (buf, len) in [(&mut self.weights, w), (&mut self.bias, b)] {
+            if buf.len() != len {
+                let mut fresh = Vec::new();
+                fresh.try_reserve_exact(len).map_err(|_| js_err(format!("policy buffer of {len} values does not fit in wasm memory")))?;
+                fresh.resize(len, 0.0);
+                *buf = fresh;
+            }
+        }
+        Ok(())
+    }
+    /// Address of the linear policy's weights (after [`RawVecEnv::prepare_linear`]).
+    pub fn weights_ptr(&self) -> usize {
+        self.weights.as_ptr() as usize
+    }
+    /// Address of the linear policy's biases.
+    pub fn bias_ptr(&self) -> usize {
+        self.bias.as_ptr() as usize
+    }
+    /// `steps` steps with the linear policy in the weight and bias buffers.
+    pub fn rollout_linear(&mut self, steps: f64) -> Result<(), JsError> {
+        let (weights, bias) = (std::mem::take(&mut self.weights), std::mem::take(&mut self.bias));
+        let result = self.rollout(steps, Policy::Linear { weights: &weights, bias: &bias });
+        (self.weights, self.bias) = (weights, bias);
+        result
+    }
+    /// Addresses of the last rollout's statistics: `[reward_sum (f64), episodes (u64),
+    /// length_sum (u64)]`, each `[num_envs]`; zeros before the first rollout.
+    pub fn stats_ptrs(&self) -> Vec<usize> {
+        self.stats.to_vec()
+    }
+
+    fn rollout(&mut self, steps: f64, policy: Policy<'_>) -> Result<(), JsError> {
+        let steps = to_count("steps", steps, 0, u32::MAX as u64).map_err(js_err)?;
+        let s = self.env.rollout(steps, policy, None).map_err(js_err)?;
+        self.stats = [s.reward_sum.as_ptr() as usize, s.episodes.as_ptr() as usize, s.length_sum.as_ptr() as usize];
+        Ok(())
+    }
+}
+
+/// Every registered id, comma separated (for the JS layer's messages).
+#[wasm_bindgen]
+pub fn env_ids() -> String {
+    ENV_IDS.join(", ")
+}

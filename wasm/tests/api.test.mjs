@@ -1,0 +1,344 @@
+// The JS API on the built package (wasm/pkg): builds and loader, views, autoreset modes,
+// per-env parameters, rollouts, errors. Expected values come from the golden files
+// (golden.test.mjs), from independent paths through the core (scalar vs SIMD build, step vs
+// rollout, per-env vs shared parameters, one mode against another), or from the documented
+// contract (docs/autoreset.md), never from re-running the same call.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { init, load, simdSupported, VecEnv, envs } from '../pkg/index.js';
+
+const simd = await load('simd');
+const base = await load('baseline');
+await init({ flavor: 'simd' });
+
+function targetFeatures(bytes) {
+  // The "target_features" custom section the linker writes: which wasm features the code uses.
+  let i = 8;
+  const leb = () => {
+    let n = 0;
+    let s = 0;
+    for (;;) {
+      const b = bytes[i++];
+      n |= (b & 0x7f) << s;
+      s += 7;
+      if (b < 0x80) return n >>> 0;
+    }
+  };
+  while (i < bytes.length) {
+    const id = bytes[i++];
+    const size = leb();
+    const end = i + size;
+    if (id === 0) {
+      const len = leb();
+      const name = new TextDecoder().decode(bytes.subarray(i, i + len));
+      if (name === 'target_features') return new TextDecoder('latin1').decode(bytes.subarray(i + len, end));
+    }
+    i = end;
+  }
+  return '';
+}
+
+test('two builds: simd uses simd128 and the f32x4 path, baseline neither', () => {
+  assert.equal(simdSupported(), true, 'node 20 runs simd128');
+  assert.equal(simd.flavor, 'simd');
+  assert.equal(simd.simd128, true);
+  assert.equal(simd.simdPath, 'wide-f32x4');
+  assert.equal(base.flavor, 'baseline');
+  assert.equal(base.simd128, false);
+  assert.equal(base.simdPath, 'scalar');
+  const sf = targetFeatures(readFileSync(new URL('../pkg/simd/fusegym_wasm_bg.wasm', import.meta.url)));
+  const bf = targetFeatures(readFileSync(new URL('../pkg/baseline/fusegym_wasm_bg.wasm', import.meta.url)));
+  assert.match(sf, /simd128/);
+  assert.doesNotMatch(bf, /simd128/);
+  assert.notEqual(simd.memory, base.memory, 'two independent instances');
+  const e = new VecEnv('CartPole-v1', 4);
+  assert.equal(e.flavor, 'simd');
+  assert.equal(e.simdPath, 'wide-f32x4');
+  e.free();
+  // The baseline build never runs emulated wide vectors: only its scalar path is offered.
+  const b = new base.VecEnv('CartPole-v1', 4);
+  assert.equal(b.simdPath, 'scalar');
+  assert.throws(() => b.setSimdPath('wide-f32x4'), /SIMD path wide-f32x4 is not offered by the baseline build .*available: scalar/);
+  b.setSimdPath('scalar');
+  b.free();
+});
+
+test('registry: ids, spaces and parameters match the golden headers', () => {
+  const ids = envs().map((e) => e.id);
+  assert.deepEqual(ids, simd.envIds);
+  for (const id of ids.filter((id) => id !== 'Reach3D-v1')) {
+    const { header } = JSON.parse(readFileSync(new URL(`../../tests/golden/${id}.json`, import.meta.url), 'utf8'));
+    const info = envs().find((e) => e.id === id);
+    assert.equal(info.observation.shape[0], header.obs_dim, id);
+    assert.equal(info.stateNames.length, header.state_dim, id);
+    assert.equal(info.maxEpisodeSteps, header.max_episode_steps, id);
+    assert.equal(info.action.type, header.action.type, id);
+    if (header.action.type === 'discrete') assert.equal(info.action.n, header.action.n, id);
+    else assert.deepEqual([info.action.low, info.action.high], [header.action.low, header.action.high], id);
+    // Every parameter Gymnasium names appears in the header's constants with the same value.
+    for (const p of info.params) {
+      const v = header.constants[p.name] ?? header.constants.code_constants?.[p.name];
+      if (typeof v === 'number') assert.equal(p.default, Math.fround(v), `${id}.${p.name}`);
+    }
+  }
+});
+
+test('simd and baseline builds give the same bits on every env (random rollouts, per-env parameters)', () => {
+  for (const info of simd.envs) {
+    const p = info.params[0];
+    const lo = p.default * 0.9;
+    const hi = p.default * 1.1;
+    const opts = { seed: 7, params: p.default > 0 ? { [p.name]: { low: Math.min(lo, hi), high: Math.max(lo, hi) } } : {} };
+    const a = new simd.VecEnv(info.id, 203, opts);
+    const b = new base.VecEnv(info.id, 203, opts);
+    for (let r = 0; r < 3; r++) {
+      const sa = a.rollout({ steps: 97 });
+      const sb = b.rollout({ steps: 97 });
+      assert.deepEqual(sa.rewardSum, sb.rewardSum, info.id);
+      assert.deepEqual(sa.episodes, sb.episodes, info.id);
+    }
+    assert.deepEqual(a.obs, b.obs, info.id);
+    assert.deepEqual(a.state, b.state, info.id);
+    assert.ok(a.rollout({ steps: 10 }).rewardSum.some((x) => x !== 0) || info.id.startsWith('Reach'), `${info.id}: rewards all zero`);
+    // Forcing the scalar path in the simd build gives the same bits as well.
+    a.reset({ seed: 3 });
+    b.reset({ seed: 3 });
+    a.setSimdPath('scalar');
+    assert.equal(a.simdPath, 'scalar');
+    assert.deepEqual(a.rollout({ steps: 50 }).rewardSum, b.rollout({ steps: 50 }).rewardSum, info.id);
+    a.free();
+    b.free();
+  }
+});
+
+test('views are zero-copy, stable across steps, and rebuilt after memory growth', () => {
+  const env = new VecEnv('CartPole-v1', 64, { seed: 1 });
+  const obs = env.obs;
+  assert.equal(env.obs, obs, 'the same view object until memory grows');
+  const before = Float32Array.from(obs);
+  const r = env.step(new Uint32Array(64).fill(1));
+  assert.equal(r.obs, obs, 'step returns the same views');
+  assert.notDeepEqual(Float32Array.from(obs), before, 'the view shows the new observations without a copy');
+  // Writing through the actions view, then step() without arguments.
+  env.actions.fill(0);
+  const snapshot = Float32Array.from(env.obs);
+  const memory = simd.memory;
+  const pagesBefore = memory.buffer.byteLength;
+  const big = new VecEnv('Acrobot-v1', 400_000); // forces memory.grow
+  assert.ok(memory.buffer.byteLength > pagesBefore, 'memory grew');
+  assert.equal(obs.length, 0, 'a view taken before growth is detached (length 0)');
+  assert.deepEqual(Float32Array.from(env.obs), snapshot, 'the getter returns a fresh view of the same values');
+  big.free();
+  env.step();
+  assert.ok(env.reward.every((x) => x === 1));
+  env.free();
+});
+
+test('same-step mode: the done step returns the next episode, the final observation separately', () => {
+  const n = 16;
+  const same = new VecEnv('CartPole-v1', n, { seed: 5, autoreset: 'same-step' });
+  const next = new VecEnv('CartPole-v1', n, { seed: 5, autoreset: 'next-step' });
+  const push = new Uint32Array(n).fill(1);
+  let checked = 0;
+  for (let t = 0; t < 60; t++) {
+    const a = same.step(push);
+    const b = next.step(push);
+    if (t >= 8) break; // before any next-step reset step, both batches are in lockstep
+    for (let i = 0; i < n; i++) {
+      assert.equal(a.terminated[i], b.terminated[i]);
+      if (a.terminated[i]) {
+        checked++;
+        // The final observation equals what next-step mode returns as obs on that step.
+        for (let k = 0; k < 4; k++) assert.equal(same.finalObs[k * n + i], b.obs[k * n + i]);
+        // ... and obs already holds the new episode's first state (Gymnasium's reset range ±0.05).
+        for (let k = 0; k < 4; k++) assert.ok(Math.abs(a.obs[k * n + i]) <= 0.05);
+        assert.equal(same.episodes[i], 1, 'same-step starts episode 1 on the done step');
+        assert.equal(next.episodes[i], 0, 'next-step starts it on the following step');
+      }
+    }
+  }
+  assert.ok(checked > 0, 'some env finished within 8 steps of pushing right');
+  same.free();
+  next.free();
+});
+
+test('next-step mode: the step after done ignores its action, returns the first obs, reward 0, flags false', () => {
+  const n = 8;
+  const env = new VecEnv('CartPole-v1', n, { seed: 2, autoreset: 'next-step' });
+  const ref = new VecEnv('CartPole-v1', n, { seed: 2, autoreset: 'same-step' });
+  const push = new Uint32Array(n).fill(1);
+  let done = new Uint8Array(n);
+  let resets = 0;
+  const firstObsOfEpisode1 = new Array(n).fill(null);
+  for (let t = 0; t < 40; t++) {
+    const prevDone = Uint8Array.from(done);
+    const actions = t % 3 === 0 ? new Uint32Array(n) : push;
+    const r = env.step(actions);
+    const q = ref.step(actions);
+    for (let i = 0; i < n; i++) {
+      // In same-step mode the done step already returns episode 1's first observation.
+      if (firstObsOfEpisode1[i] === null && (q.terminated[i] || q.truncated[i])) {
+        firstObsOfEpisode1[i] = [0, 1, 2, 3].map((k) => q.obs[k * n + i]);
+      }
+      if (prevDone[i]) {
+        resets++;
+        assert.equal(r.reward[i], 0);
+        assert.equal(r.terminated[i] | r.truncated[i], 0);
+        assert.equal(env.elapsed()[i], 0);
+        if (env.episodes[i] === 1) assert.deepEqual([0, 1, 2, 3].map((k) => r.obs[k * n + i]), firstObsOfEpisode1[i]);
+      }
+    }
+    done = Uint8Array.from(r.terminated, (x, i) => x | r.truncated[i]);
+  }
+  assert.ok(resets > 0);
+  ref.free();
+  env.free();
+});
+
+test('disabled mode: finished envs stay finished (reward 0, flags kept) until resetEnvs', () => {
+  const n = 8;
+  const env = new VecEnv('CartPole-v1', n, { seed: 4, autoreset: 'disabled' });
+  const push = new Uint32Array(n).fill(1);
+  for (let t = 0; t < 100; t++) env.step(push);
+  assert.ok(env.terminated.every((x) => x === 1), 'pushing right ends every episode within 100 steps');
+  const finalObs = Float32Array.from(env.obs);
+  const r = env.step(push);
+  assert.ok(r.reward.every((x) => x === 0));
+  assert.deepEqual(Float32Array.from(r.obs), finalObs);
+  assert.deepEqual(Array.from(env.episodes), new Array(n).fill(0));
+  const mask = new Array(n).fill(false);
+  mask[3] = true;
+  env.resetEnvs(mask);
+  assert.equal(env.terminated[3], 0);
+  assert.equal(env.terminated[2], 1);
+  assert.equal(env.episodes[3], 1);
+  for (let k = 0; k < 4; k++) assert.ok(Math.abs(env.obs[k * n + 3]) <= 0.05);
+  // A rollout in disabled mode sums exactly the one episode each env plays.
+  env.reset({ seed: 9 });
+  const stats = env.rollout({ steps: 600, policy: { type: 'constant', action: 1 } });
+  for (let i = 0; i < n; i++) {
+    assert.equal(stats.episodes[i], 1n);
+    assert.equal(stats.rewardSum[i], Number(stats.lengthSum[i]), 'CartPole pays 1 per step');
+  }
+  env.free();
+});
+
+test('rollout equals stepping with the same actions; per-env linear weights equal shared ones', () => {
+  for (const id of ['Pendulum-v1', 'Acrobot-v1', 'Reach3D-v1']) {
+    const n = 37;
+    const a = new VecEnv(id, n, { seed: 11 });
+    const b = new VecEnv(id, n, { seed: 11 });
+    const ad = a.actionDim;
+    const action = a.spaces.action.type === 'discrete' ? [2] : new Array(ad).fill(0.5);
+    const stats = a.rollout({ steps: 123, policy: { type: 'constant', action } });
+    let sum = new Float64Array(n);
+    const acts = a.spaces.action.type === 'discrete' ? new Uint32Array(n).fill(2) : new Float32Array(n * ad).fill(0.5);
+    for (let t = 0; t < 123; t++) {
+      const r = b.step(acts);
+      sum = sum.map((s, i) => s + r.reward[i]);
+    }
+    assert.deepEqual(Float32Array.from(a.obs), Float32Array.from(b.obs), id);
+    for (let i = 0; i < n; i++) assert.ok(Math.abs(stats.rewardSum[i] - sum[i]) <= 1e-3 * Math.max(1, Math.abs(sum[i])), id);
+    // Linear: one shared policy vs the same weights repeated per env (feature-major).
+    const outs = a.spaces.action.type === 'discrete' ? a.spaces.action.n : ad;
+    const w = Float32Array.from({ length: outs * a.obsDim }, (_, k) => Math.sin(k + 1));
+    const bias = Float32Array.from({ length: outs }, (_, k) => 0.1 * k);
+    const wPer = new Float32Array(w.length * n);
+    const bPer = new Float32Array(bias.length * n);
+    w.forEach((x, k) => wPer.fill(x, k * n, (k + 1) * n));
+    bias.forEach((x, k) => bPer.fill(x, k * n, (k + 1) * n));
+    a.reset({ seed: 1 });
+    b.reset({ seed: 1 });
+    const s1 = Float64Array.from(a.rollout({ steps: 200, policy: { type: 'linear', weights: w, bias } }).rewardSum);
+    const s2 = Float64Array.from(b.rollout({ steps: 200, policy: { type: 'linear', weights: wPer, bias: bPer } }).rewardSum);
+    assert.deepEqual(s1, s2, id);
+    a.free();
+    b.free();
+  }
+});
+
+test('per-env parameters: env i with value v steps exactly like a shared-v batch from the same state', () => {
+  const gs = [2, 5, 9.81, 15];
+  const per = new VecEnv('Pendulum-v1', 4, { params: { g: gs, m: { low: 1, high: 1 } } });
+  assert.deepEqual(gs.map((_, i) => per.paramsOf(i).g), gs.map(Math.fround));
+  const state = [2.0, 0.5];
+  const torque = new Float32Array(4).fill(0.3);
+  for (let i = 0; i < 4; i++) per.setEnvState(i, state, 0);
+  per.step(torque);
+  const results = new Set();
+  for (let i = 0; i < 4; i++) {
+    const shared = new VecEnv('Pendulum-v1', 1, { params: { g: gs[i] } });
+    shared.setEnvState(0, state, 0);
+    shared.step(new Float32Array([0.3]));
+    assert.equal(shared.state[0], per.state[i], `theta, g=${gs[i]}`);
+    assert.equal(shared.state[1], per.state[4 + i], `theta_dot, g=${gs[i]}`);
+    assert.equal(shared.reward[0], per.reward[i]);
+    results.add(per.state[4 + i]);
+    shared.free();
+  }
+  assert.equal(results.size, 4, 'different gravities give different velocities');
+  // Ranges: drawn once per seed within [low, high), different per env; redrawn per episode on request.
+  const r = new VecEnv('CartPole-v1', 256, { seed: 3, params: { length: { low: 0.3, high: 0.9 } } });
+  const lengths = Array.from({ length: 256 }, (_, i) => r.paramsOf(i).length);
+  assert.ok(lengths.every((l) => l >= Math.fround(0.3) && l < 0.9));
+  assert.ok(new Set(lengths).size > 200);
+  r.free();
+});
+
+test('bad input throws a readable Error (never a wasm trap), and the instance stays usable', () => {
+  const env = new VecEnv('MountainCarContinuous-v0', 4);
+  const cases = [
+    [() => new VecEnv('CartPole-v2', 4), /unknown environment id "CartPole-v2"; known ids: CartPole-v1, /],
+    [() => new VecEnv(42, 4), /env id must be a string/],
+    [() => new VecEnv('CartPole-v1', 0), /numEnvs must be an integer in 1\.\.=4294967295, got 0/],
+    [() => new VecEnv('CartPole-v1', 2.5), /numEnvs must be an integer/],
+    [() => new VecEnv('CartPole-v1', '8'), /numEnvs must be a positive integer, got the string "8"/],
+    [() => new VecEnv('CartPole-v1', 3e9), /use fewer envs/],
+    [() => new VecEnv('CartPole-v1', 4, { seed: -1 }), /seed must be a non-negative integer/],
+    [() => new VecEnv('CartPole-v1', 4, { autoreset: 'sometimes' }), /unknown autoreset mode "sometimes"; expected one of "same-step"/],
+    [() => new VecEnv('CartPole-v1', 4, { colour: 1 }), /unknown VecEnv option "colour"/],
+    [() => new VecEnv('CartPole-v1', 4, { params: { gravty: 9 } }), /unknown parameter "gravty"; its parameters are: gravity, masscart/],
+    [() => new VecEnv('CartPole-v1', 4, { params: { gravity: -9 } }), /parameter gravity = -9 is outside its valid range/],
+    [() => new VecEnv('CartPole-v1', 4, { params: { gravity: NaN } }), /parameter gravity = NaN is outside/],
+    [() => new VecEnv('CartPole-v1', 4, { params: { length: [1, 2] } }), /per-env values of parameter length \(one per env\): expected 4 values, got 2/],
+    [() => new VecEnv('CartPole-v1', 4, { params: { length: { low: 2, high: 1 } } }), /low must not exceed high/],
+    [() => new VecEnv('CartPole-v1', 4, { params: { length: 'long' } }), /expected a number \(shared by every env\)/],
+    [() => env.step(new Int32Array(4)), /actions must be a Float32Array \(the action space is Box/],
+    [() => env.step([0, 0, 0, 0]), /actions must be a Float32Array/],
+    [() => env.step(new Float32Array(3)), /step expects 4 actions \(1 per env x 4 envs, feature-major\), got 3/],
+    [() => env.step(new Float32Array([0, NaN, 0, 0])), /action NaN at index 1 is not finite/],
+    [() => env.rollout({ steps: -1 }), /steps must be a non-negative integer/],
+    [() => env.rollout({ steps: 1, policy: 'greedy' }), /unknown policy the string "greedy"/],
+    [() => env.rollout({ steps: 1, policy: { type: 'constant', action: [1, 2] } }), /constant policy action: expected 1 values, got 2/],
+    [() => env.rollout({ steps: 1, policy: { type: 'linear', weights: [1], bias: [0] } }), /linear policy: got weights of length 1 and bias of length 1; expected 2 and 1/],
+    [() => env.rollout({ steps: 1, policy: { type: 'linear', weights: [1, Infinity], bias: [0] } }), /not finite/],
+    [() => env.setEnvState(9, [0, 0]), /env index 9 is out of range for a batch of 4/],
+    [() => env.setEnvState(0, [0]), /setEnvState state: expected 2 values, got 1/],
+    [() => env.resetEnvs([1]), /resetEnvs expects a mask of 4/],
+    [() => env.setSimdPath('avx9'), /unknown SIMD path "avx9"/],
+    [() => env.paramsOf(4), /env index 4 is out of range/],
+  ];
+  for (const [f, re] of cases) {
+    assert.throws(f, (e) => {
+      assert.ok(e instanceof Error && !(e instanceof WebAssembly.RuntimeError), `${e}`);
+      assert.doesNotMatch(e.message, /unreachable|panicked|RuntimeError/);
+      assert.match(e.message, re);
+      return true;
+    });
+  }
+  const disc = new VecEnv('CartPole-v1', 4);
+  assert.throws(() => disc.step(new Float32Array(4)), /actions must be an Int32Array or Uint32Array \(the action space is Discrete\(2\)\)/);
+  assert.throws(() => disc.step(new Int32Array([0, -1, 0, 0])), /action -1 at index 1 is outside Discrete\(2\)/);
+  assert.throws(() => disc.step(new Uint32Array([0, 1, 2, 0])), /action 2 at index 2 is outside Discrete\(2\)/);
+  // Still usable after all that.
+  assert.ok(env.step(new Float32Array(4)).reward.every(Number.isFinite));
+  disc.free();
+  env.free();
+  // Use after free.
+  assert.throws(() => env.step(new Float32Array(4)), /was freed with free\(\); create a new one/);
+  assert.throws(() => env.obs, /was freed/);
+  assert.throws(() => env.rollout({ steps: 1 }), /was freed/);
+  env.free(); // a second free() does nothing
+  assert.equal(env.freed, true);
+});

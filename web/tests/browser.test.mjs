@@ -1,0 +1,149 @@
+// Browser tests: playwright-core drives Debian's Chromium headless (SwiftShader WebGPU flags of
+// ../shared/TOOLCHAIN.md) over the built site (web/dist, from scripts/build-web.sh), served on
+// 127.0.0.1 by ./server.mjs. Checks: the demo draws and its steps/s readout moves; training
+// reaches its goals; the bench page completes every row with validation passing; bad input shows
+// a readable error on the page. Timings are printed (the machine may be loaded: they are noisy).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { serve } from './server.mjs';
+import { decodePng } from './png.mjs';
+
+const DIST = fileURLToPath(new URL('../dist/', import.meta.url));
+const OUT = fileURLToPath(new URL('../../target/web-test/', import.meta.url));
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
+  '--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-vulkan=swiftshader', '--use-webgpu-adapter=swiftshader'];
+
+let server;
+let browser;
+
+before(async () => {
+  assert.ok(existsSync(`${DIST}index.html`), 'web/dist is missing: run scripts/build-web.sh first');
+  mkdirSync(OUT, { recursive: true });
+  server = await serve(DIST);
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, timeout: 60_000 });
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+/** A new page that records console errors and uncaught exceptions. */
+async function open(path) {
+  const page = await browser.newPage({ viewport: { width: 1100, height: 1200 } });
+  const problems = [];
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => m.type() === 'error' && problems.push(`console: ${m.text()}`));
+  await page.goto(server.url + path);
+  return { page, problems };
+}
+
+test('demo: the grid is drawn (screenshot not blank) and the steps/s readout moves', async () => {
+  const { page, problems } = await open('index.html?env=CartPole-v1&n=4096');
+  await page.waitForFunction(() => window.fusegymDemo?.error || (window.fusegymDemo?.ready && window.fusegymDemo.frames > 20), null, { timeout: 30_000 });
+  assert.equal(await page.evaluate(() => window.fusegymDemo.error), '');
+  const first = await page.evaluate(() => ({ sps: window.fusegymDemo.sps, frames: window.fusegymDemo.frames, text: document.getElementById('sps').textContent }));
+  await page.waitForFunction((f) => window.fusegymDemo.frames > f + 20 && window.fusegymDemo.sps > 0, first.frames, { timeout: 30_000 });
+  await page.waitForTimeout(700);
+  const second = await page.evaluate(() => ({ sps: window.fusegymDemo.sps, frames: window.fusegymDemo.frames, text: document.getElementById('sps').textContent }));
+  assert.ok(second.sps > 0 && second.frames > first.frames, JSON.stringify({ first, second }));
+  assert.notEqual(second.text, first.text, 'the readout text changes');
+  assert.match(second.text, /^[\d.]+ [kMG]? ?while stepping/);
+  const png = await page.locator('#grid').screenshot();
+  writeFileSync(`${OUT}demo-grid.png`, png);
+  const { width, height, rgba } = decodePng(png);
+  let ink = 0;
+  const colors = new Set();
+  for (let p = 0; p < width * height; p++) {
+    const [r, g, b] = [rgba[4 * p], rgba[4 * p + 1], rgba[4 * p + 2]];
+    if (r + g + b < 600) ink++;
+    colors.add((r >> 4) * 256 + (g >> 4) * 16 + (b >> 4));
+  }
+  assert.ok(ink > 0.01 * width * height, `only ${ink} of ${width * height} pixels drawn`);
+  assert.ok(colors.size > 5, `only ${colors.size} colours`);
+  // Every env draws (switching through the registry's envs).
+  for (const id of await page.evaluate(() => [...document.getElementById('env').options].map((o) => o.value))) {
+    await page.selectOption('#env', id);
+    const f = await page.evaluate(() => window.fusegymDemo.frames);
+    await page.waitForFunction((x) => window.fusegymDemo.frames > x + 3, f);
+    assert.equal(await page.evaluate(() => window.fusegymDemo.env), id);
+    assert.equal(await page.evaluate(() => window.fusegymDemo.error), '', id);
+    writeFileSync(`${OUT}demo-${id}.png`, await page.locator('#grid').screenshot());
+  }
+  console.log(`demo: ${second.text} (CartPole-v1, 4,096 envs, ${await page.evaluate(() => window.fusegymDemo.backend)} build)`);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+for (const [id, goal] of [['CartPole-v1', 500], ['Acrobot-v1', -100]]) {
+  test(`training in the page: ${id} reaches ${goal} well under a minute`, async () => {
+    const { page, problems } = await open(`index.html?train=${id}&n=256`);
+    await page.waitForFunction(() => window.fusegymDemo?.error || window.fusegymDemo?.training?.done, null, { timeout: 120_000, polling: 250 });
+    assert.equal(await page.evaluate(() => window.fusegymDemo.error), '');
+    const t = await page.evaluate(() => window.fusegymDemo.training);
+    const first = t.history[0].meanReturn;
+    const last = t.history[t.history.length - 1].meanReturn;
+    console.log(`training ${id} (${t.backend} build): mean return ${first.toFixed(1)} -> ${last.toFixed(1)} in ${t.generations} generations, ` +
+      `${t.history[t.history.length - 1].steps.toLocaleString('en')} env steps, ${t.history[t.history.length - 1].seconds.toFixed(2)} s`);
+    assert.equal(t.target, goal);
+    assert.ok(last > first, 'the return improved');
+    assert.equal(t.reached, true, `goal ${goal} not reached: last mean return ${last}`);
+    assert.ok(t.seconds < 60, `took ${t.seconds} s`);
+    writeFileSync(`${OUT}train-${id}.png`, await page.locator('#curve').screenshot());
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+}
+
+test('bench page: every row completes with validation passing', async () => {
+  const { page, problems } = await open('bench.html?n=16384&ms=120&repeats=3');
+  await page.waitForFunction(() => window.fusegymBench?.error || window.fusegymBench?.done, null, { timeout: 300_000, polling: 500 });
+  const b = await page.evaluate(() => window.fusegymBench);
+  assert.equal(b.error, null);
+  assert.match(b.userAgent, /Chrome\/\d+/);
+  const envIds = await page.evaluate(async () => (await import('./pkg/index.js').then((m) => m.load('baseline'))).envIds);
+  for (const id of envIds) {
+    for (const backend of ['wasm', 'wasm-simd']) assert.ok(b.results.some((r) => r.env === id && r.backend === backend), `${id} ${backend} row missing`);
+  }
+  assert.ok(b.results.filter((r) => r.backend === 'js').length >= 5, 'plain-JS rows for the five Gymnasium envs');
+  for (const r of b.results) {
+    assert.equal(r.validated, true, `${r.env} ${r.backend} not validated`);
+    assert.ok(r.sps_median > 0, `${r.env} ${r.backend}: no rate`);
+    assert.equal(r.num_envs, 16384);
+  }
+  console.log(`bench (${b.userAgent}; adapter ${JSON.stringify(b.adapter)}):`);
+  for (const r of b.results) console.log(`  ${r.env.padEnd(26)} ${r.backend.padEnd(10)} ${(r.sps_median / 1e6).toFixed(1).padStart(8)} M steps/s`);
+  writeFileSync(`${OUT}bench.json`, JSON.stringify(b, null, 1));
+  writeFileSync(`${OUT}bench.png`, await page.screenshot({ fullPage: true }));
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('bad input shows a readable error on the page', async () => {
+  const { page, problems } = await open('index.html?env=CartPole-v9');
+  await page.waitForFunction(() => window.fusegymDemo?.error, null, { timeout: 30_000 });
+  const text = await page.locator('#error').textContent();
+  assert.match(text, /unknown environment id "CartPole-v9"; known ids: CartPole-v1, MountainCar-v0/);
+  assert.ok(await page.locator('#error').isVisible());
+  // A bad parameter typed into the page.
+  await page.selectOption('#env', 'CartPole-v1');
+  await page.waitForFunction(() => window.fusegymDemo.error === '');
+  await page.fill('#params', 'gravity=-1');
+  await page.click('#apply');
+  await page.waitForFunction(() => window.fusegymDemo.error !== '');
+  assert.match(await page.locator('#error').textContent(), /CartPole-v1: parameter gravity = -1 is outside its valid range/);
+  await page.fill('#params', 'colour=3');
+  await page.click('#apply');
+  await page.waitForFunction(() => /colour/.test(window.fusegymDemo.error));
+  assert.match(await page.locator('#error').textContent(), /unknown parameter "colour"; its parameters are: gravity, /);
+  assert.doesNotMatch(await page.locator('#error').textContent(), /unreachable|RuntimeError|panicked/);
+  // The page keeps running with the last good batch.
+  const f = await page.evaluate(() => window.fusegymDemo.frames);
+  await page.waitForFunction((x) => window.fusegymDemo.frames > x + 3, f);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
