@@ -1,0 +1,10 @@
+//! Fuzz target `golden`: see `bodies::golden`.
+#![no_main]
+
+#[path = "../bodies.rs"]
+mod bodies;
+#[path = "../../native/src/cli/config.rs"]
+#[allow(dead_code)]
+mod config;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| bodies::golden(data));
