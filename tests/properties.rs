@@ -591,6 +591,7 @@ fn first_episodes_are_distinct<E: Env>() -> Result<(), String> {
         // in the reset interval, so by the birthday bound about n^2 / 2^23 pairs coincide by
         // chance; a broken keying (envs sharing a stream) would give far more.
         let bound = (n as f64).powi(2) / (1u64 << 23) as f64;
+        println!("{id}: {state_pairs} pairs of the {n} envs share a first state (birthday bound ~{bound:.0})");
         if state_pairs as f64 > 1.5 * bound {
             return Err(format!("{id}: {state_pairs} pairs of first states coincide, more than chance (~{bound:.0})"));
         }
