@@ -5,7 +5,8 @@
 
     target/puffer-venv/bin/python scripts/puffer-peer.py N SECONDS REPEATS CAP WARMUP
 
-Run with PYTHONPATH=target/puffer/pufferlib (scripts/build-pufferlib.sh builds it there).
+Run from target/puffer with PYTHONPATH=target/puffer/pufferlib (scripts/build-pufferlib.sh builds
+it there; importing pufferlib links ./resources to its own folder, so not from the repository root).
 """
 
 import importlib.util
@@ -39,7 +40,7 @@ def main() -> int:
         env.close()
     import pufferlib
     api = ("pufferlib.ocean.cartpole.cartpole.Cartpole(num_envs=N, report_interval=10**9); env.step(actions) "
-           f"(PufferLib {getattr(pufferlib, '__version__', '3.0.0')} Ocean C env, one process, built from the sdist by "
+           f"(PufferLib {getattr(pufferlib, '__version__', '3.0.0')} Ocean C env, numpy {np.__version__}, one process, built from the sdist by "
            "scripts/build-pufferlib.sh)")
     print(json.dumps({**res, "api": api, "setup_s": setup,
                       "autoreset": "same step (c_step resets a done env before writing its observation)",
