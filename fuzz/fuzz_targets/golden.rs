@@ -2,6 +2,7 @@
 #![no_main]
 
 #[path = "../bodies.rs"]
+#[allow(dead_code)] // each target calls one of the bodies
 mod bodies;
 #[path = "../../native/src/cli/config.rs"]
 #[allow(dead_code)]
