@@ -16,7 +16,10 @@ run, env by env, one measurement at a time:
 * gymnax: `jax.jit` of a `jax.lax.scan` over T steps of `jax.vmap(env.step)` (gymnax's own
   auto-reset included), with a pre-generated (T, N) action array;
 * EnvPool: `envpool.make(id, env_type="gymnasium", num_envs=N, batch_size=N,
-  num_threads=<cores>)`, synchronous `env.step(actions)`.
+  num_threads=<cores>)`, synchronous `env.step(actions)`;
+* PufferLib 3.0 (CartPole only: its Ocean C CartPole; the classic-control envs have no Ocean
+  port): `Cartpole(num_envs=N)`, `env.step(actions)`, in its own venv (numpy < 2) built by
+  scripts/build-pufferlib.sh, timed by scripts/puffer-peer.py with this file's `time_calls`.
 
 Actions are uniform over the action space and generated before timing. Creation (and for gymnax
 compilation) is timed apart from stepping. Each measurement warms up, sizes a repeat to about
@@ -54,14 +57,20 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 ENVS = ["CartPole-v1", "MountainCar-v0", "MountainCarContinuous-v0", "Pendulum-v1", "Acrobot-v1"]
 SIZES = [1_024, 8_192, 65_536]
-PEERS = ["gymnasium", "gymnax", "envpool"]
-LABEL = {"gymnasium": "Gymnasium", "gymnax": "gymnax", "envpool": "EnvPool"}
-COLOR = {"gymnasium": "#1f77b4", "gymnax": "#ff7f0e", "envpool": "#9467bd"}
+PEERS = ["gymnasium", "gymnax", "envpool", "pufferlib"]
+LABEL = {"gymnasium": "Gymnasium", "gymnax": "gymnax", "envpool": "EnvPool", "pufferlib": "PufferLib"}
+COLOR = {"gymnasium": "#1f77b4", "gymnax": "#ff7f0e", "envpool": "#9467bd", "pufferlib": "#d62728"}
 CHART_NOTE = {
     "gymnasium": "Gymnasium: CartPoleVectorEnv for CartPole, SyncVectorEnv (Python loop) otherwise.",
     "gymnax": "gymnax: jit + scan + vmap on CPU.",
     "envpool": "EnvPool: sync, own thread pool.",
+    "pufferlib": "PufferLib: Ocean C CartPole (CartPole only), one process.",
 }
+# Envs a peer has (every env when not listed).
+SUPPORTS = {"pufferlib": {"CartPole-v1"}}
+# PufferLib runs from its own venv (scripts/build-pufferlib.sh; numpy < 2).
+PUFFER_VENV = ROOT / os.environ.get("PUFFER_VENV", "target/puffer-venv")
+PUFFER_SRC = ROOT / "target" / "puffer" / "pufferlib"
 # Distribution names whose versions go into the outputs.
 VERSIONS = ["numpy", "gymnasium", "gymnax", "jax", "jaxlib", "flax", "envpool", "matplotlib"]
 # Length of the ring of pre-generated action batches the step-loop peers cycle through, as in
@@ -342,8 +351,22 @@ def measure_gymnax(env_id: str, n: int, cfg) -> dict:
     }
 
 
-MEASURE = {"gymnasium": measure_gymnasium, "gymnax": measure_gymnax, "envpool": measure_envpool}
-IMPORTS = {"gymnasium": ["gymnasium"], "gymnax": ["jax", "gymnax"], "envpool": ["envpool"]}
+def measure_pufferlib(env_id: str, n: int, cfg) -> dict:
+    if env_id not in SUPPORTS["pufferlib"]:
+        raise ValueError(f"PufferLib Ocean has no {env_id}")
+    cmd = [str(PUFFER_VENV / "bin" / "python"), str(ROOT / "scripts" / "puffer-peer.py"),
+           str(n), str(cfg.seconds), str(cfg.repeats), str(cfg.cap), str(cfg.warmup)]
+    # Run from target/puffer: importing pufferlib links ./resources to its own folder.
+    p = subprocess.run(cmd, cwd=PUFFER_SRC.parent, capture_output=True, text=True,
+                       env={**os.environ, "PYTHONPATH": str(PUFFER_SRC)})
+    if p.returncode != 0:
+        raise RuntimeError(f"scripts/puffer-peer.py exited {p.returncode}: {p.stderr.strip()[-400:]}")
+    return json.loads(p.stdout.strip().splitlines()[-1])
+
+
+MEASURE = {"gymnasium": measure_gymnasium, "gymnax": measure_gymnax, "envpool": measure_envpool,
+           "pufferlib": measure_pufferlib}
+IMPORTS = {"gymnasium": ["gymnasium"], "gymnax": ["jax", "gymnax"], "envpool": ["envpool"], "pufferlib": []}
 
 
 def peer_availability(peers: list[str], venv: Path | None) -> dict[str, str | None]:
@@ -351,6 +374,14 @@ def peer_availability(peers: list[str], venv: Path | None) -> dict[str, str | No
     failed install (never pretend: a peer that is not here is reported as such)."""
     out = {}
     for peer in peers:
+        if peer == "pufferlib":
+            status = venv / "peers-install" / "pufferlib" if venv else None
+            text = status.read_text().strip() if status and status.exists() else None
+            built = (PUFFER_VENV / "bin" / "python").exists() and any(
+                (PUFFER_SRC / "pufferlib" / "ocean" / "cartpole").glob("binding*.so"))
+            out[peer] = None if built and text in (None, "ok") else (
+                "build failed (scripts/build-pufferlib.sh): " + " | ".join((text or "not built").split("\n")[-3:]))
+            continue
         try:
             for mod in IMPORTS[peer]:
                 importlib.import_module(mod)
@@ -548,7 +579,7 @@ def markdown(doc: dict, results: dict, envs, sizes, peers) -> str:
     out += ["", "## Creation and compilation (seconds, not part of steps/s)", ""]
     cols = [("gymnasium", "setup_s", "Gymnasium make_vec + reset"), ("gymnax", "setup_s", "gymnax make + reset"),
             ("gymnax", "first_call_s", "gymnax first call (compile + 1 call)"),
-            ("envpool", "setup_s", "EnvPool make + reset")]
+            ("envpool", "setup_s", "EnvPool make + reset"), ("pufferlib", "setup_s", "PufferLib Cartpole() + reset")]
     cols = [c for c in cols if c[0] in peers and not avail.get(c[0])]
     out.append("| env | envs | " + " | ".join(c[2] for c in cols) + " |")
     out.append("|---|---:|" + "---:|" * len(cols))
@@ -739,7 +770,7 @@ def main() -> int:
         log(f"== {n:,} envs")
         for env in envs:
             jobs = [("fusegym", "step", env, n)] + ([("fusegym", "rollout", env, n)] if state["rollout"] else [])
-            jobs += [(p, "step", env, n) for p in peers if not unavailable[p]]
+            jobs += [(p, "step", env, n) for p in peers if not unavailable[p] and env in SUPPORTS.get(p, {env})]
             for job in jobs:
                 rec = run_job(job)
                 if rec is None:  # only a CLI without --mode rollout gets here

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Compares fusegym's steps/s with the Python libraries users would otherwise pick (Gymnasium's
-# vector envs, gymnax on JAX/CPU, EnvPool) on this machine, in one run.
+# vector envs, gymnax on JAX/CPU, EnvPool, PufferLib's Ocean CartPole) on this machine, in one run.
 #
 #   scripts/compare-peers.sh [options of scripts/compare-peers.py]   (--help lists them)
 #
@@ -70,5 +70,11 @@ envpool envpool
 EOF
   [ "$all_ok" = 1 ] && echo "$want_stamp" >"$STAMP"
 fi
+
+# PufferLib 3.0 (Ocean CartPole) needs numpy < 2, so it gets its own venv, built from the PyPI
+# sdist by scripts/build-pufferlib.sh (skipped when already built); its outcome goes where the
+# other peers' do, and a failed build is reported, not fatal.
+mkdir -p "$STATUS"
+scripts/build-pufferlib.sh "$STATUS/pufferlib"
 
 exec "$VENV/bin/python" scripts/compare-peers.py --venv "$VENV" "$@"

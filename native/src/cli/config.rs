@@ -22,6 +22,51 @@ pub fn parse_f32(what: &str, s: &str) -> Result<f32, String> {
     Ok(f)
 }
 
+/// A `--policy` as parsed, owning its values.
+pub enum Owned {
+    /// `random`.
+    Random,
+    /// `constant:V[,V...]`.
+    Constant(Vec<f32>),
+    /// `linear:FILE`: weights and bias.
+    Linear(Vec<f32>, Vec<f32>),
+}
+
+/// `--policy random`, `constant:V[,V...]` or `linear:FILE` (a JSON object with the arrays
+/// `weights` and `bias`); every value must be finite in f32.
+pub fn parse_policy(spec: &str) -> Result<Owned, String> {
+    if spec == "random" {
+        return Ok(Owned::Random);
+    }
+    if let Some(v) = spec.strip_prefix("constant:") {
+        let vals: Result<Vec<f32>, _> = v.split(',').map(|x| parse_f32(&format!("--policy {spec:?}"), x)).collect();
+        return vals.map(Owned::Constant);
+    }
+    if let Some(path) = spec.strip_prefix("linear:") {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("--policy {spec:?}: cannot read {path}: {e}"))?;
+        return parse_linear(path, &text);
+    }
+    Err(format!("--policy {spec:?}: expected random, constant:V[,V...] or linear:FILE"))
+}
+
+/// The text of a `linear:FILE` policy (`path` names it in errors).
+pub fn parse_linear(path: &str, text: &str) -> Result<Owned, String> {
+    let v: serde_json::Value = serde_json::from_str(text).map_err(|e| format!("{path}: {e}"))?;
+    let nums = |key: &str| -> Result<Vec<f32>, String> {
+        v[key]
+            .as_array()
+            .ok_or(format!("{path}: missing array \"{key}\""))?
+            .iter()
+            .enumerate()
+            .map(|(i, x)| {
+                let f = x.as_f64().ok_or(format!("{path}: {key}[{i}] is not a number"))?;
+                parse_f32(&format!("{path}: {key}[{i}]"), &f.to_string())
+            })
+            .collect()
+    };
+    Ok(Owned::Linear(nums("weights")?, nums("bias")?))
+}
+
 /// One `--param NAME=VALUE` or `--param NAME=LO..HI`, checked against `env`'s declaration.
 pub fn parse_param(env: &EnvInfo, spec: &str) -> Result<(String, ParamValue), String> {
     let (name, value) = spec.split_once('=').ok_or_else(|| format!("--param {spec:?}: expected NAME=VALUE or NAME=LO..HI"))?;

@@ -4,6 +4,7 @@ mod bench;
 mod config;
 mod info;
 mod run;
+mod soak;
 mod validate;
 
 use clap::{Parser, Subcommand};
@@ -28,6 +29,9 @@ enum Command {
     /// Versions, environments and their spaces, SIMD paths available; `--env ID` for one env's
     /// parameters.
     Info(info::InfoArgs),
+    /// Long run (default 10^10 steps of CartPole-v1 and Acrobot-v1) on all threads: every
+    /// observation and reward checked finite, steps/s per time window.
+    Soak(soak::SoakArgs),
 }
 
 /// Runs a command; `Err` is bad input (exit 2).
@@ -37,6 +41,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Run(a) => run::run(a),
         Command::Validate(a) => validate::run(a),
         Command::Info(a) => info::run(a),
+        Command::Soak(a) => soak::run(a),
     }
 }
 

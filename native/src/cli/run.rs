@@ -2,7 +2,7 @@
 //! and length, and optionally records every step as JSON lines (`--record`, schema in
 //! docs/cli.md).
 
-use super::config::{config, describe_params, parse_f32};
+use super::config::{config, describe_params, parse_policy, Owned};
 use super::BackendArg;
 use fusegym::{make_with, Autoreset, Executor, Policy, Serial, SimdPath, Threads};
 use serde_json::{json, Value};
@@ -50,40 +50,6 @@ pub struct RunArgs {
     /// Seed.
     #[arg(long, default_value_t = 0)]
     seed: u64,
-}
-
-enum Owned {
-    Random,
-    Constant(Vec<f32>),
-    Linear(Vec<f32>, Vec<f32>),
-}
-
-fn parse_policy(spec: &str) -> Result<Owned, String> {
-    if spec == "random" {
-        return Ok(Owned::Random);
-    }
-    if let Some(v) = spec.strip_prefix("constant:") {
-        let vals: Result<Vec<f32>, _> = v.split(',').map(|x| parse_f32(&format!("--policy {spec:?}"), x)).collect();
-        return vals.map(Owned::Constant);
-    }
-    if let Some(path) = spec.strip_prefix("linear:") {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("--policy {spec:?}: cannot read {path}: {e}"))?;
-        let v: Value = serde_json::from_str(&text).map_err(|e| format!("{path}: {e}"))?;
-        let nums = |key: &str| -> Result<Vec<f32>, String> {
-            v[key]
-                .as_array()
-                .ok_or(format!("{path}: missing array \"{key}\""))?
-                .iter()
-                .enumerate()
-                .map(|(i, x)| {
-                    let f = x.as_f64().ok_or(format!("{path}: {key}[{i}] is not a number"))?;
-                    parse_f32(&format!("{path}: {key}[{i}]"), &f.to_string())
-                })
-                .collect()
-        };
-        return Ok(Owned::Linear(nums("weights")?, nums("bias")?));
-    }
-    Err(format!("--policy {spec:?}: expected random, constant:V[,V...] or linear:FILE"))
 }
 
 /// Per-env running return and length of the current episode.

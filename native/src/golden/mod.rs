@@ -99,11 +99,17 @@ pub fn num(x: f64) -> String {
     }
 }
 
-/// Parses `path` and checks its structure.
+/// Reads `path`, parses it and checks its structure.
 pub fn load(path: &Path) -> Result<GoldenFile, GoldenError> {
     let p = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|source| GoldenError::Io { path: p.clone(), source })?;
-    let file: GoldenFile = serde_json::from_str(&text).map_err(|e| GoldenError::Malformed { path: p.clone(), message: e.to_string() })?;
+    parse(&p, &text)
+}
+
+/// Parses the text of a golden file and checks its structure (`p` names it in errors).
+pub fn parse(p: &str, text: &str) -> Result<GoldenFile, GoldenError> {
+    let p = p.to_string();
+    let file: GoldenFile = serde_json::from_str(text).map_err(|e| GoldenError::Malformed { path: p.clone(), message: e.to_string() })?;
     let malformed = |message: String| GoldenError::Malformed { path: p.clone(), message };
     let (state_dim, obs_dim, space) = for_env!(&file.header.env_id, shape()).ok_or_else(|| {
         malformed(format!(
