@@ -24,8 +24,13 @@ pub fn describe(info: &wgpu::AdapterInfo) -> String {
     format!("{} ({:?}, {:?}, driver {:?} {:?})", info.name, info.backend, info.device_type, info.driver, info.driver_info)
 }
 
+/// An instance over every backend of the build, or those named in `WGPU_BACKEND` (e.g.
+/// `vulkan`; wgpu's own variable, so a user can pick one, and tests can ask for one this machine
+/// lacks).
 fn instance() -> wgpu::Instance {
-    wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle())
+    let mut desc = wgpu::InstanceDescriptor::new_without_display_handle();
+    desc.backends = desc.backends.with_env();
+    wgpu::Instance::new(desc)
 }
 
 impl GpuContext {
@@ -73,7 +78,9 @@ impl GpuContext {
 /// Every adapter wgpu finds on this machine (native only).
 #[cfg(not(target_arch = "wasm32"))]
 pub fn adapters() -> Vec<wgpu::AdapterInfo> {
-    block_on(instance().enumerate_adapters(wgpu::Backends::all())).iter().map(|a| a.get_info()).collect()
+    let instance = instance();
+    let backends = wgpu::Backends::all().with_env();
+    block_on(instance.enumerate_adapters(backends)).iter().map(|a| a.get_info()).collect()
 }
 
 /// Drives a future to completion on this thread. wgpu's native futures finish without a reactor
