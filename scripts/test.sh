@@ -42,6 +42,8 @@ fi
 log "rustdoc (warnings denied)"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --release -q
 
+scripts/test-gpu.sh   # installs a software Vulkan adapter when missing; GPU tests fail without one under CI=true
+
 log "workspace tests (release: the parity and 10,000-step equality tests are long in debug)"
 cargo test --workspace --release
 
