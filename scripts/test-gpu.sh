@@ -7,7 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 started=$SECONDS
 
-if ! ls /usr/share/vulkan/icd.d/*.json >/dev/null 2>&1 || ! ldconfig -p 2>/dev/null | grep -q libvulkan.so.1; then
+# (grep -c reads all of ldconfig's output: with pipefail, grep -q would stop early and fail it.)
+if ! ls /usr/share/vulkan/icd.d/*.json >/dev/null 2>&1 || ! ldconfig -p 2>/dev/null | grep -c libvulkan.so.1 >/dev/null; then
   echo "== installing Mesa's Vulkan drivers (llvmpipe) and the Vulkan loader"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -q
