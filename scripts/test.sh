@@ -42,11 +42,18 @@ fi
 log "rustdoc (warnings denied)"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --release -q
 
+# A software Vulkan adapter (Mesa's llvmpipe) when the machine has no Vulkan driver: the GPU
+# tests below are part of the workspace and fail without an adapter under CI=true.
+scripts/test-gpu.sh --install-only
+
 # Tests and benches build in the `fast` profile: optimised like release (the same bits: no
 # fast-math anywhere) but with parallel codegen and no LTO, which builds the monomorphised
 # kernels several times faster than `release`. Speed figures come from `release`, never tests.
 log "workspace tests (profile fast: the parity and 10,000-step equality tests are long in debug)"
 cargo test --workspace --profile fast
+
+log "GPU adapters the GPU tests ran on"
+target/fast/fusegym info | grep -i "gpu adapter" || echo "no GPU adapter listed"
 
 log "SIMD paths tested on this machine"
 # Every path test iterates the paths this CPU has; name the ones it lacks, so a skipped path

@@ -277,10 +277,19 @@ pub fn run(mut a: BenchArgs) -> Result<ExitCode, String> {
             configs.push((id.clone(), cfg));
         }
     }
-    let backends = if a.backends.is_empty() { vec![BackendArg::Scalar, BackendArg::Simd, BackendArg::Threads] } else { a.backends.clone() };
+    let mut backends =
+        if a.backends.is_empty() { vec![BackendArg::Scalar, BackendArg::Simd, BackendArg::Threads] } else { a.backends.clone() };
+    if backends.contains(&BackendArg::Gpu) {
+        // The GPU has its own table (cli/gpu.rs); the CPU backends asked for run after it.
+        backends.retain(|b| *b != BackendArg::Gpu);
+        let code = super::gpu::bench(&a.gpu_bench(configs.clone(), &modes_of(&a)))?;
+        if backends.is_empty() || code != ExitCode::SUCCESS {
+            return Ok(code);
+        }
+    }
     let threads = Threads::new(a.threads.unwrap_or(0)).map_err(|e| e.to_string())?;
     let hw = Hardware::detect();
-    let modes = if a.modes.is_empty() { vec![Mode::Step, Mode::Rollout] } else { a.modes.clone() };
+    let modes = modes_of(&a);
     let mut plans = vec![];
     for (id, cfg) in &configs {
         for &mode in &modes {
@@ -337,6 +346,7 @@ fn backend_name(b: BackendArg) -> &'static str {
         BackendArg::Scalar => "scalar",
         BackendArg::Simd => "simd",
         BackendArg::Threads => "threads",
+        BackendArg::Gpu => "gpu",
     }
 }
 
@@ -345,6 +355,8 @@ fn measure(a: &BenchArgs, plan: &Plan, threads: &Threads) -> Row {
         BackendArg::Scalar => (SimdPath::Scalar, &Serial),
         BackendArg::Simd => (SimdPath::best(), &Serial),
         BackendArg::Threads => (SimdPath::best(), threads),
+        // Never planned: `run` hands the GPU to cli/gpu.rs before planning.
+        BackendArg::Gpu => (SimdPath::Scalar, &Serial),
     };
     let mut row = Row {
         env: plan.id.clone(),
@@ -461,5 +473,27 @@ fn print_row(r: &Row) {
             r.params
         ),
         (e, _) => println!("{head}   {}", e.clone().unwrap_or_default()),
+    }
+}
+
+fn modes_of(a: &BenchArgs) -> Vec<Mode> {
+    if a.modes.is_empty() {
+        vec![Mode::Step, Mode::Rollout]
+    } else {
+        a.modes.clone()
+    }
+}
+
+impl BenchArgs {
+    /// What `--backend gpu` measures (cli/gpu.rs).
+    fn gpu_bench(&self, configs: Vec<(String, EnvConfig)>, modes: &[Mode]) -> super::gpu::GpuBench {
+        super::gpu::GpuBench {
+            configs,
+            step: modes.contains(&Mode::Step),
+            rollout: modes.contains(&Mode::Rollout),
+            steps: self.steps,
+            seconds: self.seconds,
+            repeats: self.repeats,
+        }
     }
 }

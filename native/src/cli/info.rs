@@ -131,7 +131,7 @@ pub fn run(a: InfoArgs) -> Result<ExitCode, String> {
     }
     println!("fusegym {}  ({} {}, {} cores, {})", hw.fusegym_version, hw.arch, hw.os, hw.cores, hw.cpu);
     println!("SIMD paths available: {}  (default: {})", hw.simd_available.join(", "), hw.simd_path);
-    println!("GPU backend: not built into this version");
+    super::gpu::print_adapters();
     println!();
     println!("{:<26} {:<24} {:<22} {:>10}  observation", "env", "action", "time limit", "params");
     for e in ENVS {

@@ -2,6 +2,7 @@
 
 mod bench;
 mod config;
+mod gpu;
 mod info;
 mod run;
 mod soak;
@@ -54,4 +55,6 @@ pub enum BackendArg {
     Simd,
     /// Best SIMD path on all threads (or --threads).
     Threads,
+    /// The GPU through wgpu (Vulkan, Metal, DX12); no adapter is an error, never a CPU fallback.
+    Gpu,
 }

@@ -78,6 +78,12 @@ pub fn run(a: RunArgs) -> Result<ExitCode, String> {
         Owned::Constant(v) => Policy::Constant(v),
         Owned::Linear(w, b) => Policy::Linear { weights: w, bias: b },
     };
+    if a.backend == BackendArg::Gpu {
+        if a.record.is_some() {
+            return Err("--record is not supported with --backend gpu yet".into());
+        }
+        return super::gpu::run(&a.env, &cfg, policy, a.steps, episodes);
+    }
     let mut env = make_with(&a.env, &cfg).map_err(|e| e.to_string())?;
     let threads;
     let exec: &dyn Executor = match a.backend {
@@ -90,6 +96,7 @@ pub fn run(a: RunArgs) -> Result<ExitCode, String> {
             threads = Threads::new(a.threads.unwrap_or(0)).map_err(|e| e.to_string())?;
             &threads
         }
+        BackendArg::Gpu => return Err("--backend gpu is handled above".into()),
     };
     // Checks the policy against the env before anything is printed (a zero-step rollout).
     env.rollout_with(0, policy, None, exec).map_err(|e| e.to_string())?;

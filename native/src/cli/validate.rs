@@ -37,6 +37,8 @@ pub struct ValidateArgs {
 enum Which {
     Scalar,
     Simd,
+    /// The GPU backend, with the CPU's tolerances (docs/parity.md, "GPU").
+    Gpu,
 }
 
 /// Widest env id, so the columns after it line up.
@@ -46,7 +48,13 @@ pub fn run(args: ValidateArgs) -> Result<ExitCode, String> {
     let path: SimdPath = match args.backend {
         Which::Scalar => Backend::Scalar.path(),
         Which::Simd => Backend::Simd.path(),
+        Which::Gpu => Backend::Scalar.path(),
     };
+    let gpu = match args.backend {
+        Which::Gpu => Some(super::gpu::context()?),
+        _ => None,
+    };
+    let path_name = if gpu.is_some() { "gpu".to_string() } else { path.to_string() };
     let free = FreeRunning { twins: args.twins, noise: args.noise, quantile: args.quantile, floor: args.floor };
     if free.twins == 0 || !(0.0..=1.0).contains(&free.quantile) || !(free.noise >= 0.0 && (0.0..=1.0).contains(&free.floor)) {
         return Err("--twins must be at least 1, --quantile and --floor in [0, 1], --noise not negative".into());
@@ -56,7 +64,10 @@ pub fn run(args: ValidateArgs) -> Result<ExitCode, String> {
     let mut malformed = false;
     let mut failed = false;
     for (file, name) in args.files.iter().zip(&names) {
-        let report = golden::load(file).map(|f| golden::check_with(&f, path, &free));
+        let report = golden::load(file).map(|f| match &gpu {
+            Some(ctx) => golden::gpu::check_gpu(&f, ctx, &free),
+            None => golden::check_with(&f, path, &free),
+        });
         match report {
             Err(e) => {
                 eprintln!("{e}");
@@ -64,7 +75,7 @@ pub fn run(args: ValidateArgs) -> Result<ExitCode, String> {
                 malformed = true;
             }
             Ok(r) => {
-                println!("{name:<width$}  {}", line(&r, path));
+                println!("{name:<width$}  {}", line(&r, &path_name));
                 if args.episodes {
                     for (e, f) in r.outcome.free.iter().enumerate() {
                         let h = &f.twin_horizons;
@@ -99,7 +110,7 @@ pub fn run(args: ValidateArgs) -> Result<ExitCode, String> {
 }
 
 /// Everything after the file name: env, path, sizes, the two replays' figures, verdict.
-fn line(r: &Report, path: SimdPath) -> String {
+fn line(r: &Report, path: &str) -> String {
     let o = &r.outcome;
     let worst = match &o.worst.non_finite {
         Some(at) => format!("worst error not finite ({at})"),

@@ -4,6 +4,7 @@
 //! Used by `fusegym validate` and by the test suite, so both check the same thing.
 
 mod constants;
+pub mod gpu;
 pub mod replay;
 pub mod schema;
 

@@ -292,20 +292,79 @@ fn batch<E: Env>(n: usize, path: SimdPath) -> Result<VecEnv<E>, String> {
     Ok(env)
 }
 
+/// What a replay needs of a batch of `n` envs (default parameters, seed 0, same-step mode):
+/// the CPU's `VecEnv` on a SIMD path, or the GPU batch (`golden::gpu`).
+pub trait ReplayBatch {
+    /// The action space.
+    fn action_space(&self) -> ActionSpace;
+    /// Observation components per env.
+    fn obs_dim(&self) -> usize;
+    /// State components per env.
+    fn state_dim(&self) -> usize;
+    /// Sets env `i` mid-episode at `state` with `elapsed` steps taken.
+    fn set_env_state(&mut self, i: usize, state: &[f32], elapsed: u32) -> Result<(), String>;
+    /// Observations after the last step or `set_env_state`, feature-major.
+    fn obs(&mut self) -> Result<Vec<f32>, String>;
+    /// One step of every env.
+    fn step(&mut self, actions: Actions<'_>) -> Result<(), String>;
+    /// `(terminated, truncated, reward)` of env `i` on the last step.
+    fn outcome(&self, i: usize) -> (bool, bool, f32);
+    /// The final observation of env `i`, which finished on the last step.
+    fn final_obs(&self, i: usize) -> Vec<f64>;
+    /// Internal states, feature-major.
+    fn state(&self) -> &[f32];
+}
+
+impl<E: Env> ReplayBatch for VecEnv<E> {
+    fn action_space(&self) -> ActionSpace {
+        VecEnv::action_space(self)
+    }
+    fn obs_dim(&self) -> usize {
+        VecEnv::obs_dim(self)
+    }
+    fn state_dim(&self) -> usize {
+        VecEnv::state_dim(self)
+    }
+    fn set_env_state(&mut self, i: usize, state: &[f32], elapsed: u32) -> Result<(), String> {
+        VecEnv::set_env_state(self, i, state, elapsed).map_err(|e| e.to_string())
+    }
+    fn obs(&mut self) -> Result<Vec<f32>, String> {
+        Ok(self.view().obs.to_vec())
+    }
+    fn step(&mut self, actions: Actions<'_>) -> Result<(), String> {
+        VecEnv::step(self, actions).map(|_| ()).map_err(|e| e.to_string())
+    }
+    fn outcome(&self, i: usize) -> (bool, bool, f32) {
+        let v = self.view();
+        (v.terminated[i], v.truncated[i], v.reward[i])
+    }
+    fn final_obs(&self, i: usize) -> Vec<f64> {
+        final_column(&self.view(), i)
+    }
+    fn state(&self) -> &[f32] {
+        VecEnv::state(self)
+    }
+}
+
 /// Teacher-forced replay: every step starts from the recorded state.
 pub fn teacher_forced<E: Env>(file: &GoldenFile, path: SimdPath, out: &mut Outcome) -> Result<(), String> {
+    teacher_forced_on(&mut batch::<E>(file.episodes.len(), path)?, file, out)
+}
+
+/// [`teacher_forced`] on any batch of `file.episodes.len()` envs.
+pub fn teacher_forced_on<B: ReplayBatch>(env: &mut B, file: &GoldenFile, out: &mut Outcome) -> Result<(), String> {
     let k = file.episodes.len();
-    let mut env = batch::<E>(k, path)?;
     let space = env.action_space();
     let (od, sd) = (env.obs_dim(), env.state_dim());
     let groups = scale_groups(file, sd, od);
     // The recorded initial observation is the observation of the initial state.
     for (e, ep) in file.episodes.iter().enumerate() {
-        env.set_env_state(e, &f32s(&ep.initial_state), 0).map_err(|err| err.to_string())?;
+        env.set_env_state(e, &f32s(&ep.initial_state), 0)?;
     }
+    let initial = env.obs()?;
     for (e, ep) in file.episodes.iter().enumerate() {
         let scales = Scales::of(&groups, &ep.initial_state, &ep.initial_state, &ep.initial_obs, 0.0);
-        let obs = column(env.view().obs, k, e, od);
+        let obs = column(&initial, k, e, od);
         for (c, o) in obs.iter().enumerate() {
             out.compare(&format!("episode {e}"), &format!("initial_obs[{c}]"), *o, ep.initial_obs[c], scales.obs[c]);
         }
@@ -315,30 +374,30 @@ pub fn teacher_forced<E: Env>(file: &GoldenFile, path: SimdPath, out: &mut Outco
     for t in 0..longest {
         for (e, ep) in file.episodes.iter().enumerate() {
             let (start, elapsed) = if t == 0 || t >= ep.length { (&ep.initial_state, 0) } else { (&ep.states[t - 1], t as u32) };
-            env.set_env_state(e, &f32s(start), elapsed).map_err(|err| err.to_string())?;
+            env.set_env_state(e, &f32s(start), elapsed)?;
         }
         acts.fill(space, file.episodes.iter(), t);
-        env.step(acts.get(space)).map_err(|err| err.to_string())?;
-        let v = env.view();
+        env.step(acts.get(space))?;
+        let obs_now = env.obs()?;
         for (e, ep) in file.episodes.iter().enumerate() {
             if t >= ep.length {
                 continue;
             }
             out.steps += 1;
             let at = format!("episode {e} step {t}");
-            let (term, trunc) = (v.terminated[e], v.truncated[e]);
+            let (term, trunc, reward) = env.outcome(e);
             if term != ep.terminated[t] || trunc != ep.truncated[t] {
                 out.fail(format!("{at}: terminated/truncated = {term}/{trunc}, record says {}/{}", ep.terminated[t], ep.truncated[t]));
                 continue;
             }
             let done = term || trunc;
-            let obs = if done { final_column(&v, e) } else { column(v.obs, k, e, od) };
+            let obs = if done { env.final_obs(e) } else { column(&obs_now, k, e, od) };
             let prev = if t == 0 { &ep.initial_state } else { &ep.states[t - 1] };
             let scales = Scales::of(&groups, prev, &ep.states[t], &ep.obs[t], ep.rewards[t]);
             for (c, o) in obs.iter().enumerate() {
                 out.compare(&at, &format!("obs[{c}]"), *o, ep.obs[t][c], scales.obs[c]);
             }
-            out.compare(&at, "reward", v.reward[e] as f64, ep.rewards[t], scales.reward);
+            out.compare(&at, "reward", reward as f64, ep.rewards[t], scales.reward);
             if !done {
                 let st = column(env.state(), k, e, sd);
                 for (c, x) in st.iter().enumerate() {
@@ -373,10 +432,10 @@ struct Seen {
 }
 
 impl Seen {
-    fn of(v: &fusegym_core::StepView<'_>, n: usize, l: usize, od: usize) -> Seen {
-        let (terminated, truncated) = (v.terminated[l], v.truncated[l]);
-        let obs = if terminated || truncated { final_column(v, l) } else { column(v.obs, n, l, od) };
-        Seen { obs, terminated, truncated, reward: v.reward[l] as f64 }
+    fn of<B: ReplayBatch>(env: &B, obs: &[f32], n: usize, l: usize, od: usize) -> Seen {
+        let (terminated, truncated, reward) = env.outcome(l);
+        let obs = if terminated || truncated { env.final_obs(l) } else { column(obs, n, l, od) };
+        Seen { obs, terminated, truncated, reward: reward as f64 }
     }
     /// Within `FREE_REL * m` of `obs` and `reward`, with the same flags.
     fn follows(&self, obs: &[f64], terminated: bool, truncated: bool, reward: f64, m: f64) -> bool {
@@ -390,17 +449,21 @@ impl Seen {
 
 /// Free-running replay next to an ensemble of perturbed twins (see module docs).
 pub fn free_running<E: Env>(file: &GoldenFile, path: SimdPath, cfg: &FreeRunning, out: &mut Outcome) -> Result<(), String> {
+    free_running_on(&mut batch::<E>(file.episodes.len() * (1 + cfg.twins), path)?, file, cfg, out)
+}
+
+/// [`free_running`] on any batch of `file.episodes.len() * (1 + cfg.twins)` envs.
+pub fn free_running_on<B: ReplayBatch>(env: &mut B, file: &GoldenFile, cfg: &FreeRunning, out: &mut Outcome) -> Result<(), String> {
     let k = file.episodes.len();
     let tw = cfg.twins;
     let n = k * (1 + tw);
-    let mut env = batch::<E>(n, path)?;
     let space = env.action_space();
     let (od, sd) = (env.obs_dim(), env.state_dim());
     // Lane e < k follows the record; lane k + e * tw + j is twin j of episode e.
     let episode_of = |l: usize| if l < k { l } else { (l - k) / tw };
     let lanes: Vec<&Episode> = (0..n).map(|l| &file.episodes[episode_of(l)]).collect();
     for (l, ep) in lanes.iter().enumerate() {
-        env.set_env_state(l, &f32s(&ep.initial_state), 0).map_err(|e| e.to_string())?;
+        env.set_env_state(l, &f32s(&ep.initial_state), 0)?;
     }
     let mut followed: Vec<Option<usize>> = vec![None; k];
     let mut horizon: Vec<Option<usize>> = vec![None; k * tw];
@@ -423,24 +486,26 @@ pub fn free_running<E: Env>(file: &GoldenFile, path: SimdPath, cfg: &FreeRunning
                     let x = env.state()[c * n + l] as f64;
                     *s = (x + noise(e, j, t, c) * cfg.noise * eps * x.abs()) as f32;
                 }
-                env.set_env_state(l, &state, t as u32).map_err(|err| err.to_string())?;
+                env.set_env_state(l, &state, t as u32)?;
             }
         }
         acts.fill(space, lanes.iter().copied(), t);
-        env.step(acts.get(space)).map_err(|err| err.to_string())?;
-        let v = env.view();
+        env.step(acts.get(space))?;
+        let obs_now = env.obs()?;
         for (e, ep) in file.episodes.iter().enumerate() {
             if t >= ep.length {
                 continue;
             }
             let m = magnitude(1.0, ep.obs[t].iter().chain([&ep.rewards[t]]));
-            let ours = Seen::of(&v, n, e, od);
+            let ours = Seen::of(env, &obs_now, n, e, od);
             if followed[e].is_none() && !ours.follows(&ep.obs[t], ep.terminated[t], ep.truncated[t], ep.rewards[t], m) {
                 followed[e] = Some(t);
             }
             for j in 0..tw {
                 let h = &mut horizon[e * tw + j];
-                if h.is_none() && !Seen::of(&v, n, k + e * tw + j, od).follows(&ours.obs, ours.terminated, ours.truncated, ours.reward, m) {
+                if h.is_none()
+                    && !Seen::of(env, &obs_now, n, k + e * tw + j, od).follows(&ours.obs, ours.terminated, ours.truncated, ours.reward, m)
+                {
                     *h = Some(t);
                 }
             }
