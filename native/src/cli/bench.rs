@@ -440,7 +440,11 @@ fn print_header(hw: &Hardware, a: &BenchArgs) {
         hw.simd_available.join(", "),
         if hw.optimized { "release" } else { "DEBUG (numbers meaningless)" }
     );
-    println!("GPU: not part of this build");
+    if !a.backends.contains(&BackendArg::Gpu) {
+        // Not yet in the default set (its own table); say so rather than leave it out silently.
+        let found = super::gpu::adapter_lines().len();
+        println!("GPU: not measured in this table ({found} adapter(s) found); add --backend gpu");
+    }
     println!();
     println!(
         "{:<26} {:<8} {:<8} {:<10} {:<14} {:>7} {:>9} {:>10} {:>10} {:>10}  {:<9} params",
