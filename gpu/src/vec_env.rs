@@ -14,6 +14,8 @@ use fusegym_core::params::MAX_PARAM_FIELDS;
 use fusegym_core::{rng, ActionSpace, Actions, Autoreset, EnvConfig, EnvInfo, ParamValue, Policy};
 use std::collections::VecDeque;
 
+mod async_api;
+
 /// The batch's device buffers, all feature-major (`[component][num_envs]`), for a caller's own
 /// bind groups (see `docs/gpu.md`).
 #[derive(Debug)]
@@ -348,6 +350,9 @@ impl GpuVecEnv {
         let slot = self.copy_outputs(&mut enc);
         self.ctx.queue.submit([enc.finish()]);
         self.pending.push_back(slot);
+        // On the web nothing may block: the reset's outputs stay pending, and the `*_async`
+        // calls (vec_env/async_api.rs) read them.
+        #[cfg(not(target_arch = "wasm32"))]
         self.read_step()?;
         // A reset reports no final observations (the CPU clears its packed list).
         self.host.has_final.iter_mut().for_each(|f| *f = false);
