@@ -15,6 +15,8 @@
 //! * Sizes derived from user input are computed with checked arithmetic, and the memory a batch
 //!   needs is reserved up front ([`checks::reserve`]): a batch too large for the wasm heap is an error,
 //!   not an allocation failure (which would abort the instance).
+//! * With feature `webgpu` (wasm32), module `webgpu` adds batches on the browser's GPU whose calls
+//!   return promises.
 //! * A panic (a bug, never bad input) is recorded by a hook before the instance aborts, so the JS
 //!   layer can report its message ([`last_panic`]).
 
@@ -25,6 +27,8 @@ use std::sync::Mutex;
 use wasm_bindgen::prelude::*;
 
 pub mod checks;
+#[cfg(all(target_arch = "wasm32", feature = "webgpu"))]
+pub mod webgpu;
 
 use checks::{batch_bytes, policy_lengths, to_count};
 
@@ -58,6 +62,12 @@ pub fn version() -> String {
 #[wasm_bindgen]
 pub fn built_with_simd128() -> bool {
     cfg!(target_feature = "simd128")
+}
+
+/// Whether this module carries the WebGPU batches (`GpuVecEnv`; the simd build does).
+#[wasm_bindgen]
+pub fn built_with_webgpu() -> bool {
+    cfg!(all(target_arch = "wasm32", feature = "webgpu"))
 }
 
 /// The lane implementation new batches use in this build (`wide-f32x4` with simd128, `scalar`
