@@ -1,6 +1,6 @@
 // Type-checked by scripts/test-web.sh (tsc --noEmit, strict) against ../js/index.d.ts; also
 // the README's example, with types.
-import { init, load, VecEnv, type StepResult, type RolloutStats, type EnvInfo } from '../js/index.js';
+import { init, load, VecEnv, GpuVecEnv, webgpuSupported, type StepResult, type RolloutStats, type EnvInfo, type GpuState } from '../js/index.js';
 
 async function main(): Promise<void> {
   const mod = await init(); // simd128 build where the engine has it, else baseline
@@ -22,6 +22,22 @@ async function main(): Promise<void> {
   const lows: number[] = info.action.type === 'box' ? info.action.low : [];
   pend.free();
   console.log(ids, firstCartX, returns, episodes, lows);
+
+  // WebGPU: every call that reads back is awaited.
+  if (webgpuSupported()) {
+    try {
+      const gpu: GpuVecEnv = await GpuVecEnv.create('CartPole-v1', 65536, { seed: 7, autoreset: 'next-step' });
+      const s: StepResult = await gpu.step(new Uint32Array(gpu.numEnvs).fill(1));
+      const g: RolloutStats = await gpu.rollout({ steps: 256, policy: 'random' });
+      const perEnv = { type: 'linear' as const, weights: new Float32Array(2 * gpu.obsDim * gpu.numEnvs), bias: new Float32Array(2 * gpu.numEnvs) };
+      await gpu.rollout({ steps: 10, policy: perEnv });
+      const st: GpuState = await gpu.readState();
+      console.log(gpu.adapter, gpu.adapterInfo.deviceType, s.reward[0], g.episodes[0], st.elapsed[0], gpu.busy);
+      gpu.free();
+    } catch (e) {
+      console.log((e as Error).message); // "no WebGPU adapter: ..." where the browser gives none
+    }
+  }
 }
 
 void main();

@@ -192,6 +192,8 @@ export interface FusegymModule {
   /** The lane implementation batches use: "wide-f32x4" or "scalar". */
   readonly simdPath: string;
   readonly version: string;
+  /** Whether this build carries the WebGPU batches (`GpuVecEnv`): the simd build does. */
+  readonly webgpu: boolean;
   readonly envs: EnvInfo[];
   readonly envIds: string[];
   readonly memory: WebAssembly.Memory;
@@ -207,3 +209,97 @@ export function load(flavor?: Flavor | 'auto'): Promise<FusegymModule>;
 export function init(options?: { flavor?: Flavor | 'auto' }): Promise<FusegymModule>;
 /** The default build's registry. */
 export function envs(): EnvInfo[];
+
+/** Whether this JavaScript environment exposes WebGPU (`navigator.gpu`); an adapter may still be missing. */
+export function webgpuSupported(): boolean;
+
+/** wgpu's description of the adapter a `GpuVecEnv` runs on. */
+export interface GpuAdapterInfo {
+  /** Often empty on WebGPU (the browser's `GPUAdapterInfo.description`). */
+  name: string;
+  /** "BrowserWebGpu" in a browser. */
+  backend: string;
+  /** "Cpu" for a software or fallback adapter (e.g. SwiftShader). */
+  deviceType: string;
+  driver: string;
+  driverInfo: string;
+}
+
+/** `VecEnvOptions`; `module` must be a build with `webgpu: true` (default: the simd build, loaded on demand). */
+export type GpuVecEnvOptions = VecEnvOptions;
+
+/** Internal states read back from the GPU (views, valid until the next `readState`). */
+export interface GpuState {
+  /** `[stateDim][numEnvs]`. */
+  state: Float32Array;
+  /** Steps taken in each env's current episode. */
+  elapsed: Uint32Array;
+}
+
+/**
+ * A batch of `numEnvs` copies of one environment on the browser's GPU (WebGPU, through the
+ * fusegym-gpu crate: the same fused step as WGSL compute shaders). Results agree with the wasm
+ * CPU path within the tolerance of docs/parity.md ("GPU": 32 eps*M per step, identical flags),
+ * not bit for bit. The counter RNG is shared, so resets, parameter draws and random actions are
+ * the CPU's.
+ *
+ * Asynchronous: `step`, `reset`, `resetEnvs`, `readState` and `rollout` return Promises that
+ * resolve once the results are read back (a browser maps GPU memory only after the page yields;
+ * nothing busy-waits). One call at a time per batch: a call made while another is in flight
+ * rejects. For throughput, prefer `rollout` (many steps per readback) to `step` (one readback
+ * per step).
+ *
+ * Views: `obs`, `reward`, `terminated`, `truncated`, `finalObs` and `lastRollout` are typed
+ * arrays over wasm memory holding the last read-back results; they are replaced by the next
+ * call's results and, like `VecEnv`'s, detached when wasm memory grows (read the getters again
+ * after awaiting a call).
+ *
+ * Errors: bad input throws (rejects with) the same `Error` as `VecEnv`; no WebGPU or no adapter:
+ * "no WebGPU adapter: ..."; use after `free()` throws. The batch holds GPU buffers and wasm
+ * memory until `free()`.
+ */
+export class GpuVecEnv {
+  /** Builds the batch; rejects with "no WebGPU adapter: ..." when the browser has no WebGPU or no adapter. */
+  static create(id: string, numEnvs: number, options?: GpuVecEnvOptions): Promise<GpuVecEnv>;
+  private constructor();
+  readonly id: string;
+  readonly numEnvs: number;
+  readonly obsDim: number;
+  readonly stateDim: number;
+  readonly actionDim: number;
+  readonly spaces: { observation: ObservationSpace; action: ActionSpace };
+  readonly params: ParamInfo[];
+  readonly info: EnvInfo;
+  readonly autoreset: 'same-step' | 'next-step' | 'disabled';
+  readonly backend: 'webgpu';
+  /** The adapter in one line, e.g. ` (BrowserWebGpu, Cpu, driver "" "")`. */
+  readonly adapter: string;
+  readonly adapterInfo: GpuAdapterInfo;
+  /** Whether a call is in flight. */
+  readonly busy: boolean;
+  /** Observations `[obsDim][numEnvs]` of the last read-back step, reset or rollout. */
+  readonly obs: Float32Array;
+  readonly reward: Float32Array;
+  /** 0/1 per env. */
+  readonly terminated: Uint8Array;
+  /** 0/1 per env. */
+  readonly truncated: Uint8Array;
+  /** Same-step mode: final observations `[obsDim][numEnvs]`, valid where `terminated[i] || truncated[i]`; empty in the other modes. */
+  readonly finalObs: Float32Array;
+  /** The buffer `step()` reads when called without actions: Uint32Array (discrete) or Float32Array (box). */
+  readonly actions: Uint32Array | Float32Array;
+  readonly lastRollout: RolloutStats | null;
+  readonly freed: boolean;
+  /** One step (actions as for `VecEnv.step`); resolves once its outputs are read back. */
+  step(actions?: Int32Array | Uint32Array | Float32Array): Promise<StepResult>;
+  /** New episodes in every env; `{seed}` reseeds first. Resolves to `obs`. */
+  reset(options?: { seed?: number | bigint }): Promise<Float32Array>;
+  /** New episodes where mask[i] is truthy. Resolves to `obs`. */
+  resetEnvs(mask: ArrayLike<number | boolean>): Promise<Float32Array>;
+  /** Reads the internal states and step counts back. */
+  readState(): Promise<GpuState>;
+  /** `steps` steps on the GPU with the policy in the shader; resolves to the per-env statistics. */
+  rollout(options: RolloutOptions): Promise<RolloutStats>;
+  /** Releases the batch; later use throws, a second free() does nothing. */
+  free(): void;
+}

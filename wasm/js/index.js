@@ -115,6 +115,107 @@ function toF32(what, v, expectedLength) {
 
 const OPTIONS = ['seed', 'autoreset', 'params', 'redrawEachEpisode', 'maxEpisodeSteps', 'module'];
 
+/**
+ * Checks the options of a batch (`VecEnv` or `GpuVecEnv`) and fills a RawConfig with them;
+ * the caller frees it. Must run inside `api.guard`.
+ */
+function makeConfig(api, id, numEnvs, options) {
+  if (typeof numEnvs !== 'number') throw new Error(`numEnvs must be a positive integer, got ${describe(numEnvs)}`);
+  const seed = toSeed(options.seed);
+  const autoreset = options.autoreset ?? 'same-step';
+  if (typeof autoreset !== 'string') throw new Error(`autoreset must be "same-step", "next-step" or "disabled", got ${describe(autoreset)}`);
+  const params = options.params ?? {};
+  if (params === null || typeof params !== 'object' || Array.isArray(params)) {
+    throw new Error(`params must be an object mapping parameter names to values, got ${describe(params)}`);
+  }
+  const cfg = new api.glue.RawConfig(id, numEnvs, seed, autoreset);
+  try {
+    for (const [name, value] of Object.entries(params)) {
+      if (typeof value === 'number') {
+        cfg.shared(name, value);
+      } else if (isArrayLikeOfNumbers(value)) {
+        cfg.per_env(name, toF32(`${id}: per-env values of parameter ${name} (one per env)`, value, numEnvs));
+      } else if (value !== null && typeof value === 'object' && typeof value.low === 'number' && typeof value.high === 'number') {
+        cfg.range(name, value.low, value.high);
+      } else {
+        throw new Error(`${id}: parameter ${name}: expected a number (shared by every env), an array of ${numEnvs} numbers ` +
+          `(one per env) or {low, high} (drawn per env), got ${describe(value)}`);
+      }
+    }
+    if (options.redrawEachEpisode !== undefined) {
+      if (typeof options.redrawEachEpisode !== 'boolean') throw new Error(`redrawEachEpisode must be a boolean, got ${describe(options.redrawEachEpisode)}`);
+      cfg.redraw_each_episode(options.redrawEachEpisode);
+    }
+    if (options.maxEpisodeSteps !== undefined) {
+      const m = options.maxEpisodeSteps;
+      if (!Number.isInteger(m) || m < 0 || m > 0xffffffff) throw new Error(`maxEpisodeSteps must be an integer >= 0 (0 = no limit), got ${describe(m)}`);
+      cfg.max_episode_steps(m);
+    }
+    return cfg;
+  } catch (e) {
+    cfg.free();
+    throw e;
+  }
+}
+
+/** Checks `options` of a batch constructor: an object with known keys only. */
+function checkOptions(what, options) {
+  if (options === null || typeof options !== 'object') throw new Error(`${what} options must be an object, got ${describe(options)}`);
+  const unknown = Object.keys(options).filter((k) => !OPTIONS.includes(k));
+  if (unknown.length) throw new Error(`unknown ${what} option ${JSON.stringify(unknown[0])}; the options are: ${OPTIONS.join(', ')}`);
+}
+
+/**
+ * Validates a rollout's `{steps, policy}` and starts it on `raw` (a RawVecEnv or RawGpuVecEnv:
+ * same method names), writing a linear policy's numbers into the batch's buffers first. Returns
+ * what the raw call returns (nothing, or a Promise on the GPU). Must run inside `api.guard`.
+ */
+function startRollout(api, raw, id, actionDim, options) {
+  if (options === null || typeof options !== 'object') throw new Error(`rollout expects {steps, policy}, got ${describe(options)}`);
+  const { steps, policy = 'random' } = options;
+  if (!Number.isInteger(steps) || steps < 0) throw new Error(`rollout: steps must be a non-negative integer, got ${describe(steps)}`);
+  const type = typeof policy === 'string' ? policy : policy?.type;
+  if (type === 'random') return raw.rollout_random(steps);
+  if (type === 'constant') {
+    const a = typeof policy.action === 'number' ? [policy.action] : policy.action;
+    return raw.rollout_constant(steps, toF32(`${id}: constant policy action`, a, actionDim));
+  }
+  if (type === 'linear') {
+    const w = toF32(`${id}: linear policy weights`, policy.weights);
+    const b = toF32(`${id}: linear policy bias`, policy.bias);
+    raw.prepare_linear(w.length, b.length);
+    const buf = api.memory.buffer;
+    new Float32Array(buf, raw.weights_ptr(), w.length).set(w);
+    new Float32Array(buf, raw.bias_ptr(), b.length).set(b);
+    return raw.rollout_linear(steps);
+  }
+  throw new Error(`rollout: unknown policy ${describe(policy)}; expected "random", {type: "constant", action} or {type: "linear", weights, bias}`);
+}
+
+/**
+ * Checks step actions against the space and copies them into the batch's action buffer `views`
+ * ({u32, i32, f32} over the same bytes); returns which type to step with.
+ */
+function writeActions(id, actions, discrete, actionDim, n, space, views) {
+  let kind = discrete ? 'u32' : 'f32';
+  if (actions === undefined) return kind;
+  const len = actionDim * n;
+  const spaceText = discrete ? `Discrete(${space.n})` : `Box(shape [${actionDim}])`;
+  if (discrete) {
+    if (actions instanceof Int32Array) kind = 'i32';
+    else if (!(actions instanceof Uint32Array)) {
+      throw new Error(`${id}: actions must be an Int32Array or Uint32Array (the action space is ${spaceText}), got ${describe(actions)}`);
+    }
+  } else if (!(actions instanceof Float32Array)) {
+    throw new Error(`${id}: actions must be a Float32Array (the action space is ${spaceText}), got ${describe(actions)}`);
+  }
+  if (actions.length !== len) {
+    throw new Error(`${id}: step expects ${len} actions (${actionDim} per env x ${n} envs, feature-major), got ${actions.length}`);
+  }
+  (kind === 'i32' ? views.i32 : kind === 'u32' ? views.u32 : views.f32).set(actions);
+  return kind;
+}
+
 function makeModule(flavor, glue, memory) {
   const api = { flavor, glue, memory, poisoned: null };
   /** Runs `f`; a wasm trap (a fusegym bug, never bad input) becomes a readable Error. */
@@ -142,6 +243,7 @@ function makeModule(flavor, glue, memory) {
     flavor,
     simd128: glue.built_with_simd128(),
     simdPath: glue.best_simd_path(),
+    webgpu: typeof glue.built_with_webgpu === 'function' && glue.built_with_webgpu(),
     version: glue.version(),
     envs: registry,
     envIds: registry.map((e) => e.id),
@@ -175,46 +277,15 @@ export class VecEnv {
   #views = null;
 
   constructor(id, numEnvs, options = {}) {
-    if (options === null || typeof options !== 'object') throw new Error(`VecEnv options must be an object, got ${describe(options)}`);
-    const unknown = Object.keys(options).filter((k) => !OPTIONS.includes(k));
-    if (unknown.length) throw new Error(`unknown VecEnv option ${JSON.stringify(unknown[0])}; the options are: ${OPTIONS.join(', ')}`);
+    checkOptions('VecEnv', options);
     const mod = options.module ?? defaultModule();
     const api = mod._api;
     if (!api) throw new Error('options.module must be a module returned by load() or init()');
     if (typeof id !== 'string') throw new Error(`env id must be a string (one of ${mod.envIds.join(', ')}), got ${describe(id)}`);
-    if (typeof numEnvs !== 'number') throw new Error(`numEnvs must be a positive integer, got ${describe(numEnvs)}`);
-    const seed = toSeed(options.seed);
-    const autoreset = options.autoreset ?? 'same-step';
-    if (typeof autoreset !== 'string') throw new Error(`autoreset must be "same-step", "next-step" or "disabled", got ${describe(autoreset)}`);
-    const params = options.params ?? {};
-    if (params === null || typeof params !== 'object' || Array.isArray(params)) {
-      throw new Error(`params must be an object mapping parameter names to values, got ${describe(params)}`);
-    }
     this.#api = api;
     this.#raw = api.guard(() => {
-      const cfg = new api.glue.RawConfig(id, numEnvs, seed, autoreset);
+      const cfg = makeConfig(api, id, numEnvs, options);
       try {
-        for (const [name, value] of Object.entries(params)) {
-          if (typeof value === 'number') {
-            cfg.shared(name, value);
-          } else if (isArrayLikeOfNumbers(value)) {
-            cfg.per_env(name, toF32(`${id}: per-env values of parameter ${name} (one per env)`, value, numEnvs));
-          } else if (value !== null && typeof value === 'object' && typeof value.low === 'number' && typeof value.high === 'number') {
-            cfg.range(name, value.low, value.high);
-          } else {
-            throw new Error(`${id}: parameter ${name}: expected a number (shared by every env), an array of ${numEnvs} numbers ` +
-              `(one per env) or {low, high} (drawn per env), got ${describe(value)}`);
-          }
-        }
-        if (options.redrawEachEpisode !== undefined) {
-          if (typeof options.redrawEachEpisode !== 'boolean') throw new Error(`redrawEachEpisode must be a boolean, got ${describe(options.redrawEachEpisode)}`);
-          cfg.redraw_each_episode(options.redrawEachEpisode);
-        }
-        if (options.maxEpisodeSteps !== undefined) {
-          const m = options.maxEpisodeSteps;
-          if (!Number.isInteger(m) || m < 0 || m > 0xffffffff) throw new Error(`maxEpisodeSteps must be an integer >= 0 (0 = no limit), got ${describe(m)}`);
-          cfg.max_episode_steps(m);
-        }
         return new api.glue.RawVecEnv(cfg);
       } finally {
         cfg.free();
@@ -368,23 +439,8 @@ export class VecEnv {
   step(actions) {
     const raw = this.#live();
     const v = this.#v();
-    let kind = this.#discrete ? 'u32' : 'f32';
-    if (actions !== undefined) {
-      const len = this.#actionDim * this.#n;
-      const space = this.#discrete ? `Discrete(${this.#spaces.action.n})` : `Box(shape [${this.#actionDim}])`;
-      if (this.#discrete) {
-        if (actions instanceof Int32Array) kind = 'i32';
-        else if (!(actions instanceof Uint32Array)) {
-          throw new Error(`${this.#id}: actions must be an Int32Array or Uint32Array (the action space is ${space}), got ${describe(actions)}`);
-        }
-      } else if (!(actions instanceof Float32Array)) {
-        throw new Error(`${this.#id}: actions must be a Float32Array (the action space is ${space}), got ${describe(actions)}`);
-      }
-      if (actions.length !== len) {
-        throw new Error(`${this.#id}: step expects ${len} actions (${this.#actionDim} per env x ${this.#n} envs, feature-major), got ${actions.length}`);
-      }
-      (kind === 'i32' ? v.actionsI32 : kind === 'u32' ? v.actionsU32 : v.actionsF32).set(actions);
-    }
+    const views = { u32: v.actionsU32, i32: v.actionsI32, f32: v.actionsF32 };
+    const kind = writeActions(this.#id, actions, this.#discrete, this.#actionDim, this.#n, this.#spaces.action, views);
     this.#api.guard(() => (kind === 'i32' ? raw.step_i32() : kind === 'u32' ? raw.step_u32() : raw.step_f32()));
     const w = this.#v();
     return { obs: w.obs, reward: w.reward, terminated: w.terminated, truncated: w.truncated };
@@ -398,29 +454,7 @@ export class VecEnv {
    */
   rollout(options = {}) {
     const raw = this.#live();
-    if (options === null || typeof options !== 'object') throw new Error(`rollout expects {steps, policy}, got ${describe(options)}`);
-    const { steps, policy = 'random' } = options;
-    if (!Number.isInteger(steps) || steps < 0) throw new Error(`rollout: steps must be a non-negative integer, got ${describe(steps)}`);
-    const type = typeof policy === 'string' ? policy : policy?.type;
-    if (type === 'random') {
-      this.#api.guard(() => raw.rollout_random(steps));
-    } else if (type === 'constant') {
-      const a = typeof policy.action === 'number' ? [policy.action] : policy.action;
-      const action = toF32(`${this.#id}: constant policy action`, a, this.#actionDim);
-      this.#api.guard(() => raw.rollout_constant(steps, action));
-    } else if (type === 'linear') {
-      const w = toF32(`${this.#id}: linear policy weights`, policy.weights);
-      const b = toF32(`${this.#id}: linear policy bias`, policy.bias);
-      this.#api.guard(() => {
-        raw.prepare_linear(w.length, b.length);
-        const buf = this.#api.memory.buffer;
-        new Float32Array(buf, raw.weights_ptr(), w.length).set(w);
-        new Float32Array(buf, raw.bias_ptr(), b.length).set(b);
-        raw.rollout_linear(steps);
-      });
-    } else {
-      throw new Error(`rollout: unknown policy ${describe(policy)}; expected "random", {type: "constant", action} or {type: "linear", weights, bias}`);
-    }
+    this.#api.guard(() => startRollout(this.#api, raw, this.#id, this.#actionDim, options));
     return this.lastRollout;
   }
 
@@ -440,6 +474,232 @@ export class VecEnv {
     const raw = this.#raw;
     this.#raw = null;
     this.#views = null;
+    this.#buffer = null;
+    raw.free();
+  }
+
+  /** Whether free() was called. */
+  get freed() { return this.#raw === null; }
+}
+
+/** Whether this JavaScript environment exposes WebGPU (`navigator.gpu`); an adapter may still be missing. */
+export function webgpuSupported() {
+  return typeof globalThis.navigator === 'object' && globalThis.navigator !== null && !!globalThis.navigator.gpu;
+}
+
+const GPU_TOKEN = Symbol('GpuVecEnv.create');
+
+/**
+ * A batch of `numEnvs` copies of one environment on the browser's GPU (WebGPU through
+ * fusegym-gpu): create it with `await GpuVecEnv.create(...)`. Every call that reads results back
+ * returns a Promise (the browser resolves a readback only once the page yields; nothing here
+ * busy-waits). See index.d.ts for the contract.
+ */
+export class GpuVecEnv {
+  #api;
+  #raw;
+  #id;
+  #n;
+  #obsDim;
+  #stateDim;
+  #actionDim;
+  #discrete;
+  #spaces;
+  #busy = false;
+  #views = null;
+  #buffer = null;
+  #actionViews = null;
+  #stats = null;
+  #stateViews = null;
+
+  /**
+   * Builds a batch on the GPU: the same options as `new VecEnv` (checked the same way, with the
+   * same errors). Rejects with "no WebGPU adapter: ..." where the browser has no WebGPU or gives
+   * no adapter. The WebGPU code ships in the simd build, loaded here unless `options.module` is given.
+   */
+  static async create(id, numEnvs, options = {}) {
+    checkOptions('GpuVecEnv', options);
+    if (!webgpuSupported()) {
+      throw new Error('no WebGPU adapter: this JavaScript environment has no navigator.gpu (WebGPU is not supported here, ' +
+        'or it is turned off); use VecEnv (wasm) instead');
+    }
+    const mod = options.module ?? (await load('simd'));
+    const api = mod._api;
+    if (!api) throw new Error('options.module must be a module returned by load() or init()');
+    if (!mod.webgpu) throw new Error(`the ${mod.flavor} build has no WebGPU code (only the simd build has); pass a module from load('simd')`);
+    if (typeof id !== 'string') throw new Error(`env id must be a string (one of ${mod.envIds.join(', ')}), got ${describe(id)}`);
+    const pending = api.guard(() => {
+      const cfg = makeConfig(api, id, numEnvs, options);
+      try {
+        return api.glue.gpu_create(cfg);
+      } finally {
+        cfg.free();
+      }
+    });
+    const raw = await pending;
+    return new GpuVecEnv(GPU_TOKEN, api, raw);
+  }
+
+  constructor(token, api, raw) {
+    if (token !== GPU_TOKEN) throw new Error('use `await GpuVecEnv.create(id, numEnvs, options)`: building a GPU batch is asynchronous');
+    this.#api = api;
+    this.#raw = raw;
+    this.#id = raw.id();
+    this.#n = raw.num_envs();
+    this.#obsDim = raw.obs_dim();
+    this.#stateDim = raw.state_dim();
+    this.#actionDim = raw.action_dim();
+    const info = raw.info();
+    const action = raw.action_space();
+    this.#discrete = action.type === 'discrete';
+    this.#spaces = Object.freeze({ observation: info.observation, action });
+    this.info = info;
+    this.adapter = raw.adapter();
+    this.adapterInfo = raw.adapter_info();
+    this.#refresh();
+  }
+
+  #live() {
+    if (this.#raw === null) throw new Error(`this GpuVecEnv (${this.#id}) was freed with free(); create a new one`);
+    return this.#raw;
+  }
+
+  /** Runs an asynchronous raw call; one at a time per batch. */
+  async #call(what, start) {
+    const raw = this.#live();
+    if (this.#busy) throw new Error(`GpuVecEnv (${this.#id}): ${what} while another call is in flight; await each call before the next`);
+    this.#busy = true;
+    try {
+      await this.#api.guard(() => start(raw));
+    } finally {
+      this.#busy = false;
+    }
+    if (this.#raw === null) throw new Error(`this GpuVecEnv (${this.#id}) was freed while ${what} was in flight`);
+    this.#refresh();
+  }
+
+  /** Rebuilds the views over the last read-back outputs (addresses can change when memory grows). */
+  #refresh() {
+    const raw = this.#raw;
+    const buf = this.#api.memory.buffer;
+    const [obs, reward, term, trunc, fin, hasFin, obsLen, n, finLen, hasFinLen] = this.#api.guard(() => raw.view_ptrs());
+    this.#views = {
+      obs: new Float32Array(buf, obs, obsLen),
+      reward: new Float32Array(buf, reward, n),
+      terminated: new Uint8Array(buf, term, n),
+      truncated: new Uint8Array(buf, trunc, n),
+      finalObs: new Float32Array(buf, fin, finLen),
+      hasFinal: new Uint8Array(buf, hasFin, hasFinLen),
+    };
+    const a = this.#api.guard(() => raw.actions_ptr());
+    const len = this.#actionDim * this.#n;
+    this.#actionViews = { u32: new Uint32Array(buf, a, len), i32: new Int32Array(buf, a, len), f32: new Float32Array(buf, a, len) };
+    const [r, e, l] = this.#api.guard(() => raw.stats_ptrs());
+    this.#stats = r === 0 ? null : {
+      rewardSum: new Float64Array(buf, r, this.#n),
+      episodes: new BigUint64Array(buf, e, this.#n),
+      lengthSum: new BigUint64Array(buf, l, this.#n),
+    };
+    const [s, el, sl] = this.#api.guard(() => raw.state_ptrs());
+    this.#stateViews = sl === 0 ? null : { state: new Float32Array(buf, s, sl), elapsed: new Uint32Array(buf, el, this.#n) };
+    this.#buffer = buf;
+  }
+
+  #v() {
+    this.#live();
+    if (this.#buffer !== this.#api.memory.buffer) {
+      if (this.#busy) throw new Error(`GpuVecEnv (${this.#id}): wasm memory grew while a call was in flight; read the views after awaiting it`);
+      this.#refresh();
+    }
+    return this.#views;
+  }
+
+  get id() { return this.#id; }
+  get numEnvs() { return this.#n; }
+  get obsDim() { return this.#obsDim; }
+  get stateDim() { return this.#stateDim; }
+  get actionDim() { return this.#actionDim; }
+  get spaces() { return this.#spaces; }
+  get params() { return this.info.params; }
+  get autoreset() { return this.#api.guard(() => this.#live().autoreset()); }
+  get backend() { return 'webgpu'; }
+  /** Whether a step, reset or rollout is in flight. */
+  get busy() { return this.#busy; }
+  get obs() { return this.#v().obs; }
+  get reward() { return this.#v().reward; }
+  get terminated() { return this.#v().terminated; }
+  get truncated() { return this.#v().truncated; }
+  /** Same-step mode: the final observations `[obsDim][numEnvs]` of the last step, valid where `terminated[i] || truncated[i]`. */
+  get finalObs() { return this.#v().finalObs; }
+  /** The buffer `step()` reads when called without actions. */
+  get actions() {
+    this.#v();
+    return this.#discrete ? this.#actionViews.u32 : this.#actionViews.f32;
+  }
+  /** Views of the last rollout's per-env statistics, or null before the first. */
+  get lastRollout() {
+    this.#v();
+    return this.#stats;
+  }
+
+  /** One step of every env with `actions` (as `VecEnv.step`); resolves once its outputs are read back. */
+  async step(actions) {
+    this.#live();
+    if (this.#busy) throw new Error(`GpuVecEnv (${this.#id}): step while another call is in flight; await each call before the next`);
+    this.#v();
+    const kind = writeActions(this.#id, actions, this.#discrete, this.#actionDim, this.#n, this.#spaces.action, this.#actionViews);
+    await this.#call('step', (raw) => (kind === 'i32' ? raw.step_i32() : kind === 'u32' ? raw.step_u32() : raw.step_f32()));
+    const v = this.#views;
+    return { obs: v.obs, reward: v.reward, terminated: v.terminated, truncated: v.truncated };
+  }
+
+  /** New episodes in every env; `{seed}` reseeds first. Resolves to `obs`. */
+  async reset(options = {}) {
+    if (options === null || typeof options !== 'object') throw new Error(`reset options must be an object such as {seed: 1}, got ${describe(options)}`);
+    if (options.seed !== undefined) {
+      const seed = toSeed(options.seed);
+      await this.#call('reset', (raw) => raw.reset_with_seed(seed));
+    } else {
+      await this.#call('reset', (raw) => raw.reset());
+    }
+    return this.#views.obs;
+  }
+
+  /** New episodes where `mask[i]` is truthy. Resolves to `obs`. */
+  async resetEnvs(mask) {
+    if (!isArrayLikeOfNumbers(mask) || mask.length !== this.#n) {
+      throw new Error(`${this.#id}: resetEnvs expects a mask of ${this.#n} booleans or numbers (one per env), got ${describe(mask)}`);
+    }
+    const bytes = Uint8Array.from(mask, (m) => (m ? 1 : 0));
+    await this.#call('resetEnvs', (raw) => raw.reset_envs(bytes));
+    return this.#views.obs;
+  }
+
+  /** Reads the internal states back: `{state: [stateDim][numEnvs], elapsed: [numEnvs]}` (views, until the next readState). */
+  async readState() {
+    await this.#call('readState', (raw) => raw.read_state());
+    return this.#stateViews;
+  }
+
+  /**
+   * `steps` steps on the GPU with the policy in the shader (as `VecEnv.rollout`: "random",
+   * constant, linear shared or per env); resolves to the per-env statistics once they and the
+   * last step's outputs are read back.
+   */
+  async rollout(options = {}) {
+    await this.#call('rollout', (raw) => startRollout(this.#api, raw, this.#id, this.#actionDim, options));
+    return this.#stats;
+  }
+
+  /** Releases the batch (GPU buffers once any call in flight has finished). Later use throws; a second free() does nothing. */
+  free() {
+    if (this.#raw === null) return;
+    const raw = this.#raw;
+    this.#raw = null;
+    this.#views = null;
+    this.#stats = null;
+    this.#stateViews = null;
+    this.#actionViews = null;
     this.#buffer = null;
     raw.free();
   }

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { init, load, simdSupported, VecEnv, envs } from '../pkg/index.js';
+import { init, load, simdSupported, VecEnv, GpuVecEnv, webgpuSupported, envs } from '../pkg/index.js';
 
 const simd = await load('simd');
 const base = await load('baseline');
@@ -341,4 +341,18 @@ test('bad input throws a readable Error (never a wasm trap), and the instance st
   assert.throws(() => env.rollout({ steps: 1 }), /was freed/);
   env.free(); // a second free() does nothing
   assert.equal(env.freed, true);
+});
+
+test('WebGPU: only the simd build carries it; without navigator.gpu create rejects with a readable Error', async () => {
+  assert.equal(simd.webgpu, true);
+  assert.equal(base.webgpu, false);
+  assert.equal(webgpuSupported(), false, 'node has no navigator.gpu');
+  await assert.rejects(GpuVecEnv.create('CartPole-v1', 16), /^Error: no WebGPU adapter: this JavaScript environment has no navigator\.gpu/);
+  // Option errors come first, as for VecEnv; the constructor is not for direct use.
+  await assert.rejects(GpuVecEnv.create('CartPole-v1', 16, { colour: 1 }), /unknown GpuVecEnv option "colour"/);
+  assert.throws(() => new GpuVecEnv(), /use `await GpuVecEnv.create\(id, numEnvs, options\)`/);
+  // The instance is untouched: wasm batches still work.
+  const env = new VecEnv('CartPole-v1', 4);
+  env.step(new Int32Array(4));
+  env.free();
 });
