@@ -11,11 +11,11 @@
 # natively (`cargo test -p fusegym-wasm-smoke`), and the simd128 module must contain SIMD
 # instructions while the plain one contains none.
 #
-# Toolchain: a rustup toolchain with the wasm32-unknown-unknown target if there is one (a
-# developer laptop). Otherwise Debian 12's rustc-web 1.96 with its library source and lld-22,
-# building core/alloc from source (-Zbuild-std); they are installed with apt when missing
-# (`rustup target add` cannot be used on the project machines). Idempotent: a second run
-# installs nothing and rebuilds nothing.
+# Toolchain (scripts/wasm-toolchain.sh, shared with build-web.sh): a rustup toolchain with the
+# wasm32-unknown-unknown target if there is one (a developer laptop). Otherwise Debian 12's
+# rustc-web 1.96 with its library source and lld-22, building core/alloc from source
+# (-Zbuild-std); they are installed with apt when missing (`rustup target add` cannot be used on
+# the project machines). Idempotent: a second run installs nothing and rebuilds nothing.
 #
 # Prints `wasm32 simd128: ok` and `wasm32 plain: ok`; exits non-zero naming the flavour that
 # failed. Build logs: target/wasm-<flavour>/check-wasm.log.
@@ -23,73 +23,16 @@ set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 t0=$SECONDS
-TARGET=wasm32-unknown-unknown
 NATIVE_DIGEST_RE='^native-reference .* digest=([0-9]+) '
 
 say() { printf 'check-wasm: %s\n' "$*"; }
 die() { printf 'check-wasm: error: %s\n' "$*" >&2; exit 1; }
 
-SUDO=()
-if [ "$(id -u)" -ne 0 ]; then
-  command -v sudo >/dev/null || die "not root and no sudo: cannot install packages"
-  SUDO=(sudo)
-fi
-
-# --- toolchain -------------------------------------------------------------------------------
-
-rustup_has_wasm() {
-  command -v rustup >/dev/null &&
-    timeout 60 rustup target list --installed 2>/dev/null | grep -qx "$TARGET"
-}
-
-# Debian packages this script may install, each with the check that says it is present.
-deb_missing() {
-  local missing=()
-  /usr/bin/rustc -V 2>/dev/null | grep -q '^rustc 1\.96\.' || missing+=(rustc-web)
-  /usr/bin/cargo -V 2>/dev/null | grep -q '^cargo 1\.96\.' || missing+=(cargo-web)
-  { dpkg-query -W -f='${Version}' rust-web-src 2>/dev/null | grep -q '^1\.96\.' &&
-    [ -f /usr/lib/rustlib/src/rust/library/alloc/Cargo.toml ]; } || missing+=(rust-web-src)
-  [ -x /usr/bin/wasm-ld-22 ] || missing+=(lld-22)
-  command -v node >/dev/null || missing+=(nodejs)
-  # cargo fetches crates over https; a minimal Debian image has no CA bundle.
-  [ -s /etc/ssl/certs/ca-certificates.crt ] || missing+=(ca-certificates)
-  echo "${missing[@]}"
-}
-
-apt_install() {
-  say "installing with apt: $*"
-  "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
-}
-
-if rustup_has_wasm; then
-  TOOLCHAIN="rustup ($(rustc -V))"
-  CARGO=(cargo)
-  BUILD_STD=()
-  command -v node >/dev/null || apt_install nodejs
-else
-  read -r -a missing <<<"$(deb_missing)"
-  if [ "${#missing[@]}" -gt 0 ]; then
-    apt_install "${missing[@]}"
-    read -r -a missing <<<"$(deb_missing)"
-    [ "${#missing[@]}" -eq 0 ] || die "still missing after apt-get install: ${missing[*]}"
-  fi
-  TOOLCHAIN="Debian $(/usr/bin/rustc -V) + build-std core,alloc, wasm-ld-22"
-  # ~/.cargo/bin may come first on PATH: call Debian's cargo and rustc by full path. No prebuilt
-  # wasm32 std exists for them, so core and alloc are built from rust-web-src (nightly flag,
-  # hence RUSTC_BOOTSTRAP). Debian ships no rust-lld: link the cdylib with lld-22's wasm-ld.
-  CARGO=(env RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1
-    CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER=/usr/bin/wasm-ld-22 /usr/bin/cargo)
-  BUILD_STD=(-Zbuild-std=core,alloc)
-fi
+# --- toolchain and build (shared with build-web.sh) --------------------------------------------
+# shellcheck source=scripts/wasm-toolchain.sh
+source scripts/wasm-toolchain.sh
+wasm_toolchain core,alloc
 say "toolchain: $TOOLCHAIN; node $(node --version)"
-
-# --- build -----------------------------------------------------------------------------------
-
-# Both flavours build at once, each with half the cores: most of a cold build is one long
-# serial chain (core -> alloc -> wide -> fusegym-core) that would leave a core idle.
-JOBS=$(($(nproc) / 2))
-[ "$JOBS" -ge 1 ] || JOBS=1
 
 # build FLAVOUR RUSTFLAGS: the wasm build; the plain flavour also runs the native reference.
 build() {
@@ -105,15 +48,9 @@ build() {
   } >"$tdir/check-wasm.log" 2>&1
 }
 
-unset CARGO_ENCODED_RUSTFLAGS CARGO_BUILD_RUSTFLAGS CARGO_TARGET_DIR
 say "building (logs: target/wasm-{simd128,plain}/check-wasm.log)"
 b0=$SECONDS
-build simd128 "-C target-feature=+simd128" &
-simd_pid=$!
-plain_rc=0
-build plain "" || plain_rc=$?
-simd_rc=0
-wait "$simd_pid" || simd_rc=$?
+wasm_build_both build
 say "builds took $((SECONDS - b0)) s"
 
 # --- run -------------------------------------------------------------------------------------

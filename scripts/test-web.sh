@@ -5,8 +5,9 @@
 #   2. the node tests of the package (wasm/tests: API, autoreset modes, views, errors, Gymnasium
 #      golden parity through the JS API on both builds) and of the page's training code,
 #   3. the browser tests (web/tests/browser.test.mjs): playwright-core driving Debian's Chromium
-#      headless over the site served on 127.0.0.1 (demo draws, training reaches its goals, the
-#      bench page validates and times every row, errors shown on the page).
+#      headless with SwiftShader's WebGPU over the site served on 127.0.0.1 (demo draws on wasm and
+#      on WebGPU, training reaches its goals on both, the bench page validates and times every
+#      row including the WebGPU ones, errors and a missing WebGPU shown on the page).
 # Installs, only when missing: Debian's rustc-web, cargo-web, rust-web-src, lld-22 (unless rustup
 # has the wasm32 target), chromium, nodejs and npm (apt-get; one apt-get update), wasm-bindgen-cli
 # 0.2.130 (cargo install, in build-web.sh), playwright-core and typescript (npm, into web/; never
