@@ -1,15 +1,17 @@
 // The live demo (index.html): a grid of envs stepping with random actions, and evolution
 // strategies training a linear policy in the page. Envs, spaces and parameters come from the
 // package's registry; this file only drives it and draws.
-import { load, simdSupported } from './pkg/index.js';
+import { load, simdSupported, webgpuSupported, GpuVecEnv } from './pkg/index.js';
 import { drawGrid } from './render.js';
-import { createTrainer } from './train.js';
+import { createTrainer, createGpuTrainer } from './train.js';
 
 const $ = (id) => document.getElementById(id);
 const url = new URLSearchParams(location.search);
+// Page option `nogpu`: hide WebGPU, to see (and test) the page without it.
+if (url.has('nogpu')) Object.defineProperty(navigator, 'gpu', { value: undefined, configurable: true });
 
 /** What the tests (web/tests) read. */
-const demo = { ready: false, error: '', backend: '', env: '', numEnvs: 0, sps: 0, frames: 0, training: null };
+const demo = { ready: false, error: '', backend: '', env: '', numEnvs: 0, sps: 0, frames: 0, training: null, gpu: null, gpuUnavailable: null, gpuFallback: '' };
 window.fusegymDemo = demo;
 
 function showError(e) {
@@ -62,25 +64,81 @@ function parseParams(text) {
   return out;
 }
 
-async function setBackend(flavor) {
-  if (flavor === 'webgpu') throw new Error('WebGPU is not available yet: the fusegym-gpu crate has not landed in this build');
-  mod = await load(flavor);
-  demo.backend = mod.flavor;
-  $('backendInfo').textContent = `${mod.flavor} build, lane path ${mod.simdPath}; engine simd128: ${simdSupported() ? 'yes' : 'no'}; ` +
-    `WebGPU: ${navigator.gpu ? 'present in this browser, but fusegym-gpu is not built yet' : 'not in this browser'}`;
+/**
+ * Whether WebGPU can run here: null when it can, else why not (shown on the page). An adapter
+ * is requested once to find out; the batches request their own.
+ */
+async function probeWebgpu() {
+  if (!webgpuSupported()) return 'this browser has no navigator.gpu (WebGPU is not supported, or it is turned off)';
+  try {
+    const a = await navigator.gpu.requestAdapter();
+    if (!a) return 'navigator.gpu.requestAdapter() returned no adapter (WebGPU blocked or no usable GPU)';
+    const i = a.info ?? {};
+    demo.gpu = { vendor: i.vendor ?? '', architecture: i.architecture ?? '', description: i.description ?? '' };
+    return null;
+  } catch (e) {
+    return `navigator.gpu.requestAdapter() failed: ${e.message}`;
+  }
 }
 
-function rebuild() {
+/** 'simd', 'baseline' or 'webgpu' (batches on the GPU; the simd build holds the registry and the WebGPU code). */
+let backend = 'simd';
+
+async function setBackend(choice) {
+  if (choice === 'webgpu' && demo.gpuUnavailable) {
+    showFallback(demo.gpuUnavailable);
+    choice = simdSupported() ? 'simd' : 'baseline';
+  }
+  mod = await load(choice === 'webgpu' ? 'simd' : choice);
+  backend = choice;
+  demo.backend = choice;
+  $('backend').value = choice;
+  const gpuText = demo.gpuUnavailable ? `unavailable: ${demo.gpuUnavailable}` : `available (${JSON.stringify(demo.gpu)})`;
+  $('backendInfo').textContent = choice === 'webgpu'
+    ? `WebGPU: fusegym-gpu's WGSL step on ${JSON.stringify(demo.gpu)}; steps/s include reading the states back each frame`
+    : `${mod.flavor} build, lane path ${mod.simdPath}; engine simd128: ${simdSupported() ? 'yes' : 'no'}; WebGPU ${gpuText}`;
+}
+
+/** The page says, visibly and until the backend is changed, that WebGPU was asked for and what runs instead. */
+function showFallback(why) {
+  const to = simdSupported() ? 'wasm SIMD' : 'wasm baseline';
+  demo.gpuFallback = `WebGPU is unavailable, running on ${to} instead: ${why}`;
+  $('gpuNote').textContent = demo.gpuFallback;
+}
+
+async function rebuild() {
   const id = $('env').value;
   const n = 2 ** Number($('count').value);
   const params = parseParams($('params').value);
-  const fresh = new mod.VecEnv(id, n, { seed: 1, params });
+  let fresh;
+  if (backend === 'webgpu') {
+    try {
+      fresh = await GpuVecEnv.create(id, n, { seed: 1, params, module: mod });
+    } catch (e) {
+      if (!/^no WebGPU adapter/.test(e.message)) throw e;
+      demo.gpuUnavailable = e.message;
+      $('gpuOption').disabled = true;
+      $('gpuOption').textContent = 'WebGPU: unavailable';
+      await setBackend('simd');
+      showFallback(e.message);
+      fresh = new mod.VecEnv(id, n, { seed: 1, params });
+      replace(fresh, id, n);
+      return;
+    }
+  } else {
+    fresh = new mod.VecEnv(id, n, { seed: 1, params });
+  }
+  replace(fresh, id, n);
+  clearError();
+}
+
+function replace(fresh, id, n) {
   if (env) env.free();
   env = fresh;
+  gpuFrame = null;
   demo.env = id;
   demo.numEnvs = n;
   $('paramNames').textContent = env.params.map((p) => p.name).join(', ');
-  clearError();
 }
 
 function safely(f) {
@@ -100,21 +158,52 @@ let stepped = 0;
 let stepTime = 0;
 let windowStart = performance.now();
 
+/** The GPU batch's frame in flight (a rollout, then its states read back for drawing), if any. */
+let gpuFrame = null;
+
+/** One frame on the GPU: a rollout of `spf` steps, then the states read back and drawn. */
+async function stepGpu(e, spf) {
+  const t0 = performance.now();
+  await e.rollout({ steps: spf, policy: 'random' });
+  const { state } = await e.readState();
+  if (e !== env) return; // replaced meanwhile
+  stepTime += performance.now() - t0;
+  stepped += spf * e.numEnvs;
+  const view = { info: e.info, numEnvs: e.numEnvs, state, obs: e.obs, terminated: e.terminated, truncated: e.truncated };
+  drawGrid(gctx, view, 8, Math.min(32, e.numEnvs), grid.width, grid.height);
+  demo.frames++;
+}
+
 function frame() {
   requestAnimationFrame(frame);
   if (!env || env.freed) return;
   const spf = 2 ** Number($('spf').value);
-  try {
-    const t0 = performance.now();
-    env.rollout({ steps: spf, policy: 'random' });
-    stepTime += performance.now() - t0;
-    stepped += spf * env.numEnvs;
-    drawGrid(gctx, env, 8, Math.min(32, env.numEnvs), grid.width, grid.height);
-    demo.frames++;
-  } catch (e) {
-    showError(e);
-    env = null;
-    return;
+  if (env.backend === 'webgpu') {
+    // Never wait in place: start the next GPU frame once the last one has resolved.
+    if (!gpuFrame) {
+      const e = env;
+      gpuFrame = stepGpu(e, spf).catch((err) => {
+        if (!e.freed) {
+          showError(err);
+          if (env === e) env = null;
+        }
+      }).finally(() => {
+        if (env === e) gpuFrame = null;
+      });
+    }
+  } else {
+    try {
+      const t0 = performance.now();
+      env.rollout({ steps: spf, policy: 'random' });
+      stepTime += performance.now() - t0;
+      stepped += spf * env.numEnvs;
+      drawGrid(gctx, env, 8, Math.min(32, env.numEnvs), grid.width, grid.height);
+      demo.frames++;
+    } catch (e) {
+      showError(e);
+      env = null;
+      return;
+    }
   }
   const now = performance.now();
   if (now - windowStart > 500) {
@@ -193,8 +282,11 @@ async function train() {
   if (trainer) trainer.free();
   if (playEnv) playEnv.free();
   playEnv = null;
-  trainer = createTrainer(mod, id, {});
-  const t = { env: id, backend: mod.flavor, target, history: [], reached: false, seconds: null, done: false, generations: 0 };
+  trainer = null;
+  // On WebGPU every candidate is scored on the GPU (rollout with per-env linear weights); the
+  // policy being trained is drawn playing in wasm.
+  trainer = backend === 'webgpu' ? await createGpuTrainer(GpuVecEnv, mod, id, {}) : createTrainer(mod, id, {});
+  const t = { env: id, backend, target, history: [], reached: false, seconds: null, done: false, generations: 0 };
   demo.training = t;
   stopTraining = false;
   $('train').disabled = true;
@@ -202,7 +294,7 @@ async function train() {
   const t0 = performance.now();
   const maxSeconds = 60;
   for (;;) {
-    const s = trainer.generation();
+    const s = await trainer.generation();
     const elapsed = (performance.now() - t0) / 1000;
     t.history.push({ ...s, seconds: elapsed });
     t.generations = s.generation;
@@ -228,8 +320,12 @@ async function train() {
 
 // --- wiring ------------------------------------------------------------------------------------
 async function main() {
+  demo.gpuUnavailable = await probeWebgpu();
+  if (demo.gpuUnavailable) {
+    $('gpuOption').disabled = true;
+    $('gpuOption').textContent = 'WebGPU: unavailable (see below)';
+  }
   await setBackend(url.get('backend') ?? (simdSupported() ? 'simd' : 'baseline'));
-  $('backend').value = mod.flavor;
   for (const info of mod.envs) {
     $('env').add(new Option(info.id, info.id));
     $('trainEnv').add(new Option(info.id, info.id));
@@ -249,8 +345,11 @@ async function main() {
   $('count').addEventListener('change', safely(rebuild));
   $('apply').addEventListener('click', safely(rebuild));
   $('backend').addEventListener('change', safely(async () => {
+    clearError();
+    demo.gpuFallback = '';
+    $('gpuNote').textContent = '';
     await setBackend($('backend').value);
-    rebuild();
+    await rebuild();
   }));
   $('train').addEventListener('click', safely(train));
   $('stop').addEventListener('click', () => (stopTraining = true));
@@ -262,7 +361,7 @@ async function main() {
     $('env').add(bad);
     $('env').value = url.get('env');
   }
-  rebuild();
+  await rebuild();
   if (url.get('train')) {
     $('trainEnv').value = url.get('train');
     updateTexts();

@@ -29,6 +29,55 @@ export const DEFAULTS = { pairs: 32, episodes: 2, sigma: 0.1, lr: 0.05, evalEnvs
  */
 export function createTrainer(mod, id, options = {}) {
   const o = { ...DEFAULTS, ...options };
+  const es = makeEs(mod, id, o);
+  const pop = new mod.VecEnv(id, es.n, { seed: o.seed, autoreset: 'disabled' });
+  const evalEnv = new mod.VecEnv(id, o.evalEnvs, { seed: o.seed + 1_000_003, autoreset: 'disabled' });
+  // The generation's calls on the envs, made synchronously.
+  const drive = (co) => {
+    let r = co.next();
+    while (!r.done) r = co.next(r.value.env[r.value.call](r.value.arg));
+    return r.value;
+  };
+  return es.trainer(() => drive(es.generation(pop, evalEnv)), () => {
+    pop.free();
+    evalEnv.free();
+  });
+}
+
+/**
+ * The same trainer on the GPU: every candidate scored by a `rollout` on a `GpuVecEnv` (class
+ * `Gpu`, from the package) with per-env linear weights. Resolves to a trainer whose
+ * `generation()` returns a Promise.
+ */
+export async function createGpuTrainer(Gpu, mod, id, options = {}) {
+  const o = { ...DEFAULTS, ...options };
+  const es = makeEs(mod, id, o);
+  const pop = await Gpu.create(id, es.n, { seed: o.seed, autoreset: 'disabled', module: mod });
+  let evalEnv;
+  try {
+    evalEnv = await Gpu.create(id, o.evalEnvs, { seed: o.seed + 1_000_003, autoreset: 'disabled', module: mod });
+  } catch (e) {
+    pop.free();
+    throw e;
+  }
+  const drive = async (co) => {
+    let r = co.next();
+    while (!r.done) r = co.next(await r.value.env[r.value.call](r.value.arg));
+    return r.value;
+  };
+  return es.trainer(() => drive(es.generation(pop, evalEnv)), () => {
+    pop.free();
+    evalEnv.free();
+  });
+}
+
+/**
+ * The ES itself, independent of where the envs run: `generation(pop, evalEnv)` is a generator
+ * that yields each call it needs on an env ({env, call: 'reset' | 'rollout', arg}) and takes
+ * the call's result back, so one driver runs it synchronously (wasm) and another awaits each
+ * call (WebGPU).
+ */
+function makeEs(mod, id, o) {
   const info = mod.envs.find((e) => e.id === id);
   if (!info) throw new Error(`unknown env ${id}`);
   const od = info.observation.shape[0];
@@ -40,8 +89,6 @@ export function createTrainer(mod, id, options = {}) {
   const horizon = info.maxEpisodeSteps > 0 ? info.maxEpisodeSteps : 1000;
   // Disabled autoreset: each env plays exactly one episode per generation, so its reward sum is
   // that episode's return.
-  const pop = new mod.VecEnv(id, n, { seed: o.seed, autoreset: 'disabled' });
-  const evalEnv = new mod.VecEnv(id, o.evalEnvs, { seed: o.seed + 1_000_003, autoreset: 'disabled' });
   const weights = new Float32Array(nw * n);
   const bias = new Float32Array(outputs * n);
   const theta = new Float64Array(dim);
@@ -53,11 +100,11 @@ export function createTrainer(mod, id, options = {}) {
   let steps = 0;
 
   /** Plays every env of `env` to the end of one episode (or `horizon`), returns the returns. */
-  function play(env, policy) {
+  function* play(env, policy) {
     const k = env.numEnvs;
     const total = new Float64Array(k);
     for (let t = 0; t < horizon; t += 100) {
-      const s = env.rollout({ steps: Math.min(100, horizon - t), policy });
+      const s = yield { env, call: 'rollout', arg: { steps: Math.min(100, horizon - t), policy } };
       for (let i = 0; i < k; i++) total[i] += s.rewardSum[i];
       steps += k * Math.min(100, horizon - t);
       let all = true;
@@ -79,7 +126,7 @@ export function createTrainer(mod, id, options = {}) {
     return { type: 'linear', weights: Float32Array.from(theta.subarray(0, nw)), bias: Float32Array.from(theta.subarray(nw)) };
   }
 
-  function generation() {
+  function* generation(pop, evalEnv) {
     for (let k = 0; k < noise.length; k++) noise[k] = r.normal();
     // Env e plays candidate e % candidates: weights are feature-major [outputs][obsDim][numEnvs].
     for (let c = 0; c < candidates; c++) {
@@ -89,8 +136,8 @@ export function createTrainer(mod, id, options = {}) {
         for (let j = 0; j < outputs; j++) bias[j * n + e] = p(nw + j);
       }
     }
-    pop.reset({ seed: o.seed * 7919 + gen });
-    const returns = play(pop, { type: 'linear', weights, bias });
+    yield { env: pop, call: 'reset', arg: { seed: o.seed * 7919 + gen } };
+    const returns = yield* play(pop, { type: 'linear', weights, bias });
     const fitness = new Float64Array(candidates);
     for (let e = 0; e < n; e++) fitness[e % candidates] += returns[e] / o.episodes;
     // Centered ranks in [-0.5, 0.5]: invariant to the reward's scale.
@@ -112,8 +159,8 @@ export function createTrainer(mod, id, options = {}) {
       v[j] = b2 * v[j] + (1 - b2) * g * g;
       theta[j] += (o.lr * (m[j] / (1 - b1 ** gen))) / (Math.sqrt(v[j] / (1 - b2 ** gen)) + 1e-8);
     }
-    evalEnv.reset({ seed: o.seed * 104729 + gen });
-    const evalReturns = play(evalEnv, policy());
+    yield { env: evalEnv, call: 'reset', arg: { seed: o.seed * 104729 + gen } };
+    const evalReturns = yield* play(evalEnv, policy());
     let mean = 0;
     for (const x of evalReturns) mean += x / evalReturns.length;
     let best = -Infinity;
@@ -125,17 +172,18 @@ export function createTrainer(mod, id, options = {}) {
     return { generation: gen, meanReturn: mean, minReturn: Math.min(...evalReturns), bestCandidate: best, populationMean: popMean, steps };
   }
 
-  return {
-    id,
-    numEnvs: n,
-    generation,
-    policy,
-    get steps() {
-      return steps;
-    },
-    free() {
-      pop.free();
-      evalEnv.free();
-    },
-  };
+  function trainer(runGeneration, free) {
+    return {
+      id,
+      numEnvs: n,
+      generation: runGeneration,
+      policy,
+      get steps() {
+        return steps;
+      },
+      free,
+    };
+  }
+
+  return { n, generation, trainer };
 }

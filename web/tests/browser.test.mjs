@@ -107,8 +107,13 @@ test('bench page: every row completes with validation passing', async () => {
   assert.match(b.userAgent, /Chrome\/\d+/);
   const envIds = await page.evaluate(async () => (await import('./pkg/index.js').then((m) => m.load('baseline'))).envIds);
   for (const id of envIds) {
-    for (const backend of ['wasm', 'wasm-simd']) assert.ok(b.results.some((r) => r.env === id && r.backend === backend), `${id} ${backend} row missing`);
+    for (const backend of ['wasm', 'wasm-simd', 'webgpu-step', 'webgpu-rollout']) {
+      assert.ok(b.results.some((r) => r.env === id && r.backend === backend), `${id} ${backend} row missing`);
+    }
   }
+  // SwiftShader's WebGPU adapter (flags above), shown on the page.
+  assert.equal(b.adapter?.architecture, 'swiftshader', JSON.stringify(b.adapter));
+  assert.match(await page.locator('#adapter').textContent(), /swiftshader.*; wgpu: .*BrowserWebGpu/);
   assert.ok(b.results.filter((r) => r.backend === 'js').length >= 5, 'plain-JS rows for the five Gymnasium envs');
   for (const r of b.results) {
     assert.equal(r.validated, true, `${r.env} ${r.backend} not validated`);
@@ -116,7 +121,9 @@ test('bench page: every row completes with validation passing', async () => {
     assert.equal(r.num_envs, 16384);
   }
   console.log(`bench (${b.userAgent}; adapter ${JSON.stringify(b.adapter)}):`);
-  for (const r of b.results) console.log(`  ${r.env.padEnd(26)} ${r.backend.padEnd(10)} ${(r.sps_median / 1e6).toFixed(1).padStart(8)} M steps/s`);
+  for (const r of b.results) console.log(`  ${r.env.padEnd(26)} ${r.backend.padEnd(14)} ${(r.sps_median / 1e6).toFixed(2).padStart(8)} M steps/s`);
+  const notes = await page.$$eval('#table tbody tr', (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent).join(' | ')));
+  for (const line of notes.filter((l) => l.includes('webgpu'))) console.log(`  ${line}`);
   writeFileSync(`${OUT}bench.json`, JSON.stringify(b, null, 1));
   writeFileSync(`${OUT}bench.png`, await page.screenshot({ fullPage: true }));
   assert.deepEqual(problems, []);
@@ -145,5 +152,82 @@ test('bad input shows a readable error on the page', async () => {
   const f = await page.evaluate(() => window.fusegymDemo.frames);
   await page.waitForFunction((x) => window.fusegymDemo.frames > x + 3, f);
   assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('demo on WebGPU: the switch steps and draws on the GPU', async () => {
+  const { page, problems } = await open('index.html?env=Acrobot-v1&n=4096&backend=webgpu');
+  await page.waitForFunction(() => window.fusegymDemo?.error || (window.fusegymDemo?.ready && window.fusegymDemo.frames > 10), null, { timeout: 60_000 });
+  assert.equal(await page.evaluate(() => window.fusegymDemo.error), '');
+  assert.equal(await page.evaluate(() => window.fusegymDemo.backend), 'webgpu');
+  assert.equal(await page.evaluate(() => window.fusegymDemo.gpuFallback), '');
+  assert.equal(await page.locator('#backend').inputValue(), 'webgpu');
+  const f = await page.evaluate(() => window.fusegymDemo.frames);
+  await page.waitForFunction((x) => window.fusegymDemo.frames > x + 10 && window.fusegymDemo.sps > 0, f, { timeout: 60_000 });
+  const png = await page.locator('#grid').screenshot();
+  writeFileSync(`${OUT}demo-webgpu-Acrobot-v1.png`, png);
+  const { width, height, rgba } = decodePng(png);
+  let ink = 0;
+  for (let p = 0; p < width * height; p++) if (rgba[4 * p] + rgba[4 * p + 1] + rgba[4 * p + 2] < 600) ink++;
+  assert.ok(ink > 0.01 * width * height, `only ${ink} of ${width * height} pixels drawn`);
+  // Two screenshots apart differ: the envs move.
+  await page.waitForTimeout(500);
+  const later = await page.locator('#grid').screenshot();
+  assert.ok(!png.equals(later), 'the WebGPU grid does not move');
+  // Switching back to wasm and to WebGPU again keeps stepping.
+  await page.selectOption('#backend', 'simd');
+  await page.waitForFunction(() => window.fusegymDemo.backend === 'simd');
+  await page.selectOption('#backend', 'webgpu');
+  await page.waitForFunction(() => window.fusegymDemo.backend === 'webgpu');
+  const g = await page.evaluate(() => window.fusegymDemo.frames);
+  await page.waitForFunction((x) => window.fusegymDemo.frames > x + 5, g, { timeout: 60_000 });
+  assert.equal(await page.evaluate(() => window.fusegymDemo.error), '');
+  console.log(`demo on WebGPU: ${await page.locator('#sps').textContent()} (Acrobot-v1, 4,096 envs, ${await page.locator('#backendInfo').textContent()})`);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('training on WebGPU: CartPole-v1 reaches 500', async () => {
+  const { page, problems } = await open('index.html?backend=webgpu&train=CartPole-v1&n=256');
+  await page.waitForFunction(() => window.fusegymDemo?.error || window.fusegymDemo?.training?.done, null, { timeout: 180_000, polling: 250 });
+  assert.equal(await page.evaluate(() => window.fusegymDemo.error), '');
+  const t = await page.evaluate(() => window.fusegymDemo.training);
+  assert.equal(t.backend, 'webgpu');
+  const first = t.history[0].meanReturn;
+  const last = t.history[t.history.length - 1];
+  console.log(`training CartPole-v1 on WebGPU: mean return ${first.toFixed(1)} -> ${last.meanReturn.toFixed(1)} in ${t.generations} generations, ` +
+    `${last.steps.toLocaleString('en')} env steps, ${last.seconds.toFixed(2)} s`);
+  assert.equal(t.reached, true, `goal not reached: last mean return ${last.meanReturn}`);
+  assert.ok(last.meanReturn > first, 'the return improved');
+  writeFileSync(`${OUT}train-webgpu-CartPole-v1.png`, await page.locator('#curve').screenshot());
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('WebGPU asked for where there is none: the page says so and runs on wasm', async () => {
+  const { page, problems } = await open('index.html?env=CartPole-v1&n=1024&backend=webgpu&nogpu=1');
+  await page.waitForFunction(() => window.fusegymDemo?.ready && window.fusegymDemo.frames > 5, null, { timeout: 30_000 });
+  const note = page.locator('#gpuNote');
+  assert.ok(await note.isVisible());
+  assert.match(await note.textContent(), /^WebGPU is unavailable, running on wasm SIMD instead: this browser has no navigator\.gpu/);
+  assert.equal(await page.evaluate(() => window.fusegymDemo.backend), 'simd');
+  assert.equal(await page.locator('#backend').inputValue(), 'simd');
+  assert.equal(await page.locator('#gpuOption').isDisabled(), true);
+  // The package's own error for the same case.
+  const msg = await page.evaluate(() => import('./pkg/index.js').then((m) => m.GpuVecEnv.create('CartPole-v1', 16)).then(() => 'created', (e) => e.message));
+  assert.match(msg, /^no WebGPU adapter: this JavaScript environment has no navigator\.gpu/);
+  // The bench page without WebGPU: its WebGPU rows say why, unvalidated and untimed.
+  const b = await open('bench.html?n=1024&ms=20&repeats=1&env=CartPole-v1&nogpu=1');
+  await b.page.waitForFunction(() => window.fusegymBench?.error || window.fusegymBench?.done, null, { timeout: 60_000 });
+  const r = await b.page.evaluate(() => window.fusegymBench);
+  assert.equal(r.error, null);
+  for (const backend of ['webgpu-step', 'webgpu-rollout']) {
+    const row = r.results.find((x) => x.backend === backend);
+    assert.equal(row?.validated, false, backend);
+    assert.match(row.unavailable, /^WebGPU unavailable: navigator\.gpu is not available/);
+  }
+  assert.deepEqual(problems, []);
+  assert.deepEqual(b.problems, []);
+  await b.page.close();
   await page.close();
 });
