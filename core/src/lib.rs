@@ -30,6 +30,7 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod checks;
 pub mod config;
 pub mod envs;
 pub mod error;

@@ -1,6 +1,7 @@
 //! Policies evaluated inside the fused rollout loop, so a rollout never returns to the caller
 //! between steps. Each one is generic over the lane type like the envs, and mirrors into WGSL.
 
+use crate::checks::{self, CheckedPolicy};
 use crate::error::Error;
 use crate::lane::{Lane, U32Lane};
 use crate::record::Record;
@@ -162,60 +163,18 @@ pub(crate) enum Checked {
     Linear(LinearPolicy),
 }
 
+/// Checks `policy` for env `E` with `n` envs ([`crate::checks::policy`]) and turns it into the
+/// kernel's lane policy.
 pub(crate) fn check<E: Env>(policy: Policy<'_>, space: ActionSpace, n: usize) -> Result<Checked, Error> {
-    let env = E::SPEC.id;
-    let finite = |what: &'static str, v: &[f32]| match v.iter().position(|x| !x.is_finite()) {
-        Some(index) => Err(Error::NonFinite { what, index }),
-        None => Ok(()),
-    };
-    match policy {
-        Policy::Random => {
-            if let ActionSpace::Discrete { n } = space {
-                if n > 256 {
-                    return Err(Error::Unsupported { what: "random policy over more than 256 discrete actions" });
-                }
-            }
-            Ok(Checked::Random(RandomPolicy { space }))
-        }
-        Policy::Constant(a) => {
-            let dim = space.dim();
-            if a.len() != dim {
-                return Err(Error::Length { what: "constant policy action", expected: dim, got: a.len() });
-            }
-            finite("constant policy action", a)?;
-            if let Some(index) = a.iter().position(|x| !crate::vec_env::action_in_range(*x)) {
-                return Err(Error::NonFiniteAction { env, index, value: a[index] });
-            }
-            if let ActionSpace::Discrete { n } = space {
-                if libm::truncf(a[0]) != a[0] || a[0] < 0.0 || a[0] >= n as f32 {
-                    return Err(Error::DiscreteValue { env, value: a[0] as f64, n });
-                }
-            }
+    Ok(match checks::policy(E::SPEC.id, policy, space, E::Obs::<f32>::LEN, n)? {
+        CheckedPolicy::Random => Checked::Random(RandomPolicy { space }),
+        CheckedPolicy::Constant(a) => {
             let mut action = [0.0; MAX_ACTION_DIM];
-            action[..dim].copy_from_slice(a);
-            Ok(Checked::Constant(ConstantPolicy { action }))
+            action[..a.len()].copy_from_slice(a);
+            Checked::Constant(ConstantPolicy { action })
         }
-        Policy::Linear { weights, bias } => {
-            let outputs = linear_outputs(space);
-            let dim = E::Obs::<f32>::LEN;
-            let shared = outputs * dim;
-            let stride = if weights.len() == shared { 0 } else { n };
-            // Checked: a wrapped `shared * n` could match a short buffer.
-            let per_env = shared.saturating_mul(n);
-            if weights.len() != shared && weights.len() != per_env {
-                return Err(Error::Length {
-                    what: "linear policy weights (outputs x obs_dim [x num_envs])",
-                    expected: shared,
-                    got: weights.len(),
-                });
-            }
-            let bias_len = if stride == 0 { outputs } else { outputs * n };
-            if bias.len() != bias_len {
-                return Err(Error::Length { what: "linear policy bias", expected: bias_len, got: bias.len() });
-            }
-            finite("linear policy weights", weights)?;
-            finite("linear policy bias", bias)?;
-            Ok(Checked::Linear(LinearPolicy { space, weights: weights.as_ptr(), bias: bias.as_ptr(), outputs, stride }))
+        CheckedPolicy::Linear { weights, bias, outputs, stride } => {
+            Checked::Linear(LinearPolicy { space, weights: weights.as_ptr(), bias: bias.as_ptr(), outputs, stride })
         }
-    }
+    })
 }

@@ -1,5 +1,6 @@
 //! The list of environment ids every front-end reads, and [`make`], the dynamic constructor.
 
+use crate::checks::{self, DynConfig};
 use crate::config::{Autoreset, EnvConfig};
 use crate::envs::{Acrobot, CartPole, MountainCar, MountainCarContinuous, Pendulum, Reach3D};
 use crate::error::Error;
@@ -171,6 +172,20 @@ impl<E: Env> DynVecEnv for VecEnv<E> {
 
 type Constructor = fn(&EnvConfig) -> Result<Box<dyn DynVecEnv>, Error>;
 
+/// [`EnvInfo::check_config`].
+pub type ConfigChecker = for<'a> fn(&'a EnvConfig) -> Result<DynConfig<'a>, Error>;
+
+fn check_config<E: Env>(config: &EnvConfig) -> Result<DynConfig<'_>, Error> {
+    let checked = checks::config(E::SPEC.id, E::Params::default(), config)?;
+    let p = &checked.params;
+    Ok(DynConfig {
+        values: (0..E::Params::FIELDS.len()).map(|k| p.get(k)).collect(),
+        max_episode_steps: p.max_episode_steps(),
+        action_space: E::action_space(p),
+        fields: checked.fields,
+    })
+}
+
 fn boxed<E: Env>(config: &EnvConfig) -> Result<Box<dyn DynVecEnv>, Error> {
     Ok(Box::new(VecEnv::<E>::from_config(E::Params::default(), config)?))
 }
@@ -203,6 +218,9 @@ pub struct EnvInfo {
     pub max_episode_steps: fn() -> u32,
     /// Builds a batch.
     pub construct: Constructor,
+    /// Checks a configuration as [`EnvInfo::construct`] would, without building a batch (the
+    /// GPU builds its own buffers): same errors.
+    pub check_config: ConfigChecker,
 }
 
 impl core::fmt::Debug for EnvInfo {
@@ -227,6 +245,7 @@ impl EnvInfo {
             action_space: default_action_space::<E>,
             max_episode_steps: default_time_limit::<E>,
             construct: boxed::<E>,
+            check_config: check_config::<E>,
         }
     }
     /// Index of parameter `name`.

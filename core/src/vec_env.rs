@@ -1,6 +1,7 @@
 //! [`VecEnv`]: a batch of one environment type, its buffers, and the checks at its boundary.
 
-use crate::config::{Autoreset, Builder, EnvConfig, ParamValue};
+use crate::checks::{self, FieldSource};
+use crate::config::{Autoreset, Builder, EnvConfig};
 use crate::error::Error;
 use crate::exec::{range_ok, Executor, Serial, CHUNK_ALIGN};
 use crate::kernel::{self, Buffers, ParamBuffers, DONE_BITS};
@@ -9,7 +10,6 @@ use crate::record::Record;
 use crate::rng;
 use crate::simd::{self, Backend, SimdPath};
 use crate::spec::{ActionSpace, Actions, Env};
-use alloc::string::String;
 use alloc::vec;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -163,10 +163,6 @@ fn checked_len(what: &'static str, components: usize, n: usize) -> Result<usize,
     }
 }
 
-fn known_params<P: ParamSet>() -> String {
-    P::FIELDS.iter().map(|f| f.name).collect::<Vec<_>>().join(", ")
-}
-
 impl<E: Env> VecEnv<E> {
     /// A batch with Gymnasium's default parameters, same-step autoreset, reset and ready to
     /// step.
@@ -193,71 +189,28 @@ impl<E: Env> VecEnv<E> {
 
     /// A batch from shared parameters plus the overrides, mode and seed of `config`; every
     /// value is validated and named in the error.
-    pub fn from_config(mut params: E::Params, config: &EnvConfig) -> Result<Self, Error> {
+    pub fn from_config(params: E::Params, config: &EnvConfig) -> Result<Self, Error> {
         #[allow(clippy::let_unit_value)]
         let () = E::DIMS_OK;
-        let env = E::SPEC.id;
+        let checked = checks::config(E::SPEC.id, params, config)?;
         let (num_envs, env_offset) = (config.num_envs, config.env_offset);
-        // Env indices are 32-bit (the RNG's counters, WGSL): the batch must fit below 2^32.
-        let max = u32::MAX as usize - env_offset as usize;
-        if num_envs == 0 || num_envs > max {
-            return Err(Error::NumEnvs { num_envs, max, env_offset });
-        }
-        let fields = E::Params::FIELDS;
-        let mut columns: Vec<Option<Vec<f32>>> = vec![None; fields.len()];
-        let (mut ranged, mut range_low, mut range_high) = (0u32, [0.0; MAX_PARAM_FIELDS], [0.0; MAX_PARAM_FIELDS]);
-        if let Some(steps) = config.max_episode_steps {
-            params.set_max_episode_steps(steps);
-        }
-        params::check_time_limit(env, params.max_episode_steps())?;
-        for (name, value) in &config.params {
-            let k = E::Params::index_of(name).ok_or_else(|| Error::UnknownParam {
-                env,
-                name: name.clone(),
-                known: known_params::<E::Params>(),
-            })?;
-            columns[k] = None;
-            ranged &= !(1 << k);
-            match value {
-                ParamValue::Shared(v) => params.set(k, *v),
-                ParamValue::PerEnv(values) => {
-                    if values.len() != num_envs {
-                        return Err(Error::Length {
-                            what: "per-env parameter values (one per env)",
-                            expected: num_envs,
-                            got: values.len(),
-                        });
-                    }
-                    for &v in values {
-                        params::check_value::<E::Params>(env, k, v)?;
-                    }
-                    columns[k] = Some(values.clone());
-                }
-                &ParamValue::Range { low, high } => {
-                    let f = &fields[k];
-                    let bad = |reason| Error::ParamRange {
-                        env,
-                        name: f.name,
-                        low: low as f64,
-                        high: high as f64,
-                        reason,
-                        valid: f.valid.describe(),
-                    };
-                    if low > high || low.is_nan() || high.is_nan() {
-                        return Err(bad("low must not exceed high"));
-                    }
-                    if !f.valid.contains(low) || !f.valid.contains(high) {
-                        return Err(bad("both ends must be valid values of the field"));
-                    }
-                    columns[k] = Some(vec![0.0; num_envs]);
-                    ranged |= 1 << k;
+        let (mut range_low, mut range_high) = ([0.0; MAX_PARAM_FIELDS], [0.0; MAX_PARAM_FIELDS]);
+        let ranged = checked.ranged();
+        let columns: Vec<Option<Vec<f32>>> = checked
+            .fields
+            .iter()
+            .enumerate()
+            .map(|(k, f)| match *f {
+                FieldSource::Shared => None,
+                FieldSource::PerEnv(values) => Some(values.to_vec()),
+                FieldSource::Range { low, high } => {
                     range_low[k] = low;
                     range_high[k] = high;
+                    Some(vec![0.0; num_envs])
                 }
-            }
-        }
-        params::check_all(env, &params)?;
-        check_orders::<E>(&params, &columns, ranged, &range_low, &range_high)?;
+            })
+            .collect();
+        let params = checked.params;
         let (s, o) = (E::State::<f32>::LEN, E::Obs::<f32>::LEN);
         let state_len = if E::OBS_IS_STATE { 0 } else { checked_len("state buffer (elements)", s, num_envs)? };
         let obs_len = checked_len("observation buffer (elements)", o, num_envs)?;
@@ -605,83 +558,13 @@ impl<E: Env> VecEnv<E> {
         }
     }
 
-    /// Checks type, length and values of `actions`; returns the pointer the kernel reads.
-    /// The scan over the values runs on `exec`'s threads, each over the envs it is about to
-    /// step (so their actions are in its cache for the step); the position of a bad value is
-    /// only searched on failure.
+    /// Checks type, length and values of `actions` ([`checks::actions`]); returns the pointer
+    /// the kernel reads. The scan over the values runs on `exec`'s threads, each over the envs
+    /// it is about to step (so their actions are in its cache for the step).
     fn check_actions(&self, actions: Actions<'_>, exec: &dyn Executor) -> Result<*const u32, Error> {
-        let env = E::SPEC.id;
         let space = E::action_space(&self.params);
-        let n = self.num_envs;
-        let expected = space.dim() * n;
-        if actions.len() != expected {
-            return Err(Error::ActionLength { env, expected, got: actions.len() });
-        }
-        match (space, actions) {
-            (ActionSpace::Discrete { n: count }, Actions::Discrete(a)) => {
-                check_discrete(env, a, count, exec, |i| a[i] as i64)?;
-                Ok(a.as_ptr())
-            }
-            (ActionSpace::Discrete { n: count }, Actions::DiscreteI32(a)) => {
-                // Negative values become >= 2^31 as u32, so one unsigned check covers both ends.
-                let u: &[u32] = bytemuck::cast_slice(a);
-                check_discrete(env, u, count, exec, |i| a[i] as i64)?;
-                Ok(u.as_ptr())
-            }
-            (ActionSpace::Box { dim, .. }, Actions::Continuous(a)) => {
-                // Branch-free scan (it vectorises) of each component's slice of the range.
-                let bad = any_in_ranges(n, dim, exec, |lo, hi| a[lo..hi].iter().fold(false, |acc, x| acc | !action_in_range(*x)))?;
-                if bad {
-                    let index = a.iter().position(|x| !action_in_range(*x)).unwrap_or(0);
-                    return Err(Error::NonFiniteAction { env, index, value: a[index] });
-                }
-                Ok(a.as_ptr() as *const u32)
-            }
-            (space, given) => Err(Error::ActionType {
-                env,
-                expected: if space.is_discrete() { "discrete (u32 or i32)" } else { "continuous (f32)" },
-                got: match given {
-                    Actions::Continuous(_) => "continuous (f32)",
-                    _ => "discrete",
-                },
-            }),
-        }
+        Ok(checks::actions(E::SPEC.id, space, self.num_envs, actions, exec)?.as_ptr())
     }
-}
-
-/// Checks the order constraints with per-env values: both explicit columns env by env, else
-/// the extremes (the largest possible low end against the smallest possible high end).
-fn check_orders<E: Env>(
-    params: &E::Params,
-    columns: &[Option<Vec<f32>>],
-    ranged: u32,
-    low: &[f32; MAX_PARAM_FIELDS],
-    high: &[f32; MAX_PARAM_FIELDS],
-) -> Result<(), Error> {
-    let extremes = |k: usize| -> (f32, f32) {
-        if ranged & (1 << k) != 0 {
-            (low[k], high[k])
-        } else if let Some(c) = &columns[k] {
-            c.iter().fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)))
-        } else {
-            (params.get(k), params.get(k))
-        }
-    };
-    for o in E::Params::ORDER {
-        let explicit = |k: usize| ranged & (1 << k) == 0 && columns[k].is_some();
-        if explicit(o.low) && explicit(o.high) {
-            let (a, b) = (columns[o.low].as_ref().unwrap(), columns[o.high].as_ref().unwrap());
-            if let Some((x, y)) = a.iter().zip(b).find(|(x, y)| !o.holds(**x, **y)) {
-                return Err(params::order_error::<E::Params>(E::SPEC.id, o, *x, *y));
-            }
-        } else {
-            let (lo, hi) = (extremes(o.low).1, extremes(o.high).0);
-            if !o.holds(lo, hi) {
-                return Err(params::order_error::<E::Params>(E::SPEC.id, o, lo, hi));
-            }
-        }
-    }
-    Ok(())
 }
 
 /// Runs `job` on `exec`'s ranges, skipping (and reporting) any range that breaks the part of
@@ -710,26 +593,6 @@ pub(crate) fn run_checked_with(exec: &dyn Executor, len: usize, long: bool, job:
     }
     if bad.load(Ordering::Acquire) {
         return Err(Error::Executor { start: bad_start.into_inner(), end: bad_end.into_inner(), len });
-    }
-    Ok(())
-}
-
-/// Whether `bad(lo, hi)` holds for any slice `k * n + start .. k * n + end` (`k < dim`) of the
-/// ranges `exec` splits `0..n` into.
-fn any_in_ranges(n: usize, dim: usize, exec: &dyn Executor, bad: impl Fn(usize, usize) -> bool + Sync) -> Result<bool, Error> {
-    let found = AtomicBool::new(false);
-    run_checked(exec, n, &|start, end| {
-        if (0..dim).any(|k| bad(k * n + start, k * n + end)) {
-            found.store(true, Ordering::Relaxed);
-        }
-    })?;
-    Ok(found.into_inner())
-}
-
-fn check_discrete(env: &'static str, a: &[u32], n: u32, exec: &dyn Executor, value: impl Fn(usize) -> i64) -> Result<(), Error> {
-    if any_in_ranges(a.len(), 1, exec, |lo, hi| crate::simd::max_u32(&a[lo..hi]) >= n)? {
-        let index = a.iter().position(|&x| x >= n).unwrap_or(0);
-        return Err(Error::ActionOutOfRange { env, index, value: value(index), n });
     }
     Ok(())
 }

@@ -44,13 +44,20 @@ impl GpuContext {
         Self::from_adapter(adapter).await
     }
 
-    /// A device on `adapter` (e.g. one of [`adapters`]).
+    /// A device on `adapter` (e.g. one of [`adapters`]), with the adapter's own limits.
     pub async fn from_adapter(adapter: wgpu::Adapter) -> Result<GpuContext, GpuError> {
+        let limits = adapter.limits();
+        Self::from_adapter_with_limits(adapter, limits).await
+    }
+
+    /// A device on `adapter` with `limits` (at most the adapter's): lower binding and buffer
+    /// limits make batches split into chunks, which is how the tests check chunking on a
+    /// software adapter.
+    pub async fn from_adapter_with_limits(adapter: wgpu::Adapter, limits: wgpu::Limits) -> Result<GpuContext, GpuError> {
         let info = adapter.get_info();
         let timestamps = adapter.features().contains(wgpu::Features::TIMESTAMP_QUERY);
         let required_features = if timestamps { wgpu::Features::TIMESTAMP_QUERY } else { wgpu::Features::empty() };
-        let desc =
-            wgpu::DeviceDescriptor { label: Some("fusegym"), required_features, required_limits: adapter.limits(), ..Default::default() };
+        let desc = wgpu::DeviceDescriptor { label: Some("fusegym"), required_features, required_limits: limits, ..Default::default() };
         let (device, queue) =
             adapter.request_device(&desc).await.map_err(|e| GpuError::Device { adapter: info.name.clone(), detail: e.to_string() })?;
         Ok(GpuContext { adapter, device, queue, info, timestamps })
@@ -60,6 +67,15 @@ impl GpuContext {
     #[cfg(not(target_arch = "wasm32"))]
     pub fn new() -> Result<GpuContext, GpuError> {
         block_on(Self::new_async())
+    }
+
+    /// A second device on this context's adapter whose limits are `change(adapter limits)`
+    /// (native; see [`GpuContext::from_adapter_with_limits`]).
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn with_limits(&self, change: impl FnOnce(&mut wgpu::Limits)) -> Result<GpuContext, GpuError> {
+        let mut limits = self.adapter.limits();
+        change(&mut limits);
+        block_on(Self::from_adapter_with_limits(self.adapter.clone(), limits))
     }
 
     /// The device's limits.

@@ -8,7 +8,8 @@
 //!   [`GpuError::NoAdapter`], never silently running on the CPU.
 //! * [`GpuVecEnv`] is a batch resident on the GPU with the CPU `VecEnv`'s shape of API, double
 //!   buffered readback ([`GpuVecEnv::submit_step`] / [`GpuVecEnv::read_step`]), device rollouts
-//!   ([`GpuVecEnv::rollout`]) and its buffers open to your own pipelines ([`GpuBuffers`]).
+//!   ([`GpuVecEnv::rollout`]) and its buffers open to your own pipelines ([`GpuBuffers`]). A
+//!   batch whose buffers exceed the adapter's binding limit runs in chunks ([`GpuChunk`]).
 //! * The shaders (`shaders/`) mirror `core/src/` function for function; [`compose`] joins them
 //!   with a prelude generated from the core's parameter and record declarations.
 //!
@@ -17,20 +18,23 @@
 //! `sqrt` are not correctly rounded. Design and usage: `docs/gpu.md`.
 #![warn(missing_docs)]
 
-mod checks;
+mod chunks;
 pub mod compose;
 mod context;
 mod error;
 pub mod layout;
+mod pipelines;
 mod policy;
 mod readback;
+mod timing;
 mod vec_env;
 
+pub use chunks::GpuChunk;
 #[cfg(not(target_arch = "wasm32"))]
 pub use context::adapters;
 pub use context::{describe, GpuContext};
 pub use error::GpuError;
-pub use vec_env::{GpuBuffers, GpuRolloutStats, GpuVecEnv, HostStep};
+pub use vec_env::{GpuBuffers, GpuRolloutStats, GpuTrajectory, GpuVecEnv, HostStep, CTL_STRIDE};
 pub use wgpu;
 
 /// Parses and validates a WGSL module with naga (what wgpu does on shader creation), returning

@@ -1,75 +1,55 @@
-//! The rollout policies on the device: the checks of the core's `policy::check` (same errors),
-//! and the numbers the shader reads.
+//! The rollout policies on the device: checked by the core (`fusegym_core::checks::policy`, the
+//! CPU's errors), then laid out as the words each chunk's `input` region holds.
 
+use crate::chunks::GpuChunk;
 use crate::layout::{POLICY_CONSTANT, POLICY_LINEAR, POLICY_RANDOM};
-use fusegym_core::policy::linear_outputs;
-use fusegym_core::vec_env::action_in_range;
-use fusegym_core::{ActionSpace, Error, Policy};
+use fusegym_core::checks::CheckedPolicy;
 
-/// A checked policy: its kind, the words of the input buffer, and the linear layout.
-pub struct DevicePolicy {
-    pub kind: u32,
-    pub words: Vec<u32>,
-    /// 0 (shared) or num_envs (one policy per env).
-    pub stride: u32,
-    /// Word index where the linear bias starts.
-    pub bias: u32,
+/// A checked policy and the batch size its per-env columns are laid out for.
+pub struct DevicePolicy<'a> {
+    /// The core's checked policy.
+    pub checked: CheckedPolicy<'a>,
+    /// Envs in the batch.
+    pub n: usize,
 }
 
-fn finite(what: &'static str, v: &[f32]) -> Result<(), Error> {
-    match v.iter().position(|x| !x.is_finite()) {
-        Some(index) => Err(Error::NonFinite { what, index }),
-        None => Ok(()),
+impl DevicePolicy<'_> {
+    /// `POLICY_*` of the shader.
+    pub fn kind(&self) -> u32 {
+        match self.checked {
+            CheckedPolicy::Random => POLICY_RANDOM,
+            CheckedPolicy::Constant(_) => POLICY_CONSTANT,
+            CheckedPolicy::Linear { .. } => POLICY_LINEAR,
+        }
     }
-}
 
-/// Checks `policy` for an env with `obs_dim` observations, `space` and `n` envs.
-pub fn check(env: &'static str, policy: Policy<'_>, space: ActionSpace, obs_dim: usize, n: usize) -> Result<DevicePolicy, Error> {
-    match policy {
-        Policy::Random => {
-            if let ActionSpace::Discrete { n } = space {
-                if n > 256 {
-                    return Err(Error::Unsupported { what: "random policy over more than 256 discrete actions" });
-                }
+    /// The words of chunk `ch`'s input region: the shared numbers (every chunk holds its own
+    /// copy), or a per-env policy's rows cut to the chunk (`[rows][len]`, weights then bias).
+    pub fn words(&self, ch: GpuChunk) -> Vec<u32> {
+        let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<u32>>();
+        match self.checked {
+            CheckedPolicy::Random => vec![0],
+            CheckedPolicy::Constant(a) => bits(a),
+            CheckedPolicy::Linear { weights, bias, stride: 0, .. } => weights.iter().chain(bias).map(|x| x.to_bits()).collect(),
+            CheckedPolicy::Linear { weights, bias, .. } => {
+                let n = self.n;
+                let rows = |v: &[f32]| -> Vec<u32> {
+                    (0..v.len() / n).flat_map(|r| v[r * n + ch.first..r * n + ch.first + ch.len].iter().map(|x| x.to_bits())).collect()
+                };
+                let mut w = rows(weights);
+                w.extend(rows(bias));
+                w
             }
-            Ok(DevicePolicy { kind: POLICY_RANDOM, words: vec![0], stride: 0, bias: 0 })
         }
-        Policy::Constant(a) => {
-            let dim = space.dim();
-            if a.len() != dim {
-                return Err(Error::Length { what: "constant policy action", expected: dim, got: a.len() });
-            }
-            finite("constant policy action", a)?;
-            if let Some(index) = a.iter().position(|x| !action_in_range(*x)) {
-                return Err(Error::NonFiniteAction { env, index, value: a[index] });
-            }
-            if let ActionSpace::Discrete { n } = space {
-                if a[0].trunc() != a[0] || a[0] < 0.0 || a[0] >= n as f32 {
-                    return Err(Error::DiscreteValue { env, value: a[0] as f64, n });
-                }
-            }
-            Ok(DevicePolicy { kind: POLICY_CONSTANT, words: a.iter().map(|x| x.to_bits()).collect(), stride: 0, bias: 0 })
-        }
-        Policy::Linear { weights, bias } => {
-            let outputs = linear_outputs(space);
-            let shared = outputs * obs_dim;
-            let per_env = shared.saturating_mul(n);
-            let stride = if weights.len() == shared { 0 } else { n };
-            if weights.len() != shared && weights.len() != per_env {
-                return Err(Error::Length {
-                    what: "linear policy weights (outputs x obs_dim [x num_envs])",
-                    expected: shared,
-                    got: weights.len(),
-                });
-            }
-            let bias_len = if stride == 0 { outputs } else { outputs * n };
-            if bias.len() != bias_len {
-                return Err(Error::Length { what: "linear policy bias", expected: bias_len, got: bias.len() });
-            }
-            finite("linear policy weights", weights)?;
-            finite("linear policy bias", bias)?;
-            let words: Vec<u32> = weights.iter().chain(bias).map(|x| x.to_bits()).collect();
-            Ok(DevicePolicy { kind: POLICY_LINEAR, words, stride: stride as u32, bias: weights.len() as u32 })
+    }
+
+    /// `(policy_stride, policy_bias)` of chunk `ch`'s `Ctl`: 0 and the bias's word index for a
+    /// shared linear policy, the chunk's length and where its bias rows start for a per-env one.
+    pub fn layout(&self, ch: GpuChunk) -> (u32, u32) {
+        match self.checked {
+            CheckedPolicy::Linear { weights, stride: 0, .. } => (0, weights.len() as u32),
+            CheckedPolicy::Linear { weights, .. } => (ch.len as u32, (weights.len() / self.n * ch.len) as u32),
+            _ => (0, 0),
         }
     }
 }

@@ -3,24 +3,32 @@
 //! asynchronous readback, device-side rollouts, and its buffers open to the caller's own
 //! pipelines.
 
-use crate::checks;
+use crate::chunks::{self, Chunked, GpuChunk};
 use crate::compose;
 use crate::context::GpuContext;
 use crate::error::GpuError;
 use crate::layout::*;
-use crate::policy;
+use crate::pipelines::{bind_group, pipelines, Pipelines};
+use crate::policy::DevicePolicy;
 use crate::readback::map_read;
-use fusegym_core::params::MAX_PARAM_FIELDS;
-use fusegym_core::{rng, ActionSpace, Actions, Autoreset, EnvConfig, EnvInfo, ParamValue, Policy};
+use crate::timing::DeviceTimer;
+use fusegym_core::checks::{self, FieldSource};
+use fusegym_core::policy::linear_outputs;
+use fusegym_core::{rng, ActionSpace, Actions, Autoreset, EnvConfig, EnvInfo, Policy, Serial};
 use std::collections::VecDeque;
 
 mod async_api;
+mod record;
+pub use record::GpuTrajectory;
 
 /// The batch's device buffers, all feature-major (`[component][num_envs]`), for a caller's own
-/// bind groups (see `docs/gpu.md`).
+/// bind groups (see `docs/gpu.md`). A batch split into chunks ([`GpuVecEnv::chunks`]) lays each
+/// buffer out chunk by chunk (`[chunk][component][chunk_len]`, regions at 256-byte aligned
+/// offsets) and may spread it over several device buffers: these are the first of each.
 #[derive(Debug)]
 pub struct GpuBuffers {
-    /// The per-call constants (`struct Ctl` in `shaders/kernel.wgsl`), a uniform.
+    /// The per-call constants (`struct Ctl` in `shaders/kernel.wgsl`), a uniform: one per
+    /// chunk, [`CTL_STRIDE`] bytes apart.
     pub ctl: wgpu::Buffer,
     /// `f32 [state_dim][n]`.
     pub state: wgpu::Buffer,
@@ -84,13 +92,6 @@ pub struct GpuRolloutStats {
     pub length_sum: Vec<u64>,
 }
 
-struct Pipelines {
-    step: wgpu::ComputePipeline,
-    reset: wgpu::ComputePipeline,
-    rollout: wgpu::ComputePipeline,
-    layout: wgpu::BindGroupLayout,
-}
-
 /// A batch of `num_envs` copies of one env on the GPU.
 pub struct GpuVecEnv {
     ctx: GpuContext,
@@ -98,105 +99,126 @@ pub struct GpuVecEnv {
     n: usize,
     obs_dim: usize,
     state_dim: usize,
+    action_dim: usize,
     space: ActionSpace,
     mode: Autoreset,
     seed: u64,
+    /// The constants of the whole batch; each chunk's are derived from them (`ctl_of`).
     ctl: Ctl,
     ranged: u32,
+    chunks: Vec<GpuChunk>,
+    dev: DeviceBuffers,
+    /// The first device buffer of each, for callers' own pipelines.
     buffers: GpuBuffers,
     pipelines: Pipelines,
-    bind_group: wgpu::BindGroup,
-    staging: [wgpu::Buffer; 2],
+    /// One per chunk.
+    bind_groups: Vec<wgpu::BindGroup>,
+    /// Two readback slots, each `[chunk][2 obs_dim + 2][len]`: observations, final
+    /// observations, reward, flags.
+    staging: [Chunked; 2],
     /// Staging slots holding a submitted, unread step, oldest first.
     pending: VecDeque<usize>,
     next_slot: usize,
     host: HostStep,
     max_per_dim: u32,
+    /// Timestamps around timed calls, once [`GpuVecEnv::enable_device_timing`] is on.
+    timer: Option<DeviceTimer>,
 }
 
-fn storage_size(ctx: &GpuContext, what: &'static str, words: usize) -> Result<u64, GpuError> {
-    let bytes = (words as u64).checked_mul(4).ok_or(GpuError::TooLarge { what, bytes: u64::MAX, limit: 0, limit_name: "u64" })?;
-    let limits = ctx.limits();
-    let binding = limits.max_storage_buffer_binding_size;
-    if bytes > binding {
-        return Err(GpuError::TooLarge { what, bytes, limit: binding, limit_name: "max_storage_buffer_binding_size" });
+/// Bytes between two chunks' `Ctl`s in the ctl buffer: a multiple of every adapter's
+/// `min_uniform_buffer_offset_alignment` (at most 256).
+pub const CTL_STRIDE: u64 = 256;
+
+const _: () = assert!(std::mem::size_of::<Ctl>() as u64 <= CTL_STRIDE);
+
+/// The chunked buffers behind [`GpuBuffers`].
+struct DeviceBuffers {
+    ctl: wgpu::Buffer,
+    state: Chunked,
+    obs: Chunked,
+    counters: Chunked,
+    reward: Chunked,
+    flags: Chunked,
+    params: Chunked,
+    input: Chunked,
+    stats: Chunked,
+}
+
+impl DeviceBuffers {
+    fn first(&self) -> GpuBuffers {
+        GpuBuffers {
+            ctl: self.ctl.clone(),
+            state: self.state.buffers[0].clone(),
+            obs: self.obs.buffers[0].clone(),
+            counters: self.counters.buffers[0].clone(),
+            reward: self.reward.buffers[0].clone(),
+            flags: self.flags.buffers[0].clone(),
+            params: self.params.buffers[0].clone(),
+            input: self.input.buffers[0].clone(),
+            stats: self.stats.buffers[0].clone(),
+        }
     }
-    if bytes > limits.max_buffer_size {
-        return Err(GpuError::TooLarge { what, bytes, limit: limits.max_buffer_size, limit_name: "max_buffer_size" });
+
+    /// Chunk `c`'s bind group: its `Ctl` and its region of every buffer.
+    fn bind_groups(&self, ctx: &GpuContext, layout: &wgpu::BindGroupLayout, chunks: usize) -> Vec<wgpu::BindGroup> {
+        (0..chunks)
+            .map(|c| {
+                let ctl = wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+                    buffer: &self.ctl,
+                    offset: c as u64 * CTL_STRIDE,
+                    size: std::num::NonZeroU64::new(std::mem::size_of::<Ctl>() as u64),
+                });
+                let b = self;
+                let resources = [
+                    ctl,
+                    b.state.binding(c),
+                    b.obs.binding(c),
+                    b.counters.binding(c),
+                    b.reward.binding(c),
+                    b.flags.binding(c),
+                    b.params.binding(c),
+                    b.input.binding(c),
+                    b.stats.binding(c),
+                ];
+                bind_group(ctx, layout, resources)
+            })
+            .collect()
     }
-    // wgpu rejects zero-sized bindings; every buffer holds at least one word.
-    Ok(bytes.max(4))
 }
 
-fn buffer(ctx: &GpuContext, label: &'static str, words: usize, usage: wgpu::BufferUsages) -> Result<wgpu::Buffer, GpuError> {
-    let size = storage_size(ctx, label, words)?;
-    Ok(ctx.device.create_buffer(&wgpu::BufferDescriptor { label: Some(label), size, usage, mapped_at_creation: false }))
+/// What a chunk's region may hold, and the name of that limit: one binding, and one buffer.
+fn region_limit(ctx: &GpuContext) -> (u64, &'static str) {
+    let l = ctx.limits();
+    if l.max_storage_buffer_binding_size <= l.max_buffer_size {
+        (l.max_storage_buffer_binding_size, "max_storage_buffer_binding_size")
+    } else {
+        (l.max_buffer_size, "max_buffer_size")
+    }
 }
 
-/// How each parameter field is set in a config: the last entry for a field wins, as in the
-/// CPU's `VecEnv::from_config`.
-enum FieldSource<'a> {
-    Shared,
-    PerEnv(&'a [f32]),
-    Range(f32, f32),
-}
+const STORAGE: wgpu::BufferUsages = wgpu::BufferUsages::STORAGE.union(wgpu::BufferUsages::COPY_DST).union(wgpu::BufferUsages::COPY_SRC);
 
 impl GpuVecEnv {
-    /// A batch of env `id` as `config` says (the CPU's `make_with`): every value is validated by
-    /// the core's constructor, so errors are the CPU's; episodes, parameters drawn from ranges
-    /// and first states are then computed on the GPU with the same counter-RNG draws.
+    /// A batch of env `id` as `config` says (the CPU's `make_with`): the configuration goes
+    /// through the core's own checks (`EnvInfo::check_config`, so errors are the CPU's) without
+    /// building a CPU batch; episodes, parameters drawn from ranges and first states are then
+    /// computed on the GPU with the same counter-RNG draws.
     pub fn new(ctx: &GpuContext, id: &str, config: &EnvConfig) -> Result<GpuVecEnv, GpuError> {
         let info = fusegym_core::info(id)?;
         let shader = compose::compose(info).ok_or_else(|| GpuError::NoShader { id: id.to_string() })?;
-        // The CPU constructor checks names, values, ranges, lengths and order constraints.
-        let cpu = fusegym_core::make_with(id, config)?;
+        let checked = (info.check_config)(config)?;
         let n = config.num_envs;
-        let fields = info.params.len();
-        let shared_values = cpu.env_params(0)?;
-        let mut sources: Vec<FieldSource<'_>> = (0..fields).map(|_| FieldSource::Shared).collect();
-        for (name, value) in &config.params {
-            let k = info.param_index(name).ok_or(GpuError::State("parameter accepted by the core but not in its registry"))?;
-            sources[k] = match value {
-                ParamValue::Shared(_) => FieldSource::Shared,
-                ParamValue::PerEnv(v) => FieldSource::PerEnv(v),
-                ParamValue::Range { low, high } => FieldSource::Range(*low, *high),
-            };
-        }
-        let columns = sources.iter().filter(|s| !matches!(s, FieldSource::Shared)).count();
-        let params_words =
-            columns.checked_mul(n).and_then(|c| c.checked_add(PARAM_COLUMNS_START)).filter(|w| *w <= u32::MAX as usize).ok_or(
-                GpuError::TooLarge {
-                    what: "per-env parameter columns",
-                    bytes: u64::MAX,
-                    limit: u32::MAX as u64,
-                    limit_name: "u32 word index",
-                },
-            )?;
-        let mut header = vec![0u32; params_words];
-        let (mut ranged, mut next_column) = (0u32, PARAM_COLUMNS_START);
-        for (k, src) in sources.iter().enumerate() {
-            header[PARAM_SHARED + k] = shared_values[k].to_bits();
-            match src {
-                FieldSource::Shared => {}
-                FieldSource::PerEnv(v) => {
-                    header[PARAM_COLUMN + k] = next_column as u32;
-                    for (i, x) in v.iter().enumerate() {
-                        header[next_column + i] = x.to_bits();
-                    }
-                    next_column += n;
-                }
-                FieldSource::Range(lo, hi) => {
-                    header[PARAM_COLUMN + k] = next_column as u32;
-                    header[PARAM_LOW + k] = lo.to_bits();
-                    header[PARAM_HIGH + k] = hi.to_bits();
-                    ranged |= 1 << k;
-                    next_column += n;
-                }
-            }
-        }
-        debug_assert!(fields <= MAX_PARAM_FIELDS);
-        let space = cpu.action_space();
-        let (obs_dim, state_dim, action_dim) = (cpu.obs_dim(), cpu.state_dim(), cpu.action_dim());
+        let space = checked.action_space;
+        let (obs_dim, state_dim, action_dim) = (info.obs_names.len(), info.state_names.len(), info.action_names.len());
+        let columns = checked.fields.iter().filter(|f| !matches!(f, FieldSource::Shared)).count();
+        // Rows per env of the largest region: the state, the readback slot (both observation
+        // rows, reward, flags), statistics, and the input as a per-env linear policy fills it.
+        let input_rows = action_dim.max(1);
+        let policy_rows = linear_outputs(space) * (obs_dim + 1);
+        let rows = [state_dim, 2 * obs_dim + 2, STAT_ROWS, input_rows, policy_rows].into_iter().max().unwrap_or(1);
+        let chunks = chunks::plan(n, rows, PARAM_COLUMNS_START, columns, region_limit(ctx))?;
+
+        let ranged = checked.ranged();
         let mut ctl = Ctl {
             n: n as u32,
             seed_key: rng::seed_key(config.seed),
@@ -206,7 +228,7 @@ impl GpuVecEnv {
                 Autoreset::NextStep => 1,
                 Autoreset::Disabled => 2,
             },
-            max_steps: cpu.max_episode_steps(),
+            max_steps: checked.max_episode_steps,
             redraw: if config.redraw_each_episode { ranged } else { 0 },
             ..Ctl::default()
         };
@@ -217,57 +239,78 @@ impl GpuVecEnv {
                 ctl.act_high[..dim].copy_from_slice(&high[..dim]);
             }
         }
-        drop(cpu);
 
-        let storage = wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::COPY_SRC;
-        let words = |what: &'static str, rows: usize| {
-            rows.checked_mul(n).ok_or(GpuError::TooLarge { what, bytes: u64::MAX, limit: 0, limit_name: "usize" })
-        };
-        let buffers = GpuBuffers {
+        let rows_of = |rows: usize| move |ch: &GpuChunk| rows * ch.len;
+        let dev = DeviceBuffers {
             ctl: ctx.device.create_buffer(&wgpu::BufferDescriptor {
                 label: Some("fusegym.ctl"),
-                size: std::mem::size_of::<Ctl>() as u64,
+                size: chunks.len() as u64 * CTL_STRIDE,
                 usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
                 mapped_at_creation: false,
             }),
-            state: buffer(ctx, "fusegym.state", words("state", state_dim)?, storage)?,
-            obs: buffer(ctx, "fusegym.obs", words("obs", 2 * obs_dim)?, storage)?,
-            counters: buffer(ctx, "fusegym.counters", words("counters", 2)?, storage)?,
-            reward: buffer(ctx, "fusegym.reward", n, storage)?,
-            flags: buffer(ctx, "fusegym.flags", n, storage)?,
-            params: buffer(ctx, "fusegym.params", params_words, storage)?,
-            input: buffer(ctx, "fusegym.input", words("actions", action_dim)?, storage)?,
-            stats: buffer(ctx, "fusegym.stats", words("rollout statistics", STAT_ROWS)?, storage)?,
+            state: Chunked::new(ctx, "fusegym.state", &chunks, rows_of(state_dim), STORAGE)?,
+            obs: Chunked::new(ctx, "fusegym.obs", &chunks, rows_of(2 * obs_dim), STORAGE)?,
+            counters: Chunked::new(ctx, "fusegym.counters", &chunks, rows_of(2), STORAGE)?,
+            reward: Chunked::new(ctx, "fusegym.reward", &chunks, rows_of(1), STORAGE)?,
+            flags: Chunked::new(ctx, "fusegym.flags", &chunks, rows_of(1), STORAGE)?,
+            params: Chunked::new(ctx, "fusegym.params", &chunks, |ch| PARAM_COLUMNS_START + columns * ch.len, STORAGE)?,
+            input: Chunked::new(ctx, "fusegym.input", &chunks, rows_of(input_rows), STORAGE)?,
+            stats: Chunked::new(ctx, "fusegym.stats", &chunks, rows_of(STAT_ROWS), STORAGE)?,
         };
-        ctx.queue.write_buffer(&buffers.params, 0, bytemuck::cast_slice(&header));
-        drop(header);
-        let staging_words = words("readback", 2 * obs_dim + 2)?;
+        // Each chunk's parameters: the shared header (column offsets relative to its region)
+        // and its slice of every per-env column; ranged columns are drawn by the reseed below.
+        for (c, ch) in chunks.iter().enumerate() {
+            let mut words = vec![0u32; PARAM_COLUMNS_START + columns * ch.len];
+            let mut next_column = PARAM_COLUMNS_START;
+            for (k, field) in checked.fields.iter().enumerate() {
+                words[PARAM_SHARED + k] = checked.values[k].to_bits();
+                match *field {
+                    FieldSource::Shared => continue,
+                    FieldSource::PerEnv(v) => {
+                        for (j, x) in v[ch.first..ch.first + ch.len].iter().enumerate() {
+                            words[next_column + j] = x.to_bits();
+                        }
+                    }
+                    FieldSource::Range { low, high } => {
+                        words[PARAM_LOW + k] = low.to_bits();
+                        words[PARAM_HIGH + k] = high.to_bits();
+                    }
+                }
+                words[PARAM_COLUMN + k] = next_column as u32;
+                next_column += ch.len;
+            }
+            dev.params.write(&ctx.queue, c, 0, &words);
+        }
         let staging_usage = wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST;
         let staging = [
-            buffer(ctx, "fusegym.readback.0", staging_words, staging_usage)?,
-            buffer(ctx, "fusegym.readback.1", staging_words, staging_usage)?,
+            Chunked::new(ctx, "fusegym.readback.0", &chunks, rows_of(2 * obs_dim + 2), staging_usage)?,
+            Chunked::new(ctx, "fusegym.readback.1", &chunks, rows_of(2 * obs_dim + 2), staging_usage)?,
         ];
         let pipelines = pipelines(ctx, &shader, info.id)?;
-        let bind_group = bind_group(ctx, &pipelines.layout, &buffers);
+        let bind_groups = dev.bind_groups(ctx, &pipelines.layout, chunks.len());
         let mut env = GpuVecEnv {
             ctx: ctx.clone(),
             info,
             n,
             obs_dim,
             state_dim,
+            action_dim,
             space,
             mode: config.autoreset,
             seed: config.seed,
             ctl,
             ranged,
-            buffers,
+            chunks,
+            buffers: dev.first(),
+            dev,
             pipelines,
-            bind_group,
+            bind_groups,
             staging,
             pending: VecDeque::new(),
             next_slot: 0,
             host: HostStep::default(),
             max_per_dim: ctx.limits().max_compute_workgroups_per_dimension,
+            timer: None,
         };
         env.reset_with_seed(config.seed)?;
         Ok(env)
@@ -321,25 +364,65 @@ impl GpuVecEnv {
     pub fn seed(&self) -> u64 {
         self.seed
     }
-    /// Workgroups per dispatch `(x, y)` for this batch.
+    /// Workgroups per dispatch `(x, y)` for this batch (for its first chunk when it has
+    /// several: one dispatch per chunk).
     pub fn dispatch_size(&self) -> (u32, u32) {
-        dispatch_size(self.n, self.max_per_dim)
+        dispatch_size(self.chunks[0].len, self.max_per_dim)
+    }
+    /// The env ranges this batch is dispatched in: one chunk when every buffer fits one binding
+    /// of the adapter, else several (see [`GpuBuffers`] for their layout).
+    pub fn chunks(&self) -> &[GpuChunk] {
+        &self.chunks
     }
     /// The outputs last read back (by `step`, `read_step`, a reset or a rollout).
     pub fn view(&self) -> &HostStep {
         &self.host
     }
 
+    /// Records one dispatch of `pipeline` per chunk, in one compute pass.
     fn encode(&self, encoder: &mut wgpu::CommandEncoder, pipeline: &wgpu::ComputePipeline, label: &'static str) {
-        let (x, y) = self.dispatch_size();
-        let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some(label), timestamp_writes: None });
+        self.encode_timed(encoder, pipeline, label, false, false)
+    }
+
+    /// [`GpuVecEnv::encode`] for a pass that is the first (`begin`) or last (`end`) of a timed
+    /// call: with device timing on, it writes the call's start or end timestamp.
+    fn encode_timed(
+        &self,
+        encoder: &mut wgpu::CommandEncoder,
+        pipeline: &wgpu::ComputePipeline,
+        label: &'static str,
+        begin: bool,
+        end: bool,
+    ) {
+        let timestamp_writes = self.timer.as_ref().and_then(|t| t.writes(begin, end));
+        let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some(label), timestamp_writes });
         pass.set_pipeline(pipeline);
-        pass.set_bind_group(0, &self.bind_group, &[]);
-        pass.dispatch_workgroups(x, y, 1);
+        for (ch, group) in self.chunks.iter().zip(&self.bind_groups) {
+            let (x, y) = dispatch_size(ch.len, self.max_per_dim);
+            pass.set_bind_group(0, group, &[]);
+            pass.dispatch_workgroups(x, y, 1);
+        }
+    }
+
+    /// Chunk `ch`'s constants: `base` with the chunk's length as `n` and its first env's global
+    /// index as `env_offset` (so every RNG key is the unchunked batch's), and `policy`'s layout.
+    fn ctl_of(base: &Ctl, ch: GpuChunk, policy: Option<&DevicePolicy<'_>>) -> Ctl {
+        let (policy_stride, policy_bias) = policy.map_or((base.policy_stride, base.policy_bias), |p| p.layout(ch));
+        Ctl { n: ch.len as u32, env_offset: base.env_offset + ch.first as u32, policy_stride, policy_bias, ..*base }
+    }
+
+    /// Writes every chunk's constants, derived from `ctl` (and `policy` in a rollout).
+    fn write_ctl_with(&self, ctl: &Ctl, policy: Option<&DevicePolicy<'_>>) {
+        let mut bytes = vec![0u8; self.chunks.len() * CTL_STRIDE as usize];
+        for (c, ch) in self.chunks.iter().enumerate() {
+            let at = c * CTL_STRIDE as usize;
+            bytes[at..at + std::mem::size_of::<Ctl>()].copy_from_slice(bytemuck::bytes_of(&Self::ctl_of(ctl, *ch, policy)));
+        }
+        self.ctx.queue.write_buffer(&self.dev.ctl, 0, &bytes);
     }
 
     fn write_ctl(&self, ctl: &Ctl) {
-        self.ctx.queue.write_buffer(&self.buffers.ctl, 0, bytemuck::bytes_of(ctl));
+        self.write_ctl_with(ctl, None)
     }
 
     fn run_reset(&mut self, kind: u32, fixed: u32) -> Result<&HostStep, GpuError> {
@@ -381,7 +464,7 @@ impl GpuVecEnv {
         }
         self.drain_pending()?;
         let words: Vec<u32> = mask.iter().map(|&m| m as u32).collect();
-        self.ctx.queue.write_buffer(&self.buffers.input, 0, bytemuck::cast_slice(&words));
+        self.dev.input.write_rows(&self.ctx.queue, &self.chunks, &words, 1);
         self.run_reset(RESET_MASK, 0)
     }
 
@@ -393,7 +476,7 @@ impl GpuVecEnv {
         }
         self.drain_pending()?;
         let words: Vec<u32> = mask.iter().map(|&m| m as u32).collect();
-        self.ctx.queue.write_buffer(&self.buffers.input, 0, bytemuck::cast_slice(&words));
+        self.dev.input.write_rows(&self.ctx.queue, &self.chunks, &words, 1);
         self.run_reset(RESET_OBSERVE, 0)
     }
 
@@ -413,26 +496,37 @@ impl GpuVecEnv {
         if (max != 0 && elapsed >= max) || elapsed > fusegym_core::params::MAX_EPISODE_STEPS_LIMIT {
             return Err(fusegym_core::Error::Elapsed { elapsed, max }.into());
         }
+        let (c, j, len) = self.chunk_of(i);
         let q = &self.ctx.queue;
         for (k, v) in state.iter().enumerate() {
-            q.write_buffer(&self.buffers.state, ((k * self.n + i) * 4) as u64, bytemuck::bytes_of(v));
+            self.dev.state.write(q, c, k * len + j, &[v.to_bits()]);
         }
-        q.write_buffer(&self.buffers.counters, (i * 4) as u64, bytemuck::bytes_of(&elapsed));
-        q.write_buffer(&self.buffers.flags, (i * 4) as u64, bytemuck::bytes_of(&0u32));
+        self.dev.counters.write(q, c, j, &[elapsed]);
+        self.dev.flags.write(q, c, j, &[0]);
         Ok(())
     }
 
-    /// Records the copy of the step's outputs into the next staging slot; returns the slot.
+    /// Env `i`'s chunk, its index in the chunk, and the chunk's length.
+    fn chunk_of(&self, i: usize) -> (usize, usize, usize) {
+        let c = self.chunks.partition_point(|ch| ch.first + ch.len <= i);
+        let ch = self.chunks[c];
+        (c, i - ch.first, ch.len)
+    }
+
+    /// Records the copy of the step's outputs into the next staging slot (per chunk: the
+    /// observation rows, then reward and flags after both observation rows); returns the slot.
     fn copy_outputs(&mut self, enc: &mut wgpu::CommandEncoder) -> usize {
         let slot = self.next_slot;
         self.next_slot = 1 - slot;
-        let n4 = (self.n * 4) as u64;
-        let obs_rows = if self.mode == Autoreset::SameStep { 2 * self.obs_dim } else { self.obs_dim } as u64;
-        let st = &self.staging[slot];
-        enc.copy_buffer_to_buffer(&self.buffers.obs, 0, st, 0, obs_rows * n4);
-        let base = (2 * self.obs_dim) as u64 * n4;
-        enc.copy_buffer_to_buffer(&self.buffers.reward, 0, st, base, n4);
-        enc.copy_buffer_to_buffer(&self.buffers.flags, 0, st, base + n4, n4);
+        let od = self.obs_dim;
+        let obs_rows = if self.mode == Autoreset::SameStep { 2 * od } else { od };
+        let (d, st) = (&self.dev, &self.staging[slot]);
+        for (c, ch) in self.chunks.iter().enumerate() {
+            let len = ch.len;
+            d.obs.copy_to(enc, c, 0, st, 0, obs_rows * len);
+            d.reward.copy_to(enc, c, 0, st, 2 * od * len, len);
+            d.flags.copy_to(enc, c, 0, st, (2 * od + 1) * len, len);
+        }
         slot
     }
 
@@ -441,11 +535,12 @@ impl GpuVecEnv {
     /// submitted before the first is read ([`GpuVecEnv::read_step`]): step N+1 runs while step
     /// N is being read.
     pub fn submit_step(&mut self, actions: Actions<'_>) -> Result<(), GpuError> {
-        let words = checks::actions(self.info.id, self.space, self.n, actions)?;
+        // The core's checks, on this thread (`Serial`): the CPU batch's errors.
+        let words = checks::actions(self.info.id, self.space, self.n, actions, &Serial)?;
         if self.pending.len() >= 2 {
             return Err(GpuError::State("two steps are pending readback: read one (read_step) before submitting another"));
         }
-        self.ctx.queue.write_buffer(&self.buffers.input, 0, bytemuck::cast_slice(words));
+        self.dev.input.write_rows(&self.ctx.queue, &self.chunks, words, self.action_dim);
         self.write_ctl(&self.ctl);
         let mut enc = self.ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("fusegym.step") });
         self.encode(&mut enc, &self.pipelines.step, "fusegym.step");
@@ -466,51 +561,94 @@ impl GpuVecEnv {
         self.ctx.queue.submit([enc.finish()]);
     }
 
-    /// Records `count` steps on device-resident actions in one submission (benchmarks).
+    /// Records `count` steps on device-resident actions in one submission (benchmarks); with
+    /// device timing on, [`GpuVecEnv::last_device_time`] then gives their GPU time.
     pub fn step_device_many(&mut self, count: usize) {
         self.write_ctl(&self.ctl);
         let mut enc = self.ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("fusegym.steps") });
-        for _ in 0..count {
-            self.encode(&mut enc, &self.pipelines.step, "fusegym.step");
+        for k in 0..count {
+            self.encode_timed(&mut enc, &self.pipelines.step, "fusegym.step", k == 0, k + 1 == count);
+        }
+        if let Some(t) = self.timer.as_mut().filter(|_| count > 0) {
+            t.resolve(&mut enc);
         }
         self.ctx.queue.submit([enc.finish()]);
+    }
+
+    /// Turns on GPU timestamps around [`GpuVecEnv::step_device_many`] and
+    /// [`GpuVecEnv::submit_rollout`]; false (and nothing changes) where the device has no
+    /// timestamp queries ([`GpuContext::timestamps`]).
+    pub fn enable_device_timing(&mut self) -> bool {
+        if self.timer.is_none() {
+            self.timer = DeviceTimer::new(&self.ctx);
+        }
+        self.timer.is_some()
+    }
+
+    /// Seconds of GPU time of the last `step_device_many` or `submit_rollout`: from the start of
+    /// its first dispatch to the end of its last, from timestamp queries (native; waits for the
+    /// device). `None` when timing is off or no timed call is pending.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn last_device_time(&mut self) -> Result<Option<f64>, GpuError> {
+        match self.timer.as_mut() {
+            Some(t) => t.read(&self.ctx),
+            None => Ok(None),
+        }
     }
 
     /// Reads the oldest submitted step back (async: on the web, await it; natively
     /// [`GpuVecEnv::read_step`] blocks).
     pub async fn read_step_async(&mut self) -> Result<&HostStep, GpuError> {
         let slot = self.pending.pop_front().ok_or(GpuError::State("no step is pending readback"))?;
-        let n = self.n;
-        let bytes = ((2 * self.obs_dim + 2) * n * 4) as u64;
-        let staging = self.staging[slot].clone();
-        let slice = staging.slice(..bytes);
-        let fut = map_read(slice);
+        let (n, od) = (self.n, self.obs_dim);
+        let staging = &self.staging[slot];
+        let futures: Vec<_> = staging.buffers.iter().map(|b| map_read(b.slice(..))).collect();
         #[cfg(not(target_arch = "wasm32"))]
         self.ctx.wait()?;
-        fut.await?;
+        for f in futures {
+            f.await?;
+        }
         {
-            let data = slice.get_mapped_range().map_err(|e| GpuError::Wgpu(format!("reading a readback buffer: {e}")))?;
-            let words: &[u32] = bytemuck::cast_slice(&data);
-            let od = self.obs_dim;
+            let views = staging
+                .buffers
+                .iter()
+                .map(|b| b.slice(..).get_mapped_range().map_err(|e| GpuError::Wgpu(format!("reading a readback buffer: {e}"))))
+                .collect::<Result<Vec<_>, _>>()?;
+            let same_step = self.mode == Autoreset::SameStep;
             let h = &mut self.host;
-            h.obs.clear();
-            h.obs.extend(words[..od * n].iter().map(|w| f32::from_bits(*w)));
-            let base = 2 * od * n;
-            h.reward.clear();
-            h.reward.extend(words[base..base + n].iter().map(|w| f32::from_bits(*w)));
-            let flags = &words[base + n..base + 2 * n];
-            h.terminated.clear();
-            h.terminated.extend(flags.iter().map(|f| f & FLAG_TERMINATED != 0));
-            h.truncated.clear();
-            h.truncated.extend(flags.iter().map(|f| f & FLAG_TRUNCATED != 0));
+            h.obs.resize(od * n, 0.0);
+            h.reward.resize(n, 0.0);
+            h.terminated.resize(n, false);
+            h.truncated.resize(n, false);
             h.final_obs.clear();
             h.has_final.clear();
-            if self.mode == Autoreset::SameStep {
-                h.has_final.extend(flags.iter().map(|f| f & (FLAG_TERMINATED | FLAG_TRUNCATED) != 0));
-                h.final_obs.extend(words[od * n..2 * od * n].iter().map(|w| f32::from_bits(*w)));
+            if same_step {
+                h.final_obs.resize(od * n, 0.0);
+                h.has_final.resize(n, false);
+            }
+            let floats = |dst: &mut [f32], src: &[u32]| dst.iter_mut().zip(src).for_each(|(d, w)| *d = f32::from_bits(*w));
+            for (c, ch) in self.chunks.iter().enumerate() {
+                let r = staging.regions[c];
+                let words: &[u32] = bytemuck::cast_slice(&views[r.buffer][r.offset as usize..(r.offset + r.size) as usize]);
+                let (first, len) = (ch.first, ch.len);
+                let row = |k: usize| &words[k * len..(k + 1) * len];
+                for k in 0..od {
+                    floats(&mut h.obs[k * n + first..k * n + first + len], row(k));
+                    if same_step {
+                        floats(&mut h.final_obs[k * n + first..k * n + first + len], row(od + k));
+                    }
+                }
+                floats(&mut h.reward[first..first + len], row(2 * od));
+                for (j, f) in row(2 * od + 1).iter().enumerate() {
+                    h.terminated[first + j] = f & FLAG_TERMINATED != 0;
+                    h.truncated[first + j] = f & FLAG_TRUNCATED != 0;
+                    if same_step {
+                        h.has_final[first + j] = f & (FLAG_TERMINATED | FLAG_TRUNCATED) != 0;
+                    }
+                }
             }
         }
-        staging.unmap();
+        staging.buffers.iter().for_each(|b| b.unmap());
         Ok(&self.host)
     }
 
@@ -545,9 +683,9 @@ impl GpuVecEnv {
         self.read_step()
     }
 
-    /// Reads a whole buffer as `u32` words (tests and diagnostics; native).
-    #[cfg(not(target_arch = "wasm32"))]
-    pub fn read_words(&self, which: &wgpu::Buffer) -> Result<Vec<u32>, GpuError> {
+    /// Reads a whole buffer as `u32` words through a staging copy (async: on the web, await it;
+    /// natively [`GpuVecEnv::read_words`] blocks).
+    pub async fn read_words_async(&self, which: &wgpu::Buffer) -> Result<Vec<u32>, GpuError> {
         let size = which.size();
         let staging = self.ctx.device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("fusegym.read_words"),
@@ -561,7 +699,7 @@ impl GpuVecEnv {
         let slice = staging.slice(..);
         let fut = map_read(slice);
         self.ctx.wait()?;
-        crate::context::block_on(fut)?;
+        fut.await?;
         let view = slice.get_mapped_range().map_err(|e| GpuError::Wgpu(format!("reading a readback buffer: {e}")))?;
         let words = bytemuck::cast_slice::<u8, u32>(&view).to_vec();
         drop(view);
@@ -569,22 +707,53 @@ impl GpuVecEnv {
         Ok(words)
     }
 
+    /// [`GpuVecEnv::read_words_async`], blocking (tests and diagnostics; native).
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn read_words(&self, which: &wgpu::Buffer) -> Result<Vec<u32>, GpuError> {
+        crate::context::block_on(self.read_words_async(which))
+    }
+
+    /// Every device buffer of `b`, read back.
+    async fn read_all_async(&self, b: &Chunked) -> Result<Vec<Vec<u32>>, GpuError> {
+        let mut all = Vec::with_capacity(b.buffers.len());
+        for buf in &b.buffers {
+            all.push(self.read_words_async(buf).await?);
+        }
+        Ok(all)
+    }
+
+    /// `rows` rows of `b` in the host's layout `[rows][n]`, gathered from every chunk.
+    async fn read_rows_async(&self, b: &Chunked, rows: usize) -> Result<Vec<u32>, GpuError> {
+        let whole = self.read_all_async(b).await?;
+        Ok(Chunked::gather(&self.chunks, rows, |c| b.region_of(&whole, c)))
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    fn read_all(&self, b: &Chunked) -> Result<Vec<Vec<u32>>, GpuError> {
+        crate::context::block_on(self.read_all_async(b))
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    fn read_rows(&self, b: &Chunked, rows: usize) -> Result<Vec<u32>, GpuError> {
+        crate::context::block_on(self.read_rows_async(b, rows))
+    }
+
     /// Internal states, feature-major `[state_dim][n]` (a readback).
     #[cfg(not(target_arch = "wasm32"))]
     pub fn state(&self) -> Result<Vec<f32>, GpuError> {
-        Ok(self.read_words(&self.buffers.state)?.into_iter().take(self.state_dim * self.n).map(f32::from_bits).collect())
+        Ok(self.read_rows(&self.dev.state, self.state_dim)?.into_iter().map(f32::from_bits).collect())
     }
 
     /// Episode number of each env (a readback).
     #[cfg(not(target_arch = "wasm32"))]
     pub fn episodes(&self) -> Result<Vec<u32>, GpuError> {
-        Ok(self.read_words(&self.buffers.counters)?[self.n..2 * self.n].to_vec())
+        Ok(self.read_rows(&self.dev.counters, 2)?[self.n..].to_vec())
     }
 
     /// Steps taken in each env's current episode (a readback, without the done bits).
     #[cfg(not(target_arch = "wasm32"))]
     pub fn elapsed(&self) -> Result<Vec<u32>, GpuError> {
-        Ok(self.read_words(&self.buffers.counters)?[..self.n].iter().map(|e| e & 0x3fff_ffff).collect())
+        Ok(self.read_rows(&self.dev.counters, 2)?[..self.n].iter().map(|e| e & 0x3fff_ffff).collect())
     }
 
     /// Env `i`'s value of every parameter field, in declaration order (a readback).
@@ -593,11 +762,13 @@ impl GpuVecEnv {
         if i >= self.n {
             return Err(fusegym_core::Error::EnvIndex { index: i, num_envs: self.n }.into());
         }
-        let w = self.read_words(&self.buffers.params)?;
+        let (c, j, _) = self.chunk_of(i);
+        let whole = self.read_all(&self.dev.params)?;
+        let w = self.dev.params.region_of(&whole, c);
         Ok((0..self.info.params.len())
             .map(|k| {
                 let col = w[PARAM_COLUMN + k] as usize;
-                f32::from_bits(if col == 0 { w[PARAM_SHARED + k] } else { w[col + i] })
+                f32::from_bits(if col == 0 { w[PARAM_SHARED + k] } else { w[col + j] })
             })
             .collect())
     }
@@ -606,34 +777,57 @@ impl GpuVecEnv {
     /// [`ROLLOUT_CHUNK`] steps, and submits it; nothing is read back. Statistics accumulate in
     /// [`GpuBuffers::stats`] from zero.
     pub fn submit_rollout(&mut self, steps: usize, policy: Policy<'_>) -> Result<(), GpuError> {
-        self.drain_pending()?;
-        let p = policy::check(self.info.id, policy, self.space, self.obs_dim, self.n)?;
-        if p.words.len() as u64 * 4 > self.buffers.input.size() {
-            let storage = wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::COPY_SRC;
-            self.buffers.input = buffer(&self.ctx, "fusegym.input", p.words.len(), storage)?;
-            self.bind_group = bind_group(&self.ctx, &self.pipelines.layout, &self.buffers);
-        }
-        self.ctx.queue.write_buffer(&self.buffers.input, 0, bytemuck::cast_slice(&p.words));
-        let base = Ctl { policy: p.kind, policy_stride: p.stride, policy_bias: p.bias, ..self.ctl };
+        let p = self.prepare_rollout(policy)?;
+        let base = Ctl { policy: p.kind(), ..self.ctl };
         let mut enc = self.ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("fusegym.rollout") });
-        enc.clear_buffer(&self.buffers.stats, 0, None);
+        for b in &self.dev.stats.buffers {
+            enc.clear_buffer(b, 0, None);
+        }
         let (full, rest) = (steps / ROLLOUT_CHUNK, steps % ROLLOUT_CHUNK);
         // One submission per distinct `steps` value: a buffer write lands before the next
-        // submission, not between passes of one.
+        // submission, not between passes of one. With device timing on, the first dispatch
+        // writes the start timestamp and the last one the end.
+        let dispatches = full + (rest > 0) as usize;
         if full > 0 {
-            self.write_ctl(&Ctl { steps: ROLLOUT_CHUNK as u32, ..base });
-            for _ in 0..full {
-                self.encode(&mut enc, &self.pipelines.rollout, "fusegym.rollout");
+            self.write_ctl_with(&Ctl { steps: ROLLOUT_CHUNK as u32, ..base }, Some(&p));
+            for k in 0..full {
+                self.encode_timed(&mut enc, &self.pipelines.rollout, "fusegym.rollout", k == 0, k + 1 == dispatches);
             }
             self.ctx.queue.submit([enc.finish()]);
             enc = self.ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("fusegym.rollout") });
         }
         if rest > 0 {
-            self.write_ctl(&Ctl { steps: rest as u32, ..base });
-            self.encode(&mut enc, &self.pipelines.rollout, "fusegym.rollout");
+            self.write_ctl_with(&Ctl { steps: rest as u32, ..base }, Some(&p));
+            self.encode_timed(&mut enc, &self.pipelines.rollout, "fusegym.rollout", full == 0, true);
+        }
+        if let Some(t) = self.timer.as_mut().filter(|_| dispatches > 0) {
+            t.resolve(&mut enc);
         }
         self.ctx.queue.submit([enc.finish()]);
         Ok(())
+    }
+
+    /// Reads what pending steps there are, checks `policy` with the core's checks (the CPU's
+    /// errors) and writes its numbers into every chunk's input region.
+    fn prepare_rollout<'a>(&mut self, policy: Policy<'a>) -> Result<DevicePolicy<'a>, GpuError> {
+        self.drain_pending()?;
+        let checked = checks::policy(self.info.id, policy, self.space, self.obs_dim, self.n)?;
+        let p = DevicePolicy { checked, n: self.n };
+        let words: Vec<Vec<u32>> = self.chunks.iter().map(|ch| p.words(*ch)).collect();
+        if words.iter().zip(&self.dev.input.regions).any(|(w, r)| w.len() as u64 * 4 > r.size) {
+            // A per-env linear policy needs more rows than the actions: regrow every chunk's
+            // region (the chunk plan counted these rows, so each still fits one binding).
+            let need: Vec<usize> = words.iter().map(Vec::len).collect();
+            let len_of = |ch: &GpuChunk| need[self.chunks.partition_point(|x| x.first < ch.first)];
+            let input = Chunked::new(&self.ctx, "fusegym.input", &self.chunks, len_of, STORAGE)?;
+            self.dev.input = input;
+            self.bind_groups = self.dev.bind_groups(&self.ctx, &self.pipelines.layout, self.chunks.len());
+            self.buffers = self.dev.first();
+        }
+        for (c, w) in words.iter().enumerate() {
+            self.dev.input.write(&self.ctx.queue, c, 0, w);
+        }
+        Ok(p)
     }
 
     /// `steps` steps of every env with actions from `policy`, on the device; returns the same
@@ -642,9 +836,22 @@ impl GpuVecEnv {
     #[cfg(not(target_arch = "wasm32"))]
     pub fn rollout(&mut self, steps: usize, policy: Policy<'_>) -> Result<GpuRolloutStats, GpuError> {
         self.submit_rollout(steps, policy)?;
-        let w = self.read_words(&self.buffers.stats)?;
+        self.finish_rollout(steps)
+    }
+
+    /// The statistics of the rollout just submitted, and its last step's outputs into
+    /// [`GpuVecEnv::view`] (native; blocks).
+    #[cfg(not(target_arch = "wasm32"))]
+    fn finish_rollout(&mut self, steps: usize) -> Result<GpuRolloutStats, GpuError> {
+        crate::context::block_on(self.finish_rollout_async(steps))
+    }
+
+    /// [`GpuVecEnv::finish_rollout`] without blocking.
+    async fn finish_rollout_async(&mut self, steps: usize) -> Result<GpuRolloutStats, GpuError> {
+        let w = self.read_rows_async(&self.dev.stats, STAT_ROWS).await?;
         let n = self.n;
         let row = |r: usize| &w[r * n..(r + 1) * n];
+        // The stats layout: docs/gpu.md, binding 8.
         let stats = GpuRolloutStats {
             reward_sum: row(0).iter().zip(row(1)).map(|(h, l)| f32::from_bits(*h) as f64 + f32::from_bits(*l) as f64).collect(),
             episodes: row(2).iter().map(|&e| e as u64).collect(),
@@ -655,62 +862,8 @@ impl GpuVecEnv {
             let slot = self.copy_outputs(&mut enc);
             self.ctx.queue.submit([enc.finish()]);
             self.pending.push_back(slot);
-            self.read_step()?;
+            self.read_step_async().await?;
         }
         Ok(stats)
     }
-}
-
-fn pipelines(ctx: &GpuContext, source: &str, id: &str) -> Result<Pipelines, GpuError> {
-    // Validate with naga first, so a shader error is a typed error naming the env instead of
-    // wgpu's uncaptured-error panic.
-    #[cfg(not(target_arch = "wasm32"))]
-    crate::validate_wgsl(source).map_err(|e| GpuError::Wgpu(format!("{id}: shader does not validate: {e}")))?;
-    let device = &ctx.device;
-    let module =
-        device.create_shader_module(wgpu::ShaderModuleDescriptor { label: Some(id), source: wgpu::ShaderSource::Wgsl(source.into()) });
-    let storage = |binding: u32, read_only: bool| wgpu::BindGroupLayoutEntry {
-        binding,
-        visibility: wgpu::ShaderStages::COMPUTE,
-        ty: wgpu::BindingType::Buffer {
-            ty: wgpu::BufferBindingType::Storage { read_only },
-            has_dynamic_offset: false,
-            min_binding_size: None,
-        },
-        count: None,
-    };
-    let mut entries = vec![wgpu::BindGroupLayoutEntry {
-        binding: 0,
-        visibility: wgpu::ShaderStages::COMPUTE,
-        ty: wgpu::BindingType::Buffer { ty: wgpu::BufferBindingType::Uniform, has_dynamic_offset: false, min_binding_size: None },
-        count: None,
-    }];
-    // Eight storage buffers: WebGPU's default maxStorageBuffersPerShaderStage.
-    for b in 1..=8 {
-        entries.push(storage(b, b == 7));
-    }
-    let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor { label: Some("fusegym.layout"), entries: &entries });
-    let pl = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
-        label: Some("fusegym.pipeline_layout"),
-        bind_group_layouts: &[Some(&layout)],
-        immediate_size: 0,
-    });
-    let make = |entry: &'static str| {
-        device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-            label: Some(entry),
-            layout: Some(&pl),
-            module: &module,
-            entry_point: Some(entry),
-            compilation_options: Default::default(),
-            cache: None,
-        })
-    };
-    Ok(Pipelines { step: make("step_envs"), reset: make("reset_envs"), rollout: make("rollout"), layout })
-}
-
-fn bind_group(ctx: &GpuContext, layout: &wgpu::BindGroupLayout, b: &GpuBuffers) -> wgpu::BindGroup {
-    let list = [&b.ctl, &b.state, &b.obs, &b.counters, &b.reward, &b.flags, &b.params, &b.input, &b.stats];
-    let entries: Vec<wgpu::BindGroupEntry<'_>> =
-        list.iter().enumerate().map(|(k, buf)| wgpu::BindGroupEntry { binding: k as u32, resource: buf.as_entire_binding() }).collect();
-    ctx.device.create_bind_group(&wgpu::BindGroupDescriptor { label: Some("fusegym.bind_group"), layout, entries: &entries })
 }

@@ -8,7 +8,6 @@
 use super::{GpuVecEnv, HostStep};
 use crate::context::GpuContext;
 use crate::error::GpuError;
-use crate::readback::map_read;
 use crate::GpuRolloutStats;
 use fusegym_core::{Actions, EnvConfig, Policy};
 
@@ -73,39 +72,12 @@ impl GpuVecEnv {
         self.read_step_async().await
     }
 
-    /// Reads a whole buffer as `u32` words through a staging copy, without blocking.
-    pub async fn read_words_async(&self, which: &wgpu::Buffer) -> Result<Vec<u32>, GpuError> {
-        let size = which.size();
-        let staging = self.ctx.device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("fusegym.read_words"),
-            size,
-            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
-            mapped_at_creation: false,
-        });
-        let mut enc = self.ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("fusegym.read_words") });
-        enc.copy_buffer_to_buffer(which, 0, &staging, 0, size);
-        self.ctx.queue.submit([enc.finish()]);
-        let slice = staging.slice(..);
-        let fut = map_read(slice);
-        self.ctx.wait()?;
-        fut.await?;
-        let view = slice.get_mapped_range().map_err(|e| GpuError::Wgpu(format!("reading a readback buffer: {e}")))?;
-        let words = bytemuck::cast_slice::<u8, u32>(&view).to_vec();
-        drop(view);
-        staging.unmap();
-        Ok(words)
-    }
-
     /// Internal states `[state_dim][n]` and the steps taken in each env's current episode
     /// (without the done bits), read back without blocking.
     pub async fn state_async(&self) -> Result<(Vec<f32>, Vec<u32>), GpuError> {
-        let n = self.n;
-        let state = self.read_words_async(&self.buffers.state).await?;
-        let counters = self.read_words_async(&self.buffers.counters).await?;
-        Ok((
-            state.into_iter().take(self.state_dim * n).map(f32::from_bits).collect(),
-            counters[..n].iter().map(|e| e & 0x3fff_ffff).collect(),
-        ))
+        let state = self.read_rows_async(&self.dev.state, self.state_dim).await?;
+        let counters = self.read_rows_async(&self.dev.counters, 2).await?;
+        Ok((state.into_iter().map(f32::from_bits).collect(), counters[..self.n].iter().map(|e| e & 0x3fff_ffff).collect()))
     }
 
     /// [`GpuVecEnv::rollout`] without blocking: `steps` steps with `policy` on the device, then
@@ -113,22 +85,6 @@ impl GpuVecEnv {
     pub async fn rollout_async(&mut self, steps: usize, policy: Policy<'_>) -> Result<GpuRolloutStats, GpuError> {
         self.drain_pending_async().await?;
         self.submit_rollout(steps, policy)?;
-        let w = self.read_words_async(&self.buffers.stats).await?;
-        let n = self.n;
-        let row = |r: usize| &w[r * n..(r + 1) * n];
-        // The decoding of the blocking `rollout` (stats layout: docs/gpu.md, binding 8).
-        let stats = GpuRolloutStats {
-            reward_sum: row(0).iter().zip(row(1)).map(|(h, l)| f32::from_bits(*h) as f64 + f32::from_bits(*l) as f64).collect(),
-            episodes: row(2).iter().map(|&e| e as u64).collect(),
-            length_sum: row(3).iter().zip(row(4)).map(|(&lo, &hi)| lo as u64 | (hi as u64) << 32).collect(),
-        };
-        if steps > 0 {
-            let mut enc = self.ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("fusegym.readback") });
-            let slot = self.copy_outputs(&mut enc);
-            self.ctx.queue.submit([enc.finish()]);
-            self.pending.push_back(slot);
-            self.read_step_async().await?;
-        }
-        Ok(stats)
+        self.finish_rollout_async(steps).await
     }
 }
