@@ -81,8 +81,15 @@ fn acrobot_wrap(x: f32) -> f32 {
     let turns = select(floor((x + PI) / TWO_PI), -floor((PI - x) / TWO_PI), above);
     var y = select(x, x - turns * TWO_PI, above || x < -PI);
     y = select(y, y - TWO_PI, y > PI);
-    return select(y, y + TWO_PI, y < -PI);
+    y = select(y, y + TWO_PI, y < -PI);
+    // Angles past ~5e7 rad need more passes (see the CPU's comment; same bound).
+    for (var pass = 0u; pass < ACROBOT_WRAP_PASSES && (y > PI || y < -PI); pass++) {
+        y = y - floor((y + PI) / TWO_PI) * TWO_PI;
+    }
+    return y;
 }
+
+const ACROBOT_WRAP_PASSES: u32 = 8u;
 
 fn acrobot_weighted(w: f32, q1: f32, q2: f32, q3: f32, q4: f32) -> f32 {
     return ((q1 + w * q2) + w * q3) + q4;

@@ -20,8 +20,9 @@
 //!   declared range, the rest default: `default × 1e-3` and `max(default, 1) × 1e3` for
 //!   `(0, inf)`, `0` and `max(default, 1) × 1e3` for `[0, inf)`, both ends of a bounded
 //!   interval (the float below an open end), and `default ± 1e3 max(|default|, 1)` for
-//!   any-finite fields. The extremes that break a property today are listed in [`KNOWN_BUGS`]
-//!   and reproduced by ignored tests.
+//!   any-finite fields. Every extreme holds every property (the two bugs they found are fixed
+//!   and pinned by the tests at the end of this file). Extremes of several fields at once are
+//!   not drawn: `docs/robustness.md` says what they can do.
 //!
 //! A draw that breaks an order constraint (`min_position < max_position` ...) has the two
 //! fields put back to their defaults. Each case: 67 envs (a full 64-env block and a tail of 3)
@@ -492,21 +493,11 @@ fn around<E: Documented>() -> Result<(), String> {
 
 /// Every extreme of every field (not a sample of them), each with `EXTREME_CASES` drawn
 /// modes, action sequences and seeds.
-/// Extremes that break a property today: left out of the test above and reproduced by the
-/// ignored tests below (`bug: ...`), so the rest stays checked. Acrobot's three share one
-/// cause (a step that moves an angle by more than ~1e7 rad, which `wrap` cannot reduce in f32):
-/// `dt = 1000`, `link_mass_2 = 1000` and `reset_bound = 1000` (velocities reset to ±1000 rad/s).
-const KNOWN_BUGS: &[(&str, &str)] =
-    &[("Acrobot-v1", "dt"), ("Acrobot-v1", "link_mass_2"), ("Acrobot-v1", "reset_bound"), ("MountainCarContinuous-v0", "action_cost_coef")];
-
 fn extreme<E: Documented>() -> Result<(), String> {
     let space = E::action_space(&E::Params::default());
     let fields = <E::Params as ParamSet>::FIELDS;
     let mut failures = vec![];
     for (k, field) in fields.iter().enumerate() {
-        if KNOWN_BUGS.contains(&(E::SPEC.id, field.name)) {
-            continue;
-        }
         for e in 0..2 {
             let params = params_of::<E>(&ParamDraw::Extreme(k, e));
             if let Err(err) = runner(EXTREME_CASES)
@@ -626,29 +617,42 @@ fn no_two_of_a_million_envs_replay_the_same_first_episode() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Bugs the extremes found (see KNOWN_BUGS): each fails today.
+// Bugs the extremes found in session 4, each fixed: the tests failed before the fix.
 
-/// Acrobot with `dt = 2` (10x the default, inside the declared `(0, inf)`): the RK4 stages
-/// integrate unclipped velocities, so `theta` reaches ~1e7 within a step, and `wrap` reduces it
-/// with `x - turns * 2pi` in f32, whose rounding error then exceeds pi: the state keeps
-/// `theta2 = 9.72` (documented: wrapped into [-pi, pi]). From `dt = 20` the same path gives
-/// observations `cos/sin` far outside [-1, 1] (2.8e33 at `dt = 1000`) and non-finite states.
+/// Acrobot with `dt = 2` (10x the default): the RK4 stages integrate unclipped velocities, so
+/// `theta` reaches ~1e7 within a step, where one reduction `x - turns * 2pi` in f32 is off by more
+/// than pi (the state kept `theta2 = 9.72`). `wrap` now reduces again until the angle is inside.
 #[test]
-#[ignore = "bug: Acrobot wrap() loses the [-pi, pi] bound for |theta| > ~1e7 (dt >= 2 within the declared range); obs leave [-1, 1] from dt = 20"]
 fn acrobot_with_a_large_dt_keeps_its_angles_wrapped() {
     let params = fusegym::envs::AcrobotParams { dt: 2.0, ..Default::default() };
     let plan = ActionPlan { discrete: vec![0, 1, 2], continuous: vec![], salt: 7 };
     run_case::<Acrobot>(params, Autoreset::SameStep, &plan, 1).unwrap();
 }
 
-/// MountainCarContinuous with `action_cost_coef = 1000` (declared `[0, inf)`) and an action of
-/// 1e18 (accepted: below the 2^60 limit, which was sized for the default coefficient 0.1):
-/// `-coef * a^2` = -1e39 overflows f32 to a reward of -inf on every step. From a coefficient
-/// of 256 the largest accepted action overflows.
+/// The same with every one of the three fields that broke it at once, and `dt` at 1000 (the
+/// observations were `cos/sin` of unreduced angles, up to 2.8e33).
 #[test]
-#[ignore = "bug: MountainCarContinuous reward is -inf when action_cost_coef * a^2 overflows f32 (coef >= 256 with |a| near 2^60)"]
-fn mountain_car_continuous_with_a_large_action_cost_keeps_its_reward_finite() {
-    let params = fusegym::envs::MountainCarContinuousParams { action_cost_coef: 1000.0, ..Default::default() };
-    let plan = ActionPlan { discrete: vec![], continuous: vec![1e18], salt: 7 };
+fn acrobot_with_huge_steps_masses_and_resets_keeps_its_angles_wrapped() {
+    let params = fusegym::envs::AcrobotParams { dt: 1.0, link_mass_2: 100.0, reset_bound: core::f32::consts::PI, ..Default::default() };
+    let plan = ActionPlan { discrete: vec![2, 2, 0, 0], continuous: vec![], salt: 3 };
+    for mode in [Autoreset::SameStep, Autoreset::NextStep] {
+        run_case::<Acrobot>(params, mode, &plan, 2).unwrap();
+    }
+    let params = fusegym::envs::AcrobotParams { dt: 1000.0, ..Default::default() };
+    run_case::<Acrobot>(params, Autoreset::SameStep, &plan, 3).unwrap();
+}
+
+/// MountainCarContinuous with `action_cost_coef = 1000` and an action of 1e18 (below the 2^60
+/// limit) gave `-coef * a^2` = -1e39, a reward of -inf. The coefficient is now declared in
+/// [0, 100] and `goal_reward` in [-1e6, 1e6], which keeps every accepted action's reward finite:
+/// the largest of both is finite, and 1000 is refused with the field named.
+#[test]
+fn mountain_car_continuous_with_the_largest_action_cost_keeps_its_reward_finite() {
+    let params = fusegym::envs::MountainCarContinuousParams { action_cost_coef: 100.0, goal_reward: -1e6, ..Default::default() };
+    let largest = ((1u64 << 60) as f32).next_down();
+    let plan = ActionPlan { discrete: vec![], continuous: vec![largest, -largest, 1e18], salt: 7 };
     run_case::<MountainCarContinuous>(params, Autoreset::SameStep, &plan, 1).unwrap();
+    let too_costly = fusegym::envs::MountainCarContinuousParams { action_cost_coef: 1000.0, ..Default::default() };
+    let err = VecEnv::<MountainCarContinuous>::builder(4).params(too_costly).build().err().expect("coefficient 1000 accepted");
+    assert!(err.to_string().contains("action_cost_coef"), "{err}");
 }

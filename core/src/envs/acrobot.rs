@@ -23,7 +23,7 @@
 //! Deviation: computed in `f32` (Gymnasium uses `f64`); the system is chaotic, so free-running
 //! trajectories separate after tens of steps. See the parity section of the docs.
 
-use crate::lane::Lane;
+use crate::lane::{Lane, Mask};
 use crate::math;
 use crate::params::Valid;
 use crate::rng::Rng;
@@ -238,8 +238,24 @@ pub fn wrap<L: Lane>(x: L) -> L {
     let turns = L::select(above, -math::floor((pi - x) / two_pi), math::floor((x + pi) / two_pi));
     let y = L::select(above | x.lt(-pi), x - turns * two_pi, x);
     let y = L::select(y.gt(pi), y - two_pi, y);
-    L::select(y.lt(-pi), y + two_pi, y)
+    let mut y = L::select(y.lt(-pi), y + two_pi, y);
+    // Past ~2^23 turns (|x| > ~5e7, reachable when parameters far from the defaults make one RK4
+    // step move an angle that far) `turns * two_pi` is off by up to an ulp of `x`, which exceeds
+    // pi. Reduce again: each pass shrinks the error by ~2^23, so a finite f32 needs at most six
+    // (`WRAP_PASSES` bounds it; NaN and infinities leave at once, as NaN). Never taken at the
+    // sizes Gymnasium's episodes reach, so those results stay bit-identical to the loop's.
+    let mut outside = y.gt(pi) | y.lt(-pi);
+    let mut passes = 0;
+    while outside.any() && passes < WRAP_PASSES {
+        y = L::select(outside, y - math::floor((y + pi) / two_pi) * two_pi, y);
+        outside = y.gt(pi) | y.lt(-pi);
+        passes += 1;
+    }
+    y
 }
+
+/// Reduction passes of [`wrap`] for angles too large for its first one.
+const WRAP_PASSES: u32 = 8;
 
 impl Env for Acrobot {
     const SPEC: EnvSpec = EnvSpec { id: "Acrobot-v1", reference: "gymnasium/envs/classic_control/acrobot.py (Gymnasium 1.x)" };

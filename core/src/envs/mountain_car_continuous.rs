@@ -45,10 +45,13 @@ params! {
         power: 0.0015, Valid::NON_NEGATIVE;
         /// Velocity change per step from gravity, scaled by `cos(3 position)` (literal `0.0025`).
         gravity_term: 0.0025, Valid::NON_NEGATIVE;
-        /// Reward for reaching the goal (literal `100.0`).
-        goal_reward: 100.0, Valid::FINITE;
-        /// Cost per squared unit of action, every step (literal `0.1`).
-        action_cost_coef: 0.1, Valid::NON_NEGATIVE;
+        /// Reward for reaching the goal (literal `100.0`). Bounded, with `action_cost_coef`, so
+        /// the reward stays finite for every accepted action (|a| < 2^60: cost < 100 · 2^120 ≈
+        /// 1.3e38, plus 1e6, below f32's 3.4e38).
+        goal_reward: 100.0, Valid::closed(-1e6, 1e6);
+        /// Cost per squared unit of action, every step (literal `0.1`; at most 100, see
+        /// `goal_reward`).
+        action_cost_coef: 0.1, Valid::closed(0.0, 100.0);
         /// Reset draws the position uniformly from `[reset_low, reset_high)`.
         reset_low: -0.6, Valid::FINITE, ours;
         /// See `reset_low`.
