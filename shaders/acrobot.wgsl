@@ -83,7 +83,7 @@ fn acrobot_wrap(x: f32) -> f32 {
     y = select(y, y - TWO_PI, y > PI);
     y = select(y, y + TWO_PI, y < -PI);
     // Angles past ~5e7 rad need more passes (see the CPU's comment; same bound).
-    for (var pass = 0u; pass < ACROBOT_WRAP_PASSES && (y > PI || y < -PI); pass++) {
+    for (var extra = 0u; extra < ACROBOT_WRAP_PASSES && (y > PI || y < -PI); extra++) {
         y = y - floor((y + PI) / TWO_PI) * TWO_PI;
     }
     return y;
