@@ -164,7 +164,6 @@ impl Chunked {
     }
 
     /// Chunk `c`'s words out of `whole`, the words of every buffer read back.
-    #[cfg(not(target_arch = "wasm32"))]
     pub fn region_of<'a>(&self, whole: &'a [Vec<u32>], c: usize) -> &'a [u32] {
         let r = self.regions[c];
         &whole[r.buffer][(r.offset / 4) as usize..((r.offset + r.size) / 4) as usize]
@@ -172,7 +171,6 @@ impl Chunked {
 
     /// Scatters chunk regions read back (`region(c)` = chunk `c`'s words, `[rows][len]`) into
     /// host rows `[rows][n]`.
-    #[cfg(not(target_arch = "wasm32"))]
     pub fn gather<'a>(chunks: &[GpuChunk], rows: usize, region: impl Fn(usize) -> &'a [u32]) -> Vec<u32> {
         let n = chunks.iter().map(|c| c.len).sum::<usize>();
         let mut host = vec![0u32; rows * n];

@@ -1,6 +1,7 @@
 //! Adapter and device: found once, shared by every batch built on them.
 
 use crate::error::GpuError;
+#[cfg(not(target_arch = "wasm32"))]
 use std::future::Future;
 
 /// A GPU device and its queue, plus what the backend learned about the adapter.

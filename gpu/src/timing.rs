@@ -4,6 +4,7 @@
 //! host's recording, submission and waiting, which the wall clock includes.
 
 use crate::context::GpuContext;
+#[cfg(not(target_arch = "wasm32"))]
 use crate::error::GpuError;
 
 /// The query set and buffers of one batch's timer.
