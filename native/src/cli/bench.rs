@@ -151,7 +151,7 @@ struct Doc {
 
 /// The GPU of a run: a device, or why there is none.
 enum Gpu {
-    Measured(fusegym_gpu::GpuContext),
+    Measured(Box<fusegym_gpu::GpuContext>),
     NotMeasured(String),
 }
 
@@ -355,12 +355,12 @@ pub fn run(mut a: BenchArgs) -> Result<ExitCode, String> {
     // Asked for: no adapter is exit 2. By default: measured when there is one, else the header
     // says it was not and why.
     let gpu = if a.backends.contains(&BackendArg::Gpu) {
-        Gpu::Measured(super::gpu::context()?)
+        Gpu::Measured(Box::new(super::gpu::context()?))
     } else if a.backends.is_empty() {
         match super::gpu::context() {
             Ok(ctx) => {
                 backends.push(BackendArg::Gpu);
-                Gpu::Measured(ctx)
+                Gpu::Measured(Box::new(ctx))
             }
             Err(e) => Gpu::NotMeasured(e),
         }
