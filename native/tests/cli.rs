@@ -154,12 +154,32 @@ fn unknown_env_is_a_clear_error() {
 
 #[test]
 fn bench_json_reports_validated_results_and_hardware() {
-    let (code, out, err) = fusegym(&["bench", "--json", "--env", "Acrobot-v1", "--envs", "512", "--repeats", "2", "--steps", "20"]);
+    // The CPU backends named: by default the GPU joins them where wgpu finds an adapter
+    // (cli_gpu.rs checks that).
+    let (code, out, err) = fusegym(&[
+        "bench",
+        "--json",
+        "--env",
+        "Acrobot-v1",
+        "--envs",
+        "512",
+        "--repeats",
+        "2",
+        "--steps",
+        "20",
+        "--backend",
+        "scalar",
+        "--backend",
+        "simd",
+        "--backend",
+        "threads",
+    ]);
     assert_eq!(code, 0, "{err}");
     let doc: serde_json::Value = serde_json::from_str(&out).expect("one JSON document on stdout");
     assert!(doc["hardware"]["cpu"].is_string() && doc["hardware"]["simd_path"].is_string());
     let results = doc["results"].as_array().unwrap();
     assert_eq!(results.len(), 6, "scalar, simd, threads x step, rollout");
+    assert!(doc["gpu"].as_str().unwrap().starts_with("not measured"), "{}", doc["gpu"]);
     for mode in ["step", "rollout"] {
         assert_eq!(results.iter().filter(|r| r["mode"] == mode).count(), 3, "{mode}");
     }
@@ -168,6 +188,8 @@ fn bench_json_reports_validated_results_and_hardware() {
         assert_eq!(r["validated"], true);
         assert_eq!(r["num_envs"], 512);
         assert_eq!(r["steps"], 20);
+        assert_eq!(r["clock"], "wall");
+        assert!(r.get("device_sps_median").is_none() && r.get("adapter").is_none(), "{r}");
         let (lo, med, hi) = (r["sps_min"].as_f64().unwrap(), r["sps_median"].as_f64().unwrap(), r["sps_max"].as_f64().unwrap());
         assert!(0.0 < lo && lo <= med && med <= hi, "{r}");
     }

@@ -107,6 +107,85 @@ fn run_and_bench_on_the_gpu() {
 }
 
 #[test]
+fn bench_measures_the_gpu_by_default_and_says_which_clock() {
+    if !have_adapter() {
+        return;
+    }
+    let out = fusegym(&["bench", "--json", "--env", "CartPole-v1", "--envs", "2048", "--steps", "16", "--repeats", "2"], &[]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{t}");
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON document");
+    let gpu_line = doc["gpu"].as_str().unwrap();
+    let results = doc["results"].as_array().unwrap();
+    assert_eq!(results.len(), 8, "scalar, simd, threads, gpu x step, rollout");
+    let gpu: Vec<&serde_json::Value> = results.iter().filter(|r| r["backend"] == "gpu").collect();
+    assert_eq!(gpu.len(), 2, "{t}");
+    let info = text(&fusegym(&["info"], &[]));
+    let software = info.lines().find(|l| l.starts_with("GPU adapter 0:")).unwrap().contains("Cpu");
+    for r in gpu {
+        let adapter = r["adapter"].as_str().unwrap();
+        assert_eq!(adapter.starts_with("software adapter ("), software, "{adapter} (info: {info})");
+        assert!(gpu_line.contains(adapter), "{gpu_line} / {adapter}");
+        assert_eq!(r["clock"], "wall");
+        assert_eq!(r["validated"], true);
+        assert!(r["sps_median"].as_f64().unwrap() > 0.0);
+        if gpu_line.contains("timestamps offered") {
+            // Each repeat's device time lies inside its wall-clock interval, so the device rate
+            // is at least the wall-clock one (1% for the two clocks' calibration).
+            let (d, w) = (r["device_sps_median"].as_f64().unwrap(), r["sps_median"].as_f64().unwrap());
+            assert!(d >= 0.99 * w, "device {d} vs wall {w}: {r}");
+        } else {
+            assert!(gpu_line.contains("wall clock only"), "{gpu_line}");
+            assert!(r.get("device_sps_median").is_none(), "{r}");
+        }
+    }
+    // Without an adapter the default run measures the CPU and says why the GPU is missing.
+    let out = fusegym(
+        &["bench", "--env", "CartPole-v1", "--envs", "256", "--steps", "4", "--repeats", "1", "--mode", "step"],
+        &[("WGPU_BACKEND", "metal")],
+    );
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{t}");
+    assert!(t.contains("GPU: not measured: no GPU adapter found"), "{t}");
+    assert!(!t.lines().any(|l| l.contains(" gpu ")), "{t}");
+}
+
+#[test]
+fn the_packaged_device_check_runs_quick() {
+    if !have_adapter() {
+        return;
+    }
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let dir = std::env::temp_dir().join(format!("fusegym-device-check-{}", std::process::id()));
+    let pack = Command::new(root.join("scripts/package-device-check.sh"))
+        .args(["--out", dir.to_str().unwrap(), "--binary", env!("CARGO_BIN_EXE_fusegym")])
+        .output()
+        .expect("run package-device-check.sh");
+    assert!(pack.status.success(), "{}", text(&pack));
+    for f in ["fusegym", "lib/libvulkan.so.1", "golden/CartPole-v1.json", "golden/branches/Acrobot-v1.json", "gpu-device-check.sh"] {
+        assert!(dir.join(f).exists(), "{f} missing from the package");
+    }
+    let out = Command::new(dir.join("gpu-device-check.sh")).arg("--quick").output().expect("run gpu-device-check.sh");
+    let t = text(&out);
+    std::fs::remove_dir_all(&dir).ok();
+    assert_eq!(out.status.code(), Some(0), "{t}");
+    let summary = t.split("== summary").nth(1).expect("a summary table");
+    for n in ["4096", "65536"] {
+        for mode in ["step", "rollout"] {
+            let row = summary.lines().find(|l| {
+                let f: Vec<&str> = l.split_whitespace().collect();
+                f.len() >= 6 && f[0] == "fusegym" && f[1] == "CartPole-v1" && f[2] == n && f[3] == mode && f[5] == "wall"
+            });
+            let rate: f64 =
+                row.unwrap_or_else(|| panic!("no {n} {mode} row in:\n{summary}")).split_whitespace().nth(4).unwrap().parse().unwrap();
+            assert!(rate > 0.0, "{summary}");
+        }
+    }
+    assert!(summary.contains("gymnax: not run (no wheels folder"), "{summary}");
+    assert!(summary.contains("golden files on the GPU: PASS"), "{summary}");
+}
+
+#[test]
 fn no_adapter_is_exit_2_with_how_to_get_one() {
     for args in [
         vec!["run", "--backend", "gpu", "--env", "CartPole-v1", "--steps", "3"],

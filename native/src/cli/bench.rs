@@ -20,7 +20,7 @@ pub struct BenchArgs {
     /// Environment id (repeatable; default: all).
     #[arg(long = "env")]
     envs: Vec<String>,
-    /// Backend (repeatable; default: all available).
+    /// Backend (repeatable; default: every CPU backend, and the GPU when wgpu finds an adapter).
     #[arg(long = "backend", value_enum)]
     backends: Vec<BackendArg>,
     /// What is timed (repeatable; default both): `step` (host supplies actions each step, every
@@ -85,14 +85,87 @@ struct Row {
     sps_min: Option<f64>,
     sps_max: Option<f64>,
     validated: bool,
+    /// What `sps_*` were timed with: always "wall" (elapsed time around the work, on the host).
+    clock: &'static str,
+    /// GPU rows: the adapter, e.g. "software adapter (llvmpipe ...)".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    adapter: Option<String>,
+    /// GPU rows on adapters with timestamp queries: env-steps/s of device time alone (GPU
+    /// timestamps around the timed dispatches), median, min and max over the same repeats.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    device_sps_median: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    device_sps_min: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    device_sps_max: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
+}
+
+impl Row {
+    /// The row of `plan` before anything is measured: not validated, no figures.
+    fn empty(a: &BenchArgs, plan: &Plan, simd_path: &'static str, threads: usize) -> Row {
+        Row {
+            env: plan.id.clone(),
+            backend: backend_name(plan.backend),
+            mode: plan.mode,
+            autoreset: plan.cfg.autoreset.name(),
+            params: describe_params(&plan.cfg),
+            simd_path,
+            num_envs: a.num_envs,
+            threads,
+            steps: 0,
+            sps_median: None,
+            sps_min: None,
+            sps_max: None,
+            validated: false,
+            clock: "wall",
+            adapter: None,
+            device_sps_median: None,
+            device_sps_min: None,
+            device_sps_max: None,
+            error: None,
+        }
+    }
+
+    /// Median, min and max of the wall-clock rates (and of the device-time ones, if any).
+    fn set_figures(&mut self, mut wall: Vec<f64>, device: Option<Vec<f64>>) {
+        self.sps_min = wall.iter().copied().reduce(f64::min);
+        self.sps_max = wall.iter().copied().reduce(f64::max);
+        self.sps_median = Some(median(&mut wall));
+        if let Some(mut d) = device {
+            self.device_sps_min = d.iter().copied().reduce(f64::min);
+            self.device_sps_max = d.iter().copied().reduce(f64::max);
+            self.device_sps_median = Some(median(&mut d));
+        }
+    }
 }
 
 #[derive(Serialize)]
 struct Doc {
     hardware: Hardware,
+    /// The GPU measured (its adapter), or why it was not.
+    gpu: String,
     results: Vec<Row>,
+}
+
+/// The GPU of a run: a device, or why there is none.
+enum Gpu {
+    Measured(Box<fusegym_gpu::GpuContext>),
+    NotMeasured(String),
+}
+
+impl Gpu {
+    fn describe(&self) -> String {
+        match self {
+            Gpu::Measured(ctx) => format!(
+                "{}; timestamps {}",
+                super::gpu::adapter_label(&ctx.info),
+                if ctx.timestamps { "offered (device time reported as well)" } else { "not offered (wall clock only)" }
+            ),
+            Gpu::NotMeasured(why) => format!("not measured: {why}"),
+        }
+    }
 }
 
 /// A ring of pre-generated random action batches.
@@ -279,14 +352,21 @@ pub fn run(mut a: BenchArgs) -> Result<ExitCode, String> {
     }
     let mut backends =
         if a.backends.is_empty() { vec![BackendArg::Scalar, BackendArg::Simd, BackendArg::Threads] } else { a.backends.clone() };
-    if backends.contains(&BackendArg::Gpu) {
-        // The GPU has its own table (cli/gpu.rs); the CPU backends asked for run after it.
-        backends.retain(|b| *b != BackendArg::Gpu);
-        let code = super::gpu::bench(&a.gpu_bench(configs.clone(), &modes_of(&a)))?;
-        if backends.is_empty() || code != ExitCode::SUCCESS {
-            return Ok(code);
+    // Asked for: no adapter is exit 2. By default: measured when there is one, else the header
+    // says it was not and why.
+    let gpu = if a.backends.contains(&BackendArg::Gpu) {
+        Gpu::Measured(Box::new(super::gpu::context()?))
+    } else if a.backends.is_empty() {
+        match super::gpu::context() {
+            Ok(ctx) => {
+                backends.push(BackendArg::Gpu);
+                Gpu::Measured(Box::new(ctx))
+            }
+            Err(e) => Gpu::NotMeasured(e),
         }
-    }
+    } else {
+        Gpu::NotMeasured("not asked for (add --backend gpu)".into())
+    };
     let threads = Threads::new(a.threads.unwrap_or(0)).map_err(|e| e.to_string())?;
     let hw = Hardware::detect();
     let modes = modes_of(&a);
@@ -300,7 +380,7 @@ pub fn run(mut a: BenchArgs) -> Result<ExitCode, String> {
     }
 
     if !a.json {
-        print_header(&hw, &a);
+        print_header(&hw, &a, &gpu);
     }
     let mut rows = vec![];
     for (k, plan) in plans.iter().enumerate() {
@@ -315,7 +395,10 @@ pub fn run(mut a: BenchArgs) -> Result<ExitCode, String> {
                 plan.cfg.autoreset.name()
             );
         }
-        let row = measure(&a, plan, &threads);
+        let row = match (&gpu, plan.backend) {
+            (Gpu::Measured(ctx), BackendArg::Gpu) => measure_gpu(&a, plan, ctx),
+            _ => measure(&a, plan, &threads),
+        };
         if !a.json {
             print_row(&row);
         }
@@ -324,12 +407,16 @@ pub fn run(mut a: BenchArgs) -> Result<ExitCode, String> {
 
     let failed = rows.iter().any(|r| !r.validated || r.error.is_some());
     if a.json {
-        let doc = Doc { hardware: hw, results: rows };
+        let doc = Doc { hardware: hw, gpu: gpu.describe(), results: rows };
         println!("{}", serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?);
     } else {
         println!();
         println!("M/s = millions of env-steps per second (one env advancing one step); median, min and max over --repeats timed repeats.");
-        println!("validated = this backend's outputs equal the scalar reference bit for bit on a short run before timing.");
+        println!("validated = this backend's outputs equal the scalar reference bit for bit on a short run before timing");
+        println!("  (gpu: a 64-step rollout of 256 envs within the GPU tolerance of docs/parity.md).");
+        println!("clock = wall: elapsed time on the host around the work (for the GPU: submit + wait);");
+        println!("  device: GPU time alone from timestamp queries, where the adapter offers them.");
+        println!("gpu step = one dispatch per step with actions already on the GPU; gpu rollout = Random policy in the shader.");
     }
     Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
@@ -355,25 +442,10 @@ fn measure(a: &BenchArgs, plan: &Plan, threads: &Threads) -> Row {
         BackendArg::Scalar => (SimdPath::Scalar, &Serial),
         BackendArg::Simd => (SimdPath::best(), &Serial),
         BackendArg::Threads => (SimdPath::best(), threads),
-        // Never planned: `run` hands the GPU to cli/gpu.rs before planning.
+        // Never measured here: `run` hands GPU plans to `measure_gpu`.
         BackendArg::Gpu => (SimdPath::Scalar, &Serial),
     };
-    let mut row = Row {
-        env: plan.id.clone(),
-        backend: backend_name(plan.backend),
-        mode: plan.mode,
-        autoreset: plan.cfg.autoreset.name(),
-        params: describe_params(&plan.cfg),
-        simd_path: path.name(),
-        num_envs: a.num_envs,
-        threads: exec.threads(),
-        steps: 0,
-        sps_median: None,
-        sps_min: None,
-        sps_max: None,
-        validated: false,
-        error: None,
-    };
+    let mut row = Row::empty(a, plan, path.name(), exec.threads());
     let check = match plan.mode {
         Mode::Step => validate(&plan.id, &plan.cfg, path, exec),
         Mode::Rollout => validate_rollout(&plan.id, &plan.cfg, path, exec),
@@ -420,9 +492,7 @@ fn measure(a: &BenchArgs, plan: &Plan, threads: &Threads) -> Row {
         }
         std::hint::black_box(env.view().obs);
         row.steps = steps;
-        row.sps_min = sps.iter().copied().reduce(f64::min);
-        row.sps_max = sps.iter().copied().reduce(f64::max);
-        row.sps_median = Some(median(&mut sps));
+        row.set_figures(sps, None);
         Ok(())
     })();
     if let Err(e) = result {
@@ -431,7 +501,7 @@ fn measure(a: &BenchArgs, plan: &Plan, threads: &Threads) -> Row {
     row
 }
 
-fn print_header(hw: &Hardware, a: &BenchArgs) {
+fn print_header(hw: &Hardware, a: &BenchArgs, gpu: &Gpu) {
     println!("fusegym {} bench  envs={}  repeats={}", hw.fusegym_version, a.num_envs, a.repeats);
     println!("CPU: {}  ({} cores, {} {})", hw.cpu, hw.cores, hw.arch, hw.os);
     println!(
@@ -440,15 +510,11 @@ fn print_header(hw: &Hardware, a: &BenchArgs) {
         hw.simd_available.join(", "),
         if hw.optimized { "release" } else { "DEBUG (numbers meaningless)" }
     );
-    if !a.backends.contains(&BackendArg::Gpu) {
-        // Not yet in the default set (its own table); say so rather than leave it out silently.
-        let found = super::gpu::adapter_lines().len();
-        println!("GPU: not measured in this table ({found} adapter(s) found); add --backend gpu");
-    }
+    println!("GPU: {}", gpu.describe());
     println!();
     println!(
-        "{:<26} {:<8} {:<8} {:<10} {:<14} {:>7} {:>9} {:>10} {:>10} {:>10}  {:<9} params",
-        "env", "mode", "backend", "autoreset", "path", "threads", "steps", "median M/s", "min M/s", "max M/s", "validated"
+        "{:<26} {:<8} {:<8} {:<10} {:<14} {:>7} {:>9} {:>10} {:>10} {:>10}  {:<6} {:<9} params",
+        "env", "mode", "backend", "autoreset", "path", "threads", "steps", "median M/s", "min M/s", "max M/s", "clock", "validated"
     );
 }
 
@@ -467,15 +533,23 @@ fn rate(sps: f64) -> String {
 fn print_row(r: &Row) {
     let head = format!("{:<26} {:<8} {:<8} {:<10} {:<14} {:>7}", r.env, mode_name(r.mode), r.backend, r.autoreset, r.simd_path, r.threads);
     match (&r.error, r.sps_median) {
-        (None, Some(m)) => println!(
-            "{head} {:>9} {:>10} {:>10} {:>10}  {:<9} {}",
-            r.steps,
-            rate(m),
-            rate(r.sps_min.unwrap_or(0.0)),
-            rate(r.sps_max.unwrap_or(0.0)),
-            if r.validated { "yes" } else { "NO" },
-            r.params
-        ),
+        (None, Some(m)) => {
+            let figures = |med: f64, lo: Option<f64>, hi: Option<f64>, clock: &str| {
+                println!(
+                    "{head} {:>9} {:>10} {:>10} {:>10}  {clock:<6} {:<9} {}",
+                    r.steps,
+                    rate(med),
+                    rate(lo.unwrap_or(0.0)),
+                    rate(hi.unwrap_or(0.0)),
+                    if r.validated { "yes" } else { "NO" },
+                    r.params
+                )
+            };
+            figures(m, r.sps_min, r.sps_max, r.clock);
+            if let Some(d) = r.device_sps_median {
+                figures(d, r.device_sps_min, r.device_sps_max, "device");
+            }
+        }
         (e, _) => println!("{head}   {}", e.clone().unwrap_or_default()),
     }
 }
@@ -488,16 +562,22 @@ fn modes_of(a: &BenchArgs) -> Vec<Mode> {
     }
 }
 
-impl BenchArgs {
-    /// What `--backend gpu` measures (cli/gpu.rs).
-    fn gpu_bench(&self, configs: Vec<(String, EnvConfig)>, modes: &[Mode]) -> super::gpu::GpuBench {
-        super::gpu::GpuBench {
-            configs,
-            step: modes.contains(&Mode::Step),
-            rollout: modes.contains(&Mode::Rollout),
-            steps: self.steps,
-            seconds: self.seconds,
-            repeats: self.repeats,
-        }
+/// A GPU row: validated against the scalar CPU on a short rollout, then timed on `ctx`
+/// (`cli/gpu.rs`); the `path` column says `wgsl`.
+fn measure_gpu(a: &BenchArgs, plan: &Plan, ctx: &fusegym_gpu::GpuContext) -> Row {
+    let mut row = Row { adapter: Some(super::gpu::adapter_label(&ctx.info)), ..Row::empty(a, plan, "wgsl", 1) };
+    if let Err(e) = super::gpu::validate_short(ctx, &plan.id, &plan.cfg) {
+        row.error = Some(format!("FAILED VALIDATION: {e}"));
+        return row;
     }
+    row.validated = true;
+    let rollout = plan.mode == Mode::Rollout;
+    match super::gpu::measure(ctx, &plan.id, &plan.cfg, rollout, a.steps, a.seconds, a.repeats) {
+        Ok(f) => {
+            row.steps = f.steps;
+            row.set_figures(f.wall, f.device);
+        }
+        Err(e) => row.error = Some(e),
+    }
+    row
 }

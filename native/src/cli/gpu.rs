@@ -78,89 +78,82 @@ pub fn run(id: &str, cfg: &EnvConfig, policy: Policy<'_>, steps: Option<usize>, 
     Ok(ExitCode::SUCCESS)
 }
 
-/// What `bench --backend gpu` measures.
-pub struct GpuBench {
-    /// Env ids and their configurations.
-    pub configs: Vec<(String, EnvConfig)>,
-    /// Time `step` (device-resident actions) and/or `rollout` (Random policy).
-    pub step: bool,
-    /// See `step`.
-    pub rollout: bool,
-    /// Steps per timed repeat (default: calibrated to `seconds`).
-    pub steps: Option<usize>,
-    /// Target seconds per repeat.
-    pub seconds: f64,
-    /// Timed repeats.
-    pub repeats: usize,
+/// How a benchmark names the adapter: its name, backend and type, or "software adapter (...)"
+/// when the adapter is a CPU implementation (llvmpipe, SwiftShader), whose figures say nothing
+/// about a GPU.
+pub fn adapter_label(info: &fusegym_gpu::wgpu::AdapterInfo) -> String {
+    if info.device_type == fusegym_gpu::wgpu::DeviceType::Cpu {
+        format!("software adapter ({}, {:?})", info.name, info.backend)
+    } else {
+        format!("{} ({:?}, {:?})", info.name, info.backend, info.device_type)
+    }
 }
 
-/// `bench --backend gpu`: wall-clock steps/s of `step` with actions resident on the GPU (no
-/// host transfer per step) and of device `rollout`s, each run validated first against the
-/// scalar CPU on a short batch (tests/parity in gpu/ does the full comparison). Times are
-/// wall clock around a submission and a wait for the device.
-pub fn bench(b: &GpuBench) -> Result<ExitCode, String> {
-    let ctx = context()?;
-    println!("GPU: {}  (timestamps {})", describe(&ctx.info), if ctx.timestamps { "offered" } else { "not offered" });
-    println!(
-        "{:<26} {:<8} {:<10} {:>10} {:>7} {:>12} {:>12} {:>12}  clock",
-        "env", "mode", "autoreset", "envs", "steps", "median M/s", "min M/s", "max M/s"
-    );
-    let mut failed = false;
-    for (id, cfg) in &b.configs {
-        for (mode, on) in [("step", b.step), ("rollout", b.rollout)] {
-            if !on {
-                continue;
-            }
-            if let Err(e) = validate_short(&ctx, id, cfg) {
-                println!("{id:<26} {mode:<8} FAILED VALIDATION: {e}");
-                failed = true;
-                continue;
-            }
-            let mut env = GpuVecEnv::new(&ctx, id, cfg).map_err(|e| e.to_string())?;
-            // Actions on the device: the first random actions stay in the input buffer.
-            let mut run = |count: usize| -> Result<(), String> {
-                if mode == "step" {
-                    env.step_device_many(count);
-                } else {
-                    env.submit_rollout(count, Policy::Random).map_err(|e| e.to_string())?;
-                }
-                env.context().wait().map_err(|e| e.to_string())
-            };
-            let warm = Instant::now();
-            let mut warm_steps = 0usize;
-            while warm.elapsed().as_secs_f64() < b.seconds.min(0.2) || warm_steps < 4 {
-                run(4)?;
-                warm_steps += 4;
-            }
-            let per = warm.elapsed().as_secs_f64() / warm_steps as f64;
-            let steps = b.steps.unwrap_or(((b.seconds / per).ceil() as usize).max(4));
-            let mut sps = vec![];
-            for _ in 0..b.repeats {
-                let t0 = Instant::now();
-                run(steps)?;
-                sps.push((cfg.num_envs * steps) as f64 / t0.elapsed().as_secs_f64() / 1e6);
-            }
-            sps.sort_by(|x, y| x.total_cmp(y));
-            println!(
-                "{id:<26} {mode:<8} {:<10} {:>10} {:>7} {:>12.1} {:>12.1} {:>12.1}  wall",
-                cfg.autoreset.name(),
-                cfg.num_envs,
-                steps,
-                sps[sps.len() / 2],
-                sps[0],
-                sps[sps.len() - 1]
-            );
+/// One GPU benchmark row's figures: env-steps/s of each timed repeat.
+pub struct GpuFigures {
+    /// Steps per repeat.
+    pub steps: usize,
+    /// Wall clock around the submission and the wait for the device.
+    pub wall: Vec<f64>,
+    /// GPU time between the first dispatch's start and the last one's end (timestamp queries),
+    /// where the adapter offers them.
+    pub device: Option<Vec<f64>>,
+}
+
+/// Times `step` (one dispatch per step, actions resident on the GPU: the first random actions
+/// stay in the input buffer) or `rollout` (Random policy in the shader) of `cfg` on `ctx`:
+/// warm-up calibrating the steps per repeat to about `seconds` (unless `steps`), then `repeats`
+/// timed repeats.
+pub fn measure(
+    ctx: &GpuContext,
+    id: &str,
+    cfg: &EnvConfig,
+    rollout: bool,
+    steps: Option<usize>,
+    seconds: f64,
+    repeats: usize,
+) -> Result<GpuFigures, String> {
+    let mut env = GpuVecEnv::new(ctx, id, cfg).map_err(|e| e.to_string())?;
+    let timed = env.enable_device_timing();
+    let mut run = |count: usize| -> Result<Option<f64>, String> {
+        if rollout {
+            env.submit_rollout(count, Policy::Random).map_err(|e| e.to_string())?;
+        } else {
+            env.step_device_many(count);
+        }
+        env.context().wait().map_err(|e| e.to_string())?;
+        if timed {
+            env.last_device_time().map_err(|e| e.to_string())
+        } else {
+            Ok(None)
+        }
+    };
+    let warm = Instant::now();
+    let mut warm_steps = 0usize;
+    while warm.elapsed().as_secs_f64() < seconds.min(0.2) || warm_steps < 4 {
+        run(4)?;
+        warm_steps += 4;
+    }
+    let per = warm.elapsed().as_secs_f64() / warm_steps as f64;
+    let steps = steps.unwrap_or(((seconds / per).ceil() as usize).max(4));
+    let (mut wall, mut device) = (vec![], timed.then(Vec::new));
+    for _ in 0..repeats {
+        let t0 = Instant::now();
+        let gpu = run(steps)?;
+        let env_steps = (cfg.num_envs * steps) as f64;
+        wall.push(env_steps / t0.elapsed().as_secs_f64());
+        if let (Some(d), Some(t)) = (device.as_mut(), gpu) {
+            d.push(env_steps / t);
         }
     }
-    println!();
-    println!("M/s = millions of env-steps per second, wall clock around submit + wait (GPU time alone is not reported).");
-    println!("step = one dispatch per step with actions already on the GPU; rollout = Random policy inside the shader.");
-    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    // A device that reported no time for a repeat has no device figure at all.
+    let device = device.filter(|d| d.len() == repeats);
+    Ok(GpuFigures { steps, wall, device })
 }
 
 /// 256 envs, 64 random steps on the device and on the scalar CPU: equal episode counts and
 /// step counters, reward sums within 1e-3 relative.
-fn validate_short(ctx: &GpuContext, id: &str, cfg: &EnvConfig) -> Result<(), String> {
+pub fn validate_short(ctx: &GpuContext, id: &str, cfg: &EnvConfig) -> Result<(), String> {
     let small = EnvConfig { num_envs: 256, ..cfg.clone() };
     let mut gpu = GpuVecEnv::new(ctx, id, &small).map_err(|e| e.to_string())?;
     let mut cpu = fusegym::make_with(id, &small).map_err(|e| e.to_string())?;
