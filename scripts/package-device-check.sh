@@ -36,7 +36,9 @@ if [ -z "$binary" ]; then
   binary=target/release/fusegym
 fi
 [ -x "$binary" ] || { echo "package-device-check: no executable at $binary" >&2; exit 2; }
-loader=$(ldconfig -p 2>/dev/null | awk '/libvulkan\.so\.1 .*x86-64/ { print $NF; exit }')
+# awk reads to the end (no early `exit`): an early exit can kill ldconfig with SIGPIPE, which
+# pipefail and set -e turn into a silent exit of this script.
+loader=$(ldconfig -p 2>/dev/null | awk '/libvulkan\.so\.1 .*x86-64/ && !found { found = $NF } END { print found }')
 [ -n "$loader" ] && [ -e "$loader" ] || { echo "package-device-check: no x86-64 libvulkan.so.1 here (apt-get install libvulkan1)" >&2; exit 2; }
 
 rm -rf "$out"
