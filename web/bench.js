@@ -18,7 +18,7 @@ if (url.has('nogpu')) Object.defineProperty(navigator, 'gpu', { value: undefined
 const GPU_ULPS = 32;
 const EPS = 2 ** -23;
 
-const bench = { done: false, userAgent: navigator.userAgent, adapter: null, results: [], error: null };
+const bench = { done: false, userAgent: navigator.userAgent, adapter: null, results: [], speedOfLight: [], error: null };
 window.fusegymBench = bench;
 
 function showError(e) {
@@ -279,6 +279,24 @@ async function time(step, n) {
   return rates[Math.floor(rates.length / 2)];
 }
 
+/**
+ * The bare CartPole kernel of build `mod` (wasm/src/speed_of_light.rs), timed like the rows (one
+ * step per call, same N, same repeats) right after that build's CartPole-v1 row, and the row's
+ * fraction of it.
+ */
+async function timeSpeedOfLight(mod, backend, row) {
+  const bare = mod.bareCartPole(N);
+  try {
+    const sps = await time(() => bare.run(1), N);
+    const entry = { env: row.env, backend, num_envs: N, sps_median: sps, step_fraction: row.sps_median / sps };
+    bench.speedOfLight.push(entry);
+    const text = bench.speedOfLight.map((e) => `${e.backend} build ${fmt(e.sps_median)} steps/s, CartPole-v1 step ${e.step_fraction.toFixed(2)}x of it`);
+    $('sol').textContent = text.join('; ');
+  } finally {
+    bare.free();
+  }
+}
+
 function addRow(row, note) {
   const tr = document.createElement('tr');
   const js = bench.results.find((r) => r.env === row.env && r.backend === 'js');
@@ -429,6 +447,9 @@ async function main() {
           if (v.ok) row.sps_median = await time(step, N);
         }
         if (env) env.free();
+        if (info.id === 'CartPole-v1' && (backend === 'wasm' || backend === 'wasm-simd') && row.validated) {
+          await timeSpeedOfLight(mod, backend, row);
+        }
       } catch (e) {
         note = `error: ${e.message}`;
         showError(e);

@@ -12,7 +12,8 @@ pub struct DeviceTimer {
     queries: wgpu::QuerySet,
     resolve: wgpu::Buffer,
     read: wgpu::Buffer,
-    /// Nanoseconds per timestamp tick (`Queue::get_timestamp_period`).
+    /// Nanoseconds per timestamp tick (`Queue::get_timestamp_period`; read by the native reader).
+    #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
     period: f64,
     /// A resolved pair was copied into `read` and not yet read.
     pub ready: bool,

@@ -199,6 +199,19 @@ export interface FusegymModule {
   readonly memory: WebAssembly.Memory;
   /** `VecEnv` bound to this build. */
   readonly VecEnv: typeof VecEnv;
+  /**
+   * The bare CartPole kernel (physics only: no RNG, resets, counters or observation copies) over
+   * `numEnvs` (4 to 16,777,216) envs, to judge `step` against in the same engine (bench page).
+   * `run(steps)` advances every env `steps` steps and returns a checksum.
+   */
+  bareCartPole(numEnvs: number): BareCartPole;
+}
+
+/** See `FusegymModule.bareCartPole`. */
+export interface BareCartPole {
+  readonly numEnvs: number;
+  run(steps: number): number;
+  free(): void;
 }
 
 /** Whether this engine runs wasm simd128. */

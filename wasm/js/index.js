@@ -249,6 +249,31 @@ function makeModule(flavor, glue, memory) {
     envIds: registry.map((e) => e.id),
     memory,
   };
+  /**
+   * The bare CartPole kernel of `wasm/src/speed_of_light.rs` (physics only: no RNG, resets,
+   * counters or observation copies) over `numEnvs` envs, for judging `step` against in the same
+   * engine: `run(steps)` advances every env `steps` steps.
+   */
+  mod.bareCartPole = (numEnvs) => {
+    if (!Number.isSafeInteger(numEnvs) || numEnvs < 4 || numEnvs > 1 << 24) {
+      throw new Error(`bareCartPole: numEnvs must be an integer from 4 to 16777216, got ${numEnvs}`);
+    }
+    let raw = api.guard(() => new glue.BareCartPole(numEnvs));
+    return Object.freeze({
+      numEnvs,
+      run: (steps) => {
+        if (raw === null) throw new Error('bareCartPole: run() after free()');
+        if (!Number.isSafeInteger(steps) || steps < 0 || steps > 0xffffffff) {
+          throw new Error(`bareCartPole: steps must be an integer from 0 to 4294967295, got ${steps}`);
+        }
+        return api.guard(() => raw.run(steps));
+      },
+      free: () => {
+        raw?.free();
+        raw = null;
+      },
+    });
+  };
   mod.VecEnv = class extends VecEnv {
     constructor(id, numEnvs, options = {}) {
       super(id, numEnvs, { ...options, module: mod });

@@ -17,6 +17,7 @@
 //!   not an allocation failure (which would abort the instance).
 //! * With feature `webgpu` (wasm32), module `webgpu` adds batches on the browser's GPU whose calls
 //!   return promises.
+//! * [`speed_of_light::BareCartPole`] is the bare kernel the bench page judges `step` against.
 //! * A panic (a bug, never bad input) is recorded by a hook before the instance aborts, so the JS
 //!   layer can report its message ([`last_panic`]).
 
@@ -27,6 +28,7 @@ use std::sync::Mutex;
 use wasm_bindgen::prelude::*;
 
 pub mod checks;
+pub mod speed_of_light;
 #[cfg(all(target_arch = "wasm32", feature = "webgpu"))]
 pub mod webgpu;
 

@@ -356,3 +356,18 @@ test('WebGPU: only the simd build carries it; without navigator.gpu create rejec
   env.step(new Int32Array(4));
   env.free();
 });
+
+test('bareCartPole (the speed of light of the bench page): runs on both builds, checks its arguments', async () => {
+  for (const mod of [simd, base]) {
+    const k = mod.bareCartPole(8);
+    assert.equal(k.run(1), 0, 'no env falls on the first step from theta = 0.02');
+    let fell = 0;
+    for (let t = 0; t < 200; t++) fell += k.run(1);
+    assert.ok(fell > 0, `${mod.flavor}: half the envs push one way for 200 steps, so some must fall`);
+    assert.throws(() => k.run(-1), /steps must be an integer from 0 to 4294967295, got -1/);
+    assert.throws(() => k.run(1.5), /steps must be an integer/);
+    k.free();
+    assert.throws(() => k.run(1), /run\(\) after free\(\)/);
+    assert.throws(() => mod.bareCartPole(2), /numEnvs must be an integer from 4 to 16777216, got 2/);
+  }
+});

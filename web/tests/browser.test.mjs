@@ -124,6 +124,13 @@ test('bench page: every row completes with validation passing', async () => {
   for (const r of b.results) console.log(`  ${r.env.padEnd(26)} ${r.backend.padEnd(14)} ${(r.sps_median / 1e6).toFixed(2).padStart(8)} M steps/s`);
   const notes = await page.$$eval('#table tbody tr', (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent).join(' | ')));
   for (const line of notes.filter((l) => l.includes('webgpu'))) console.log(`  ${line}`);
+  // The bare kernel of each build, timed beside that build's CartPole-v1 row and shown on the page.
+  assert.deepEqual(b.speedOfLight.map((e) => e.backend), ['wasm', 'wasm-simd']);
+  for (const e of b.speedOfLight) {
+    assert.ok(e.sps_median > 0 && e.step_fraction > 0, JSON.stringify(e));
+    console.log(`  speed of light, ${e.backend} build: ${(e.sps_median / 1e6).toFixed(2)} M steps/s; CartPole-v1 step ${e.step_fraction.toFixed(2)}x of it`);
+  }
+  assert.match(await page.locator('#sol').textContent(), /wasm-simd build .* steps\/s, CartPole-v1 step [\d.]+x of it/);
   writeFileSync(`${OUT}bench.json`, JSON.stringify(b, null, 1));
   writeFileSync(`${OUT}bench.png`, await page.screenshot({ fullPage: true }));
   assert.deepEqual(problems, []);
