@@ -3,6 +3,7 @@
 //! falls back to the CPU.
 
 use super::config::describe_params;
+use super::episodes::{Episodes, Recorder};
 use fusegym::{Autoreset, EnvConfig, Policy};
 use fusegym_gpu::{describe, GpuContext, GpuVecEnv};
 use std::process::ExitCode;
@@ -18,12 +19,21 @@ pub fn adapter_lines() -> Vec<String> {
     fusegym_gpu::adapters().iter().map(describe).collect()
 }
 
-/// `run --backend gpu`: steps one at a time on the device (a one-step rollout with the policy)
-/// and prints each finished episode's return and length.
-pub fn run(id: &str, cfg: &EnvConfig, policy: Policy<'_>, steps: Option<usize>, episodes: Option<usize>) -> Result<ExitCode, String> {
+/// `run --backend gpu`: steps one at a time on the device (a one-step rollout with the policy),
+/// reads each step back, prints each finished episode's return and length and, with `record`,
+/// writes the step as a JSON line (the CPU's schema).
+pub fn run(
+    id: &str,
+    cfg: &EnvConfig,
+    policy: Policy<'_>,
+    steps: Option<usize>,
+    episodes: Option<usize>,
+    record: Option<&str>,
+) -> Result<ExitCode, String> {
     let ctx = context()?;
     let mut env = GpuVecEnv::new(&ctx, id, cfg).map_err(|e| e.to_string())?;
     env.rollout(0, policy).map_err(|e| e.to_string())?;
+    let mut out = record.map(Recorder::create).transpose()?;
     println!(
         "{id} x {} on the GPU ({}), autoreset {}, params {} (seed {})",
         cfg.num_envs,
@@ -32,49 +42,32 @@ pub fn run(id: &str, cfg: &EnvConfig, policy: Policy<'_>, steps: Option<usize>, 
         describe_params(cfg),
         cfg.seed
     );
-    let n = cfg.num_envs;
-    let (mut ret, mut len, mut frozen) = (vec![0f64; n], vec![0usize; n], vec![false; n]);
-    let (mut done, mut returns, mut lengths, mut t) = (0usize, 0f64, 0f64, 0usize);
+    let mut episodes_so_far = Episodes::new(cfg.num_envs, cfg.autoreset);
+    let mut t = 0usize;
     loop {
-        if steps.is_some_and(|s| t >= s) || episodes.is_some_and(|k| done >= k) {
+        if steps.is_some_and(|s| t >= s) || episodes.is_some_and(|k| episodes_so_far.done >= k) {
             break;
         }
-        if episodes.is_some() && cfg.autoreset == Autoreset::Disabled && frozen.iter().all(|&f| f) {
+        if episodes.is_some() && episodes_so_far.all_finished() {
             println!("every env has finished (autoreset disabled)");
             break;
         }
         env.rollout(1, policy).map_err(|e| e.to_string())?;
         let elapsed = env.elapsed().map_err(|e| e.to_string())?;
         let v = env.view();
-        for i in 0..n {
-            if frozen[i] {
-                continue;
-            }
-            ret[i] += v.reward[i] as f64;
-            let (term, trunc) = (v.terminated[i], v.truncated[i]);
-            // Next-step mode: the reset step is not one of the episode's steps.
-            let reset_step = cfg.autoreset == Autoreset::NextStep && elapsed[i] == 0 && !term && !trunc;
-            if !reset_step {
-                len[i] += 1;
-            }
-            if term || trunc {
-                let how = if term { "terminated" } else { "truncated" };
-                println!("env {i:>5} episode {done:>4}: return {:>10.3}  length {:>6}  {how}", ret[i], len[i]);
-                done += 1;
-                returns += ret[i];
-                lengths += len[i] as f64;
-                ret[i] = 0.0;
-                len[i] = 0;
-                frozen[i] = cfg.autoreset == Autoreset::Disabled;
-            }
+        if let Some(r) = out.as_mut() {
+            let finals: Option<Vec<(usize, Vec<f32>)>> = (cfg.autoreset == Autoreset::SameStep)
+                .then(|| (0..cfg.num_envs).filter_map(|i| v.final_obs_of(i).map(|o| (i, o))).collect());
+            let finals = finals.as_ref().map(|f| f.iter().map(|(i, o)| (*i, o.as_slice())).collect());
+            r.write(t, &v.obs, &v.reward, &v.terminated, &v.truncated, finals)?;
         }
+        episodes_so_far.add(&v.reward, &v.terminated, &v.truncated, &elapsed);
         t += 1;
     }
-    if done > 0 {
-        println!("mean over {done} episodes: return {:.3}, length {:.1} ({t} steps)", returns / done as f64, lengths / done as f64);
-    } else {
-        println!("no episode finished in {t} steps");
+    if let Some(r) = out {
+        r.finish()?;
     }
+    println!("{}", episodes_so_far.summary(t));
     Ok(ExitCode::SUCCESS)
 }
 

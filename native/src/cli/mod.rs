@@ -2,6 +2,7 @@
 
 mod bench;
 mod config;
+mod episodes;
 mod gpu;
 mod info;
 mod run;

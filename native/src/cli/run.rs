@@ -3,11 +3,9 @@
 //! docs/cli.md).
 
 use super::config::{config, describe_params, parse_policy, Owned};
+use super::episodes::{Episodes, Recorder};
 use super::BackendArg;
 use fusegym::{make_with, Autoreset, Executor, Policy, Serial, SimdPath, Threads};
-use serde_json::{json, Value};
-use std::fs::File;
-use std::io::{BufWriter, Write};
 use std::process::ExitCode;
 
 #[derive(clap::Args, Debug)]
@@ -52,17 +50,6 @@ pub struct RunArgs {
     seed: u64,
 }
 
-/// Per-env running return and length of the current episode.
-struct Tally {
-    ret: Vec<f64>,
-    len: Vec<u64>,
-    /// Disabled mode: the env finished and is frozen (counted once).
-    frozen: Vec<bool>,
-    done: usize,
-    returns: f64,
-    lengths: f64,
-}
-
 pub fn run(a: RunArgs) -> Result<ExitCode, String> {
     if a.envs == 0 {
         return Err("--envs must be at least 1".into());
@@ -79,10 +66,7 @@ pub fn run(a: RunArgs) -> Result<ExitCode, String> {
         Owned::Linear(w, b) => Policy::Linear { weights: w, bias: b },
     };
     if a.backend == BackendArg::Gpu {
-        if a.record.is_some() {
-            return Err("--record is not supported with --backend gpu yet".into());
-        }
-        return super::gpu::run(&a.env, &cfg, policy, a.steps, episodes);
+        return super::gpu::run(&a.env, &cfg, policy, a.steps, episodes, a.record.as_deref());
     }
     let mut env = make_with(&a.env, &cfg).map_err(|e| e.to_string())?;
     let threads;
@@ -100,10 +84,7 @@ pub fn run(a: RunArgs) -> Result<ExitCode, String> {
     };
     // Checks the policy against the env before anything is printed (a zero-step rollout).
     env.rollout_with(0, policy, None, exec).map_err(|e| e.to_string())?;
-    let mut out = match &a.record {
-        Some(path) => Some(BufWriter::new(File::create(path).map_err(|e| format!("--record {path}: {e}"))?)),
-        None => None,
-    };
+    let mut out = a.record.as_deref().map(Recorder::create).transpose()?;
     let on = match a.backend {
         BackendArg::Threads => format!("{} on {} threads", env.simd_path(), exec.threads()),
         _ => format!("{} on 1 thread", env.simd_path()),
@@ -117,70 +98,28 @@ pub fn run(a: RunArgs) -> Result<ExitCode, String> {
         describe_params(&cfg),
         a.seed
     );
-    let n = a.envs;
-    let mut tally = Tally { ret: vec![0.0; n], len: vec![0; n], frozen: vec![false; n], done: 0, returns: 0.0, lengths: 0.0 };
+    let mut episodes_so_far = Episodes::new(a.envs, cfg.autoreset);
     let mut t = 0usize;
     loop {
-        if a.steps.is_some_and(|s| t >= s) || episodes.is_some_and(|k| tally.done >= k) {
+        if a.steps.is_some_and(|s| t >= s) || episodes.is_some_and(|k| episodes_so_far.done >= k) {
             break;
         }
-        if episodes.is_some() && cfg.autoreset == Autoreset::Disabled && tally.frozen.iter().all(|&f| f) {
+        if episodes.is_some() && episodes_so_far.all_finished() {
             println!("every env has finished (autoreset disabled)");
             break;
         }
         env.rollout_with(1, policy, None, exec).map_err(|e| e.to_string())?;
         let v = env.view();
-        if let Some(w) = out.as_mut() {
-            let od = env.obs_dim();
-            let obs: Vec<Vec<f32>> = (0..n).map(|i| (0..od).map(|k| v.obs[k * n + i]).collect()).collect();
-            let mut line = json!({
-                "step": t,
-                "obs": obs,
-                "reward": v.reward,
-                "terminated": v.terminated,
-                "truncated": v.truncated,
-            });
-            if cfg.autoreset == Autoreset::SameStep {
-                let finals: Vec<Value> = v.final_obs.iter().map(|(i, o)| json!({"env": i, "obs": o})).collect();
-                line["final_obs"] = Value::from(finals);
-            }
-            serde_json::to_writer(&mut *w, &line).map_err(|e| format!("--record: {e}"))?;
-            w.write_all(b"\n").map_err(|e| format!("--record: {e}"))?;
+        if let Some(r) = out.as_mut() {
+            let finals = (cfg.autoreset == Autoreset::SameStep).then(|| v.final_obs.iter().collect());
+            r.write(t, v.obs, v.reward, v.terminated, v.truncated, finals)?;
         }
-        let elapsed = env.elapsed();
-        for (i, &steps_so_far) in elapsed.iter().enumerate() {
-            if tally.frozen[i] {
-                continue;
-            }
-            tally.ret[i] += v.reward[i] as f64;
-            let (term, trunc) = (v.terminated[i], v.truncated[i]);
-            // Next-step mode: the step after a done step starts the episode; it is not one of
-            // the episode's steps (reward 0, no flags).
-            let reset_step = cfg.autoreset == Autoreset::NextStep && steps_so_far == 0 && !term && !trunc;
-            if !reset_step {
-                tally.len[i] += 1;
-            }
-            if term || trunc {
-                let how = if term { "terminated" } else { "truncated" };
-                println!("env {i:>5} episode {:>4}: return {:>10.3}  length {:>6}  {how}", tally.done, tally.ret[i], tally.len[i]);
-                tally.done += 1;
-                tally.returns += tally.ret[i];
-                tally.lengths += tally.len[i] as f64;
-                tally.ret[i] = 0.0;
-                tally.len[i] = 0;
-                tally.frozen[i] = cfg.autoreset == Autoreset::Disabled;
-            }
-        }
+        episodes_so_far.add(v.reward, v.terminated, v.truncated, &env.elapsed());
         t += 1;
     }
-    if let Some(mut w) = out {
-        w.flush().map_err(|e| format!("--record: {e}"))?;
+    if let Some(r) = out {
+        r.finish()?;
     }
-    if tally.done > 0 {
-        let k = tally.done as f64;
-        println!("mean over {} episodes: return {:.3}, length {:.1} ({t} steps)", tally.done, tally.returns / k, tally.lengths / k);
-    } else {
-        println!("no episode finished in {t} steps");
-    }
+    println!("{}", episodes_so_far.summary(t));
     Ok(ExitCode::SUCCESS)
 }
