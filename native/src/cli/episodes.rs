@@ -2,6 +2,7 @@
 //! episodes (`Episodes`) and write the step as one JSON line (`Recorder`, schema in docs/cli.md).
 
 use fusegym::Autoreset;
+use serde::Serialize;
 use serde_json::{json, Value};
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -77,15 +78,15 @@ impl Recorder {
     }
 
     /// Step `t` of `n` envs: `obs` is `[obs_dim][n]`; `finals` (same-step mode only) the final
-    /// observations of the envs that finished on this step.
-    pub fn write(
+    /// observations of the envs that finished on this step, as (env, observation) pairs.
+    pub fn write<O: Serialize>(
         &mut self,
         t: usize,
         obs: &[f32],
         reward: &[f32],
         terminated: &[bool],
         truncated: &[bool],
-        finals: Option<Vec<(usize, &[f32])>>,
+        finals: Option<Vec<(usize, O)>>,
     ) -> Result<(), String> {
         let n = reward.len();
         let od = obs.len() / n.max(1);

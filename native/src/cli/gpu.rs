@@ -56,9 +56,8 @@ pub fn run(
         let elapsed = env.elapsed().map_err(|e| e.to_string())?;
         let v = env.view();
         if let Some(r) = out.as_mut() {
-            let finals: Option<Vec<(usize, Vec<f32>)>> = (cfg.autoreset == Autoreset::SameStep)
+            let finals = (cfg.autoreset == Autoreset::SameStep)
                 .then(|| (0..cfg.num_envs).filter_map(|i| v.final_obs_of(i).map(|o| (i, o))).collect());
-            let finals = finals.as_ref().map(|f| f.iter().map(|(i, o)| (*i, o.as_slice())).collect());
             r.write(t, &v.obs, &v.reward, &v.terminated, &v.truncated, finals)?;
         }
         episodes_so_far.add(&v.reward, &v.terminated, &v.truncated, &elapsed);
