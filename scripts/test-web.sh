@@ -3,7 +3,8 @@
 # the npm package and the site (scripts/build-web.sh), then runs
 #   1. tsc --noEmit over wasm/examples/example.ts against the package's types,
 #   2. the node tests of the package (wasm/tests: API, autoreset modes, views, errors, Gymnasium
-#      golden parity through the JS API on both builds) and of the page's training code,
+#      golden parity through the JS API on both builds, teacher-forced and free-running) and of
+#      the page's training code,
 #   3. the browser tests (web/tests/browser.test.mjs): playwright-core driving Debian's Chromium
 #      headless with SwiftShader's WebGPU over the site served on 127.0.0.1 (demo draws on wasm and
 #      on WebGPU, training reaches its goals on both, the bench page validates and times every

@@ -105,6 +105,36 @@ export interface RolloutOptions {
   steps: number;
   /** Default "random". */
   policy?: Policy;
+  /**
+   * Also return every step's observation, action, reward and flags (`trajectory`). It takes
+   * `steps * numEnvs * (4 * (obsDim + actionDim + 1) + 2)` bytes of wasm memory during the call
+   * (GPU: `4 * (obsDim + 2)` more for the read-back words) besides the copies returned; a request
+   * over wasm32's 4 GiB, or more than the instance can allocate, throws an Error naming its size
+   * and the limit. Default false.
+   */
+  record?: boolean;
+}
+
+/**
+ * A recorded rollout (core's `Trajectory`), copied into the JS heap, every array
+ * `[steps][component][numEnvs]` (element `(t * dim + k) * numEnvs + i`).
+ */
+export interface Trajectory {
+  /** The observation each step's action was chosen from, `[steps][obsDim][numEnvs]` (same-step mode: after an autoreset, the next episode's first). */
+  obs: Float32Array;
+  /** The actions taken (discrete ones as their index), `[steps][actionDim][numEnvs]`; null on the GPU, which does not record them. */
+  actions: Float32Array | null;
+  /** `[steps][numEnvs]`. */
+  rewards: Float32Array;
+  /** 0/1, `[steps][numEnvs]`. */
+  terminated: Uint8Array;
+  /** 0/1, `[steps][numEnvs]`. */
+  truncated: Uint8Array;
+}
+
+/** What `rollout({..., record: true})` returns: the statistics and the trajectory. */
+export interface RecordedRollout extends RolloutStats {
+  trajectory: Trajectory;
 }
 
 /** Per-env statistics of one rollout call: views, valid until the next rollout. */
@@ -179,7 +209,8 @@ export class VecEnv {
   setEnvState(i: number, state: ArrayLike<number>, elapsed?: number): void;
   /** One step: Int32Array/Uint32Array (discrete) or Float32Array (box) of `actionDim * numEnvs`; none: use `actions`. */
   step(actions?: Int32Array | Uint32Array | Float32Array): StepResult;
-  /** `steps` steps with the policy inside the fused loop. */
+  /** `steps` steps with the policy inside the fused loop; with `record: true`, also the trajectory (actions included). */
+  rollout(options: RolloutOptions & { record: true }): RecordedRollout;
   rollout(options: RolloutOptions): RolloutStats;
   /** Releases the wasm memory; later use throws, a second free() does nothing. */
   free(): void;
@@ -311,7 +342,14 @@ export class GpuVecEnv {
   resetEnvs(mask: ArrayLike<number | boolean>): Promise<Float32Array>;
   /** Reads the internal states and step counts back. */
   readState(): Promise<GpuState>;
-  /** `steps` steps on the GPU with the policy in the shader; resolves to the per-env statistics. */
+  /**
+   * `steps` steps on the GPU with the policy in the shader; resolves to the per-env statistics.
+   * With `record: true`, also the trajectory (`actions` null), recorded on the device and read
+   * back once; its device buffer must also fit the adapter's `max_buffer_size` (else an Error
+   * naming both). Reward sums of a recorded rollout may differ from an unrecorded one's in the
+   * last bits (one-step f32 windows instead of 256).
+   */
+  rollout(options: RolloutOptions & { record: true }): Promise<RecordedRollout>;
   rollout(options: RolloutOptions): Promise<RolloutStats>;
   /** Releases the batch; later use throws, a second free() does nothing. */
   free(): void;

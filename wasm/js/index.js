@@ -165,20 +165,29 @@ function checkOptions(what, options) {
   if (unknown.length) throw new Error(`unknown ${what} option ${JSON.stringify(unknown[0])}; the options are: ${OPTIONS.join(', ')}`);
 }
 
+/** Whether a rollout's options ask for its trajectory (`record: true`); checks the type. */
+function wantsRecord(options) {
+  const record = options?.record ?? false;
+  if (typeof record !== 'boolean') throw new Error(`rollout: record must be a boolean, got ${describe(record)}`);
+  return record;
+}
+
 /**
- * Validates a rollout's `{steps, policy}` and starts it on `raw` (a RawVecEnv or RawGpuVecEnv:
- * same method names), writing a linear policy's numbers into the batch's buffers first. Returns
- * what the raw call returns (nothing, or a Promise on the GPU). Must run inside `api.guard`.
+ * Validates a rollout's `{steps, policy, record}` and starts it on `raw` (a RawVecEnv or
+ * RawGpuVecEnv: same method names), writing a linear policy's numbers into the batch's buffers
+ * first. Returns what the raw call returns (nothing, or a Promise on the GPU). Must run inside
+ * `api.guard`.
  */
 function startRollout(api, raw, id, actionDim, options) {
   if (options === null || typeof options !== 'object') throw new Error(`rollout expects {steps, policy}, got ${describe(options)}`);
   const { steps, policy = 'random' } = options;
   if (!Number.isInteger(steps) || steps < 0) throw new Error(`rollout: steps must be a non-negative integer, got ${describe(steps)}`);
+  const record = wantsRecord(options);
   const type = typeof policy === 'string' ? policy : policy?.type;
-  if (type === 'random') return raw.rollout_random(steps);
+  if (type === 'random') return raw.rollout_random(steps, record);
   if (type === 'constant') {
     const a = typeof policy.action === 'number' ? [policy.action] : policy.action;
-    return raw.rollout_constant(steps, toF32(`${id}: constant policy action`, a, actionDim));
+    return raw.rollout_constant(steps, toF32(`${id}: constant policy action`, a, actionDim), record);
   }
   if (type === 'linear') {
     const w = toF32(`${id}: linear policy weights`, policy.weights);
@@ -187,9 +196,28 @@ function startRollout(api, raw, id, actionDim, options) {
     const buf = api.memory.buffer;
     new Float32Array(buf, raw.weights_ptr(), w.length).set(w);
     new Float32Array(buf, raw.bias_ptr(), b.length).set(b);
-    return raw.rollout_linear(steps);
+    return raw.rollout_linear(steps, record);
   }
   throw new Error(`rollout: unknown policy ${describe(policy)}; expected "random", {type: "constant", action} or {type: "linear", weights, bias}`);
+}
+
+/**
+ * Copies the trajectory `raw` recorded in its last rollout out of wasm memory (into the JS heap:
+ * it can be large, and the next rollout replaces it) and frees it there. `null` actions: the GPU
+ * does not record them. Must run inside `api.guard`.
+ */
+function takeTrajectory(api, raw) {
+  const [obs, actions, rewards, terminated, truncated, obsLen, actionsLen, len] = raw.trajectory_ptrs();
+  const buf = api.memory.buffer;
+  const t = {
+    obs: new Float32Array(buf, obs, obsLen).slice(),
+    actions: actions === 0 ? null : new Float32Array(buf, actions, actionsLen).slice(),
+    rewards: new Float32Array(buf, rewards, len).slice(),
+    terminated: new Uint8Array(buf, terminated, len).slice(),
+    truncated: new Uint8Array(buf, truncated, len).slice(),
+  };
+  raw.drop_trajectory();
+  return t;
 }
 
 /**
@@ -475,12 +503,15 @@ export class VecEnv {
    * `steps` steps with actions chosen inside the fused loop by `policy`: "random" (default),
    * {type: "constant", action}, or {type: "linear", weights, bias} (shared or per env).
    * Returns views of per-env statistics of this call: rewardSum (Float64Array), episodes and
-   * lengthSum (BigUint64Array).
+   * lengthSum (BigUint64Array). With `record: true`, also `trajectory`: copies of every step's
+   * observation (the one its action was chosen from), action, reward and flags, `[steps][...][numEnvs]`.
    */
   rollout(options = {}) {
     const raw = this.#live();
     this.#api.guard(() => startRollout(this.#api, raw, this.#id, this.#actionDim, options));
-    return this.lastRollout;
+    if (!options.record) return this.lastRollout;
+    const trajectory = this.#api.guard(() => takeTrajectory(this.#api, raw));
+    return { ...this.lastRollout, trajectory };
   }
 
   /** Views of the last rollout's per-env statistics (see `rollout`). */
@@ -709,11 +740,14 @@ export class GpuVecEnv {
   /**
    * `steps` steps on the GPU with the policy in the shader (as `VecEnv.rollout`: "random",
    * constant, linear shared or per env); resolves to the per-env statistics once they and the
-   * last step's outputs are read back.
+   * last step's outputs are read back. With `record: true`, also `trajectory` (as VecEnv's,
+   * without actions: `actions` is null), recorded on the device and read back once at the end.
    */
   async rollout(options = {}) {
     await this.#call('rollout', (raw) => startRollout(this.#api, raw, this.#id, this.#actionDim, options));
-    return this.#stats;
+    if (!options.record) return this.#stats;
+    const trajectory = this.#api.guard(() => takeTrajectory(this.#api, this.#raw));
+    return { ...this.#stats, trajectory };
   }
 
   /** Releases the batch (GPU buffers once any call in flight has finished). Later use throws; a second free() does nothing. */

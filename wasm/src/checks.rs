@@ -47,6 +47,55 @@ pub fn reserve(bytes: usize, id: &str, n: usize) -> Result<(), String> {
     })
 }
 
+/// wasm32's address space: no allocation, nor all of an instance's, can be larger.
+pub const WASM32_MEMORY: u64 = 4 << 30;
+
+/// Element counts of a recorded rollout of `steps` steps of `n` envs: `[steps][obs_dim][n]`
+/// observations, `[steps][action_dim][n]` actions (f32 each) and `[steps][n]` of each of the
+/// per-step rows (`rows`: f32 rewards, u8 flags); `extra` bytes per env and step come on top (a
+/// GPU rollout's read-back words). Errors, naming the size and the limit, when all of it is
+/// larger than wasm32's 4 GiB; returns `(obs, actions, per_step, bytes)`.
+pub fn trajectory_lengths(steps: usize, od: usize, ad: usize, n: usize, extra: usize) -> Result<(usize, usize, usize, usize), String> {
+    let cells = steps as u128 * n as u128;
+    let per_cell = 4 * (od as u128 + ad as u128 + 1) + 2 + extra as u128;
+    let bytes = cells * per_cell;
+    if bytes > WASM32_MEMORY as u128 {
+        return Err(format!(
+            "rollout record: {steps} steps x {n} envs need {bytes} bytes ({} MiB) for the trajectory ({per_cell} bytes per env \
+             and step), more than wasm32 memory's limit of {WASM32_MEMORY} bytes (4 GiB); record fewer steps per call, or fewer envs",
+            bytes.div_ceil(1 << 20)
+        ));
+    }
+    // Below 4 GiB, every count fits in usize (32 bits on wasm32).
+    let cells = cells as usize;
+    Ok((cells * od, cells * ad, cells, bytes as usize))
+}
+
+fn unallocatable(bytes: usize) -> String {
+    format!(
+        "rollout record: the trajectory's {bytes} bytes ({} MiB) could not be allocated: more than this wasm instance can \
+         allocate (wasm32 memory's limit is {WASM32_MEMORY} bytes, 4 GiB, for everything in it); record fewer steps per call",
+        bytes.div_ceil(1 << 20)
+    )
+}
+
+/// Makes sure a trajectory of `bytes` bytes in all can be allocated now (as [`reserve`] does for
+/// a batch), or the error naming its size and the limit (an allocation failure would abort the
+/// instance).
+pub fn reserve_trajectory(bytes: usize) -> Result<(), String> {
+    let mut probe: Vec<u8> = Vec::new();
+    probe.try_reserve_exact(bytes).map_err(|_| unallocatable(bytes))
+}
+
+/// A zeroed buffer of `len` values, part of a trajectory of `bytes` bytes in all (the error
+/// names those, as [`reserve_trajectory`]).
+pub fn try_zeroed<T: Clone + Default>(len: usize, bytes: usize) -> Result<Vec<T>, String> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(len).map_err(|_| unallocatable(bytes))?;
+    v.resize(len, T::default());
+    Ok(v)
+}
+
 /// Checks a linear policy's buffer lengths (JS numbers) for `space`, `obs_dim` observations and
 /// `n` envs: weights `outputs x obs_dim` and bias `outputs` (one policy), or both times `n`
 /// (one policy per env). Returns them as `usize`.
@@ -97,6 +146,26 @@ mod tests {
         let e = reserve(usize::MAX / 2, "CartPole-v1", 7).unwrap_err();
         assert!(e.contains("CartPole-v1 x 7 envs needs about") && e.contains("use fewer envs"), "{e}");
         reserve(1024, "CartPole-v1", 1).unwrap();
+    }
+
+    #[test]
+    fn trajectory_lengths_count_every_buffer_and_name_the_limit() {
+        // CartPole: 4 obs, 1 action: 4 x (4 + 1 + 1) + 2 = 26 bytes per env and step.
+        assert_eq!(trajectory_lengths(10, 4, 1, 3, 0), Ok((120, 30, 30, 780)));
+        assert_eq!(trajectory_lengths(0, 4, 1, 3, 0), Ok((0, 0, 0, 0)));
+        let e = trajectory_lengths(u32::MAX as usize, 4, 1, u32::MAX as usize, 0).unwrap_err();
+        assert!(e.contains("need 479615345693110042650 bytes") && e.contains("limit of 4294967296 bytes"), "{e}");
+        // Just over the limit, counting the extra bytes.
+        let n = (WASM32_MEMORY / 26) as usize + 1;
+        assert!(trajectory_lengths(1, 4, 1, n, 0).unwrap_err().contains("more than wasm32 memory's limit"));
+        assert!(trajectory_lengths(1, 4, 1, n - 1, 0).is_ok() && trajectory_lengths(1, 4, 1, n - 1, 1).is_err());
+    }
+
+    #[test]
+    fn an_allocation_too_large_is_an_error() {
+        let e = try_zeroed::<f32>(usize::MAX / 4, 1 << 31).unwrap_err();
+        assert!(e.contains("2147483648 bytes (2048 MiB) could not be allocated") && e.contains("4 GiB"), "{e}");
+        assert_eq!(try_zeroed::<u8>(3, 3), Ok(vec![0, 0, 0]));
     }
 
     #[test]

@@ -22,7 +22,9 @@
 //!   layer can report its message ([`last_panic`]).
 
 use fusegym_core::registry::EnvInfo;
-use fusegym_core::{make_with, ActionSpace, Actions, Autoreset, DynVecEnv, EnvConfig, ParamValue, Policy, SimdPath, ENVS, ENV_IDS};
+use fusegym_core::{
+    make_with, ActionSpace, Actions, Autoreset, DynVecEnv, EnvConfig, ParamValue, Policy, SimdPath, Trajectory, ENVS, ENV_IDS,
+};
 use js_sys::{Array, Object, Reflect};
 use std::sync::Mutex;
 use wasm_bindgen::prelude::*;
@@ -32,7 +34,7 @@ pub mod speed_of_light;
 #[cfg(all(target_arch = "wasm32", feature = "webgpu"))]
 pub mod webgpu;
 
-use checks::{batch_bytes, policy_lengths, to_count};
+use checks::{batch_bytes, policy_lengths, to_count, trajectory_lengths, try_zeroed};
 
 /// The message of the last panic, kept for the JS layer (see the crate docs).
 static LAST_PANIC: Mutex<Option<String>> = Mutex::new(None);
@@ -218,6 +220,46 @@ pub struct RawVecEnv {
     bias: Vec<f32>,
     /// Addresses of the last rollout's per-env statistics (stable: allocated with the batch).
     stats: [usize; 3],
+    /// The last recorded rollout's trajectory, until the JS layer has copied it out.
+    recorded: Option<Recorded>,
+}
+
+/// A recorded rollout's trajectory: the core's [`Trajectory`], owned.
+struct Recorded {
+    obs: Vec<f32>,
+    actions: Vec<f32>,
+    rewards: Vec<f32>,
+    terminated: Vec<u8>,
+    truncated: Vec<u8>,
+}
+
+impl Recorded {
+    /// Zeroed buffers for `steps` steps of a batch, sized with checked arithmetic and allocated
+    /// fallibly: a trajectory too large for wasm memory is an error naming its size and the limit.
+    fn new(steps: usize, obs_dim: usize, action_dim: usize, n: usize, extra: usize) -> Result<Recorded, String> {
+        let (obs, actions, per_step, bytes) = trajectory_lengths(steps, obs_dim, action_dim, n, extra)?;
+        Ok(Recorded {
+            obs: try_zeroed(obs, bytes)?,
+            actions: try_zeroed(actions, bytes)?,
+            rewards: try_zeroed(per_step, bytes)?,
+            terminated: try_zeroed(per_step, bytes)?,
+            truncated: try_zeroed(per_step, bytes)?,
+        })
+    }
+
+    /// `[obs, actions, rewards, terminated, truncated]` addresses, then their element counts.
+    fn ptrs(&self) -> Vec<usize> {
+        vec![
+            self.obs.as_ptr() as usize,
+            self.actions.as_ptr() as usize,
+            self.rewards.as_ptr() as usize,
+            self.terminated.as_ptr() as usize,
+            self.truncated.as_ptr() as usize,
+            self.obs.len(),
+            self.actions.len(),
+            self.rewards.len(),
+        ]
+    }
 }
 
 #[wasm_bindgen]
@@ -227,7 +269,7 @@ impl RawVecEnv {
     pub fn new(config: &RawConfig) -> Result<RawVecEnv, JsError> {
         let env = make_with(config.info.id, &config.config).map_err(js_err)?;
         let len = env.action_dim() * env.num_envs();
-        Ok(RawVecEnv { env, actions: vec![0; len], weights: Vec::new(), bias: Vec::new(), stats: [0; 3] })
+        Ok(RawVecEnv { env, actions: vec![0; len], weights: Vec::new(), bias: Vec::new(), stats: [0; 3], recorded: None })
     }
 
     /// Env id.
@@ -367,13 +409,14 @@ impl RawVecEnv {
         self.env.step(Actions::Continuous(bytemuck::cast_slice(&self.actions))).map(|_| ()).map_err(js_err)
     }
 
-    /// `steps` steps with uniform random actions inside the fused loop.
-    pub fn rollout_random(&mut self, steps: f64) -> Result<(), JsError> {
-        self.rollout(steps, Policy::Random)
+    /// `steps` steps with uniform random actions inside the fused loop; with `record`, the
+    /// trajectory is kept for [`RawVecEnv::trajectory_ptrs`] (so for every rollout).
+    pub fn rollout_random(&mut self, steps: f64, record: bool) -> Result<(), JsError> {
+        self.rollout(steps, Policy::Random, record)
     }
     /// `steps` steps with one constant action (`action_dim` values).
-    pub fn rollout_constant(&mut self, steps: f64, action: &[f32]) -> Result<(), JsError> {
-        self.rollout(steps, Policy::Constant(action))
+    pub fn rollout_constant(&mut self, steps: f64, action: &[f32], record: bool) -> Result<(), JsError> {
+        self.rollout(steps, Policy::Constant(action), record)
     }
     /// Sizes the linear policy's weight and bias buffers (shared or per-env lengths, see
     /// `Policy::Linear`); the JS layer then writes them through [`RawVecEnv::weights_ptr`] and
@@ -400,9 +443,9 @@ impl RawVecEnv {
         self.bias.as_ptr() as usize
     }
     /// `steps` steps with the linear policy in the weight and bias buffers.
-    pub fn rollout_linear(&mut self, steps: f64) -> Result<(), JsError> {
+    pub fn rollout_linear(&mut self, steps: f64, record: bool) -> Result<(), JsError> {
         let (weights, bias) = (std::mem::take(&mut self.weights), std::mem::take(&mut self.bias));
-        let result = self.rollout(steps, Policy::Linear { weights: &weights, bias: &bias });
+        let result = self.rollout(steps, Policy::Linear { weights: &weights, bias: &bias }, record);
         (self.weights, self.bias) = (weights, bias);
         result
     }
@@ -412,10 +455,32 @@ impl RawVecEnv {
         self.stats.to_vec()
     }
 
-    fn rollout(&mut self, steps: f64, policy: Policy<'_>) -> Result<(), JsError> {
+    /// The last recorded rollout's trajectory: `[obs, actions, rewards, terminated, truncated]`
+    /// addresses (f32 `[steps][obs_dim][n]`, f32 `[steps][action_dim][n]`, f32 and u8 `[steps][n]`),
+    /// then the element counts of obs, actions and the per-step rows; empty when there is none.
+    pub fn trajectory_ptrs(&self) -> Vec<usize> {
+        self.recorded.as_ref().map_or_else(Vec::new, Recorded::ptrs)
+    }
+    /// Frees the recorded trajectory (the JS layer has copied it).
+    pub fn drop_trajectory(&mut self) {
+        self.recorded = None;
+    }
+
+    fn rollout(&mut self, steps: f64, policy: Policy<'_>, record: bool) -> Result<(), JsError> {
         let steps = to_count("steps", steps, 0, u32::MAX as u64).map_err(js_err)?;
-        let s = self.env.rollout(steps, policy, None).map_err(js_err)?;
+        self.recorded = None;
+        let (od, ad, n) = (self.env.obs_dim(), self.env.action_dim(), self.env.num_envs());
+        let mut rec = if record { Some(Recorded::new(steps, od, ad, n, 0).map_err(js_err)?) } else { None };
+        let trajectory = rec.as_mut().map(|r| Trajectory {
+            obs: &mut r.obs,
+            actions: &mut r.actions,
+            rewards: &mut r.rewards,
+            terminated: &mut r.terminated,
+            truncated: &mut r.truncated,
+        });
+        let s = self.env.rollout(steps, policy, trajectory).map_err(js_err)?;
         self.stats = [s.reward_sum.as_ptr() as usize, s.episodes.as_ptr() as usize, s.length_sum.as_ptr() as usize];
+        self.recorded = rec;
         Ok(())
     }
 }

@@ -9,10 +9,10 @@
 //! clone). Host buffers the page reads (observations, rewards, flags, states, statistics) stay in
 //! wasm memory and are handed out as addresses, as for [`crate::RawVecEnv`].
 
-use crate::checks::{policy_lengths, to_count};
+use crate::checks::{policy_lengths, reserve_trajectory, to_count, trajectory_lengths};
 use crate::{action_space_object, info_object, js_err, RawConfig};
 use fusegym_core::{Actions, EnvConfig, Policy};
-use fusegym_gpu::{describe, GpuContext, GpuError, GpuRolloutStats, GpuVecEnv};
+use fusegym_gpu::{describe, GpuContext, GpuError, GpuRolloutStats, GpuTrajectory, GpuVecEnv};
 use js_sys::{Object, Promise, Reflect};
 use std::cell::RefCell;
 use std::future::Future;
@@ -79,6 +79,7 @@ pub fn gpu_create(config: &RawConfig) -> Promise {
             stats: GpuRolloutStats::default(),
             state: Vec::new(),
             elapsed: Vec::new(),
+            trajectory: None,
         };
         Ok::<JsValue, JsValue>(JsValue::from(RawGpuVecEnv { batch: Rc::new(RefCell::new(batch)) }))
     })
@@ -94,6 +95,8 @@ struct Batch {
     /// The last `read_state`: `[state_dim][num_envs]` and steps into each episode.
     state: Vec<f32>,
     elapsed: Vec<u32>,
+    /// The last recorded rollout's trajectory, until the JS layer has copied it out.
+    trajectory: Option<GpuTrajectory>,
 }
 
 #[derive(Clone, Copy)]
@@ -138,17 +141,31 @@ impl RawGpuVecEnv {
         })
     }
 
-    fn rollout(&self, steps: f64, policy: OwnedPolicy) -> Promise {
+    fn rollout(&self, steps: f64, policy: OwnedPolicy, record: bool) -> Promise {
         self.run(move |batch| async move {
             let steps = to_count("steps", steps, 0, u32::MAX as u64).map_err(|e| JsValue::from(js_err(e)))?;
             let mut guard = batch.try_borrow_mut().map_err(|_| busy())?;
             let b = &mut *guard;
+            b.trajectory = None;
+            if record {
+                // On the host the device's words (obs_dim + 2 per env and step) are read back,
+                // then unpacked into the trajectory: both must fit in wasm memory at once.
+                let od = b.env.obs_dim();
+                let (_, _, _, bytes) =
+                    trajectory_lengths(steps, od, 0, b.env.num_envs(), 4 * (od + 2)).map_err(|e| JsValue::from(js_err(e)))?;
+                reserve_trajectory(bytes).map_err(|e| JsValue::from(js_err(e)))?;
+            }
             let policy = match &policy {
                 OwnedPolicy::Random => Policy::Random,
                 OwnedPolicy::Constant(a) => Policy::Constant(a),
                 OwnedPolicy::Linear => Policy::Linear { weights: &b.weights, bias: &b.bias },
             };
-            b.stats = b.env.rollout_async(steps, policy).await.map_err(gpu_err)?;
+            if record {
+                let (stats, trajectory) = b.env.rollout_recorded_async(steps, policy).await.map_err(gpu_err)?;
+                (b.stats, b.trajectory) = (stats, Some(trajectory));
+            } else {
+                b.stats = b.env.rollout_async(steps, policy).await.map_err(gpu_err)?;
+            }
             Ok::<JsValue, JsValue>(JsValue::UNDEFINED)
         })
     }
@@ -287,12 +304,14 @@ impl RawGpuVecEnv {
     }
 
     /// `steps` steps with uniform random actions, on the device.
-    pub fn rollout_random(&self, steps: f64) -> Promise {
-        self.rollout(steps, OwnedPolicy::Random)
+    /// With `record`, every step's observation, reward and flags are recorded on the device and
+    /// read back at the end (`GpuVecEnv::rollout_recorded`; [`RawGpuVecEnv::trajectory_ptrs`]).
+    pub fn rollout_random(&self, steps: f64, record: bool) -> Promise {
+        self.rollout(steps, OwnedPolicy::Random, record)
     }
     /// `steps` steps with one constant action (`action_dim` values).
-    pub fn rollout_constant(&self, steps: f64, action: Vec<f32>) -> Promise {
-        self.rollout(steps, OwnedPolicy::Constant(action))
+    pub fn rollout_constant(&self, steps: f64, action: Vec<f32>, record: bool) -> Promise {
+        self.rollout(steps, OwnedPolicy::Constant(action), record)
     }
     /// Sizes the linear policy's buffers (as `RawVecEnv::prepare_linear`).
     pub fn prepare_linear(&self, weights_len: f64, bias_len: f64) -> Result<(), JsValue> {
@@ -319,8 +338,33 @@ impl RawGpuVecEnv {
         self.with(|b| b.bias.as_ptr() as usize)
     }
     /// `steps` steps with the linear policy in the weight and bias buffers, on the device.
-    pub fn rollout_linear(&self, steps: f64) -> Promise {
-        self.rollout(steps, OwnedPolicy::Linear)
+    pub fn rollout_linear(&self, steps: f64, record: bool) -> Promise {
+        self.rollout(steps, OwnedPolicy::Linear, record)
+    }
+    /// The last recorded rollout's trajectory, laid out as `RawVecEnv::trajectory_ptrs` with no
+    /// actions (address 0, 0 values: the device does not record them); empty when there is none.
+    pub fn trajectory_ptrs(&self) -> Result<Vec<usize>, JsValue> {
+        self.with(|b| {
+            b.trajectory.as_ref().map_or_else(Vec::new, |t| {
+                let p = |v: &[u8]| v.as_ptr() as usize;
+                vec![
+                    t.obs.as_ptr() as usize,
+                    0,
+                    t.rewards.as_ptr() as usize,
+                    p(&t.terminated),
+                    p(&t.truncated),
+                    t.obs.len(),
+                    0,
+                    t.rewards.len(),
+                ]
+            })
+        })
+    }
+    /// Frees the recorded trajectory (the JS layer has copied it).
+    pub fn drop_trajectory(&self) -> Result<(), JsValue> {
+        let mut b = self.batch.try_borrow_mut().map_err(|_| busy())?;
+        b.trajectory = None;
+        Ok(())
     }
     /// Addresses of the last rollout's statistics: `[reward_sum (f64), episodes (u64),
     /// length_sum (u64)]`, each `[num_envs]`; 0 before the first rollout.

@@ -258,6 +258,106 @@ test('rollout equals stepping with the same actions; per-env linear weights equa
   }
 });
 
+/**
+ * Steps `env` with `trajectory`'s actions, one step per recorded step, and checks every recorded
+ * observation (the one the action was chosen from), reward and flag against what step() gives:
+ * a rollout computes exactly what step() would, bit for bit.
+ */
+function replayTrajectory(env, trajectory, steps, what) {
+  const { numEnvs: n, obsDim: od, actionDim: ad } = env;
+  assert.equal(trajectory.obs.length, steps * od * n, what);
+  assert.equal(trajectory.actions.length, steps * ad * n, what);
+  for (const k of ['rewards', 'terminated', 'truncated']) assert.equal(trajectory[k].length, steps * n, `${what} ${k}`);
+  const discrete = env.spaces.action.type === 'discrete';
+  for (let t = 0; t < steps; t++) {
+    assert.deepEqual(trajectory.obs.subarray(t * od * n, (t + 1) * od * n), Float32Array.from(env.obs), `${what} step ${t} obs`);
+    const a = trajectory.actions.subarray(t * ad * n, (t + 1) * ad * n);
+    const r = env.step(discrete ? Uint32Array.from(a) : Float32Array.from(a));
+    assert.deepEqual(trajectory.rewards.subarray(t * n, (t + 1) * n), Float32Array.from(r.reward), `${what} step ${t} reward`);
+    assert.deepEqual(trajectory.terminated.subarray(t * n, (t + 1) * n), Uint8Array.from(r.terminated), `${what} step ${t} terminated`);
+    assert.deepEqual(trajectory.truncated.subarray(t * n, (t + 1) * n), Uint8Array.from(r.truncated), `${what} step ${t} truncated`);
+  }
+}
+
+test('recorded rollouts: the trajectory is what stepping with the same actions gives, and recording changes nothing', () => {
+  for (const id of ['CartPole-v1', 'MountainCarContinuous-v0', 'Acrobot-v1', 'Reach3D-v1']) {
+    const n = 13;
+    const steps = 300; // long enough for terminations, truncations and same-step autoresets
+    const opts = { seed: 5, maxEpisodeSteps: 90 };
+    const a = new VecEnv(id, n, opts);
+    const b = new VecEnv(id, n, opts);
+    const c = new VecEnv(id, n, opts);
+    const { obsDim: od, actionDim: ad } = a;
+    const discrete = a.spaces.action.type === 'discrete';
+    // Constant: every recorded action is the constant.
+    const action = discrete ? [1] : Array.from({ length: ad }, (_, k) => 0.25 * (k + 1));
+    const rc = a.rollout({ steps, policy: { type: 'constant', action }, record: true });
+    for (let k = 0; k < ad; k++) {
+      for (let t = 0; t < steps; t++) assert.ok(rc.trajectory.actions.subarray((t * ad + k) * n, (t * ad + k + 1) * n).every((x) => x === Math.fround(action[k])), id);
+    }
+    replayTrajectory(b, rc.trajectory, steps, `${id} constant`);
+    assert.ok(rc.trajectory.terminated.some((x) => x) || rc.trajectory.truncated.some((x) => x), `${id}: no episode ended`);
+    // Linear, one policy per env: recorded actions are the policy's on the recorded observations.
+    const outs = discrete ? a.spaces.action.n : ad;
+    const w = Float32Array.from({ length: outs * od * n }, (_, k) => Math.sin(0.7 * k + 1));
+    const bias = Float32Array.from({ length: outs * n }, (_, k) => 0.05 * Math.cos(k));
+    const rl = a.rollout({ steps, policy: { type: 'linear', weights: w, bias }, record: true });
+    const { obs, actions } = rl.trajectory;
+    let checked = 0;
+    for (let t = 0; t < steps; t++) {
+      for (let i = 0; i < n; i++) {
+        const out = Array.from({ length: outs }, (_, o) => {
+          let y = bias[o * n + i];
+          for (let k = 0; k < od; k++) y += w[(o * od + k) * n + i] * obs[(t * od + k) * n + i];
+          return y;
+        });
+        if (discrete) {
+          const sorted = [...out].sort((x, y) => y - x);
+          if (sorted[0] - sorted[1] < 1e-4) continue; // a near tie: f32 and f64 may pick differently
+          assert.equal(actions[t * n + i], out.indexOf(sorted[0]), `${id} linear step ${t} env ${i}`);
+        } else {
+          const { low, high } = a.spaces.action;
+          out.forEach((y, k) => {
+            const want = Math.min(Math.max(y, low[k]), high[k]);
+            assert.ok(Math.abs(actions[(t * ad + k) * n + i] - want) <= 1e-5 * Math.max(1, Math.abs(y)), `${id} linear step ${t} env ${i}`);
+          });
+        }
+        checked++;
+      }
+    }
+    assert.ok(checked > 0.9 * steps * n, `${id}: only ${checked} linear actions checked`);
+    replayTrajectory(b, rl.trajectory, steps, `${id} linear`);
+    // Random: the statistics, the final observations and the next random draws are those of
+    // the same rollout unrecorded (c); the trajectory replays on b and sums to the statistics.
+    c.rollout({ steps, policy: { type: 'constant', action } });
+    c.rollout({ steps, policy: { type: 'linear', weights: w, bias } });
+    const rr = a.rollout({ steps, record: true });
+    const plain = c.rollout({ steps });
+    for (const k of ['rewardSum', 'episodes', 'lengthSum']) assert.deepEqual(rr[k], plain[k], `${id} random ${k}`);
+    assert.deepEqual(a.lastRollout.rewardSum, rr.rewardSum);
+    assert.deepEqual(Float32Array.from(a.obs), Float32Array.from(c.obs), `${id} random: final obs`);
+    replayTrajectory(b, rr.trajectory, steps, `${id} random`);
+    for (let i = 0; i < n; i++) {
+      let sum = 0;
+      let ends = 0n;
+      for (let t = 0; t < steps; t++) {
+        sum += rr.trajectory.rewards[t * n + i];
+        ends += BigInt(rr.trajectory.terminated[t * n + i] | rr.trajectory.truncated[t * n + i]);
+      }
+      assert.ok(Math.abs(sum - rr.rewardSum[i]) <= 1e-4 * Math.max(1, Math.abs(sum)), `${id} random env ${i}: ${sum} vs ${rr.rewardSum[i]}`);
+      assert.equal(ends, rr.episodes[i], `${id} random env ${i} episodes`);
+    }
+    // Zero steps: empty arrays.
+    const r0 = a.rollout({ steps: 0, record: true }).trajectory;
+    assert.deepEqual([r0.obs.length, r0.actions.length, r0.rewards.length, r0.terminated.length, r0.truncated.length], [0, 0, 0, 0, 0]);
+    // The trajectory is a copy (JS heap), not a view that a later call could detach.
+    assert.notEqual(rr.trajectory.obs.buffer, simd.memory.buffer, id);
+    a.free();
+    b.free();
+    c.free();
+  }
+});
+
 test('per-env parameters: env i with value v steps exactly like a shared-v batch from the same state', () => {
   const gs = [2, 5, 9.81, 15];
   const per = new VecEnv('Pendulum-v1', 4, { params: { g: gs, m: { low: 1, high: 1 } } });
@@ -313,6 +413,10 @@ test('bad input throws a readable Error (never a wasm trap), and the instance st
     [() => env.rollout({ steps: 1, policy: { type: 'constant', action: [1, 2] } }), /constant policy action: expected 1 values, got 2/],
     [() => env.rollout({ steps: 1, policy: { type: 'linear', weights: [1], bias: [0] } }), /linear policy: got weights of length 1 and bias of length 1; expected 2 and 1/],
     [() => env.rollout({ steps: 1, policy: { type: 'linear', weights: [1, Infinity], bias: [0] } }), /not finite/],
+    [() => env.rollout({ steps: 1, record: 'yes' }), /rollout: record must be a boolean, got the string "yes"/],
+    // 4e9 steps x 4 envs x 18 bytes (2 obs, 1 action, 1 reward, 2 flags): named with the limit.
+    [() => env.rollout({ steps: 4e9, record: true }), /rollout record: 4000000000 steps x 4 envs need 288000000000 bytes \(274659 MiB\).*limit of 4294967296 bytes \(4 GiB\)/],
+    [() => env.rollout({ steps: 1e8, policy: { type: 'constant', action: [0] }, record: true }), /need 7200000000 bytes.*4 GiB/],
     [() => env.setEnvState(9, [0, 0]), /env index 9 is out of range for a batch of 4/],
     [() => env.setEnvState(0, [0]), /setEnvState state: expected 2 values, got 1/],
     [() => env.resetEnvs([1]), /resetEnvs expects a mask of 4/],

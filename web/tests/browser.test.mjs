@@ -211,6 +211,76 @@ test('training on WebGPU: CartPole-v1 reaches 500', async () => {
   await page.close();
 });
 
+test('GpuVecEnv.rollout({record: true}): the trajectory agrees with the wasm one; too large is an Error', async () => {
+  // Same seed, time limit and constant policy on the GPU and on wasm: every recorded flag equal,
+  // observations and rewards within docs/parity.md's GPU tolerance compounded over the steps
+  // (SwiftShader is bit-identical here in practice; the count is printed), statistics equal.
+  const { page, problems } = await open('index.html?env=CartPole-v1&n=16');
+  const r = await page.evaluate(async () => {
+    const m = await import('./pkg/index.js');
+    const mod = await m.load('simd');
+    const out = [];
+    for (const [id, action] of [['CartPole-v1', 1], ['Pendulum-v1', 0.5]]) {
+      const n = 64;
+      const steps = 60;
+      const opts = { seed: 3, maxEpisodeSteps: 25, module: mod };
+      const gpu = await m.GpuVecEnv.create(id, n, opts);
+      const cpu = new mod.VecEnv(id, n, opts);
+      const policy = { type: 'constant', action };
+      const g = await gpu.rollout({ steps, policy, record: true });
+      const c = cpu.rollout({ steps, policy, record: true });
+      let worst = 0;
+      let identical = 0;
+      const close = (x, y) => {
+        const e = Math.abs(x - y) / Math.max(1, Math.abs(y));
+        worst = Math.max(worst, e);
+        if (x === y) identical++;
+      };
+      g.trajectory.obs.forEach((x, k) => close(x, c.trajectory.obs[k]));
+      g.trajectory.rewards.forEach((x, k) => close(x, c.trajectory.rewards[k]));
+      const flagsEqual = ['terminated', 'truncated'].every((f) => g.trajectory[f].every((x, k) => x === c.trajectory[f][k]));
+      let error = '';
+      try {
+        await gpu.rollout({ steps: 1e9, record: true });
+      } catch (e) {
+        error = e.message;
+      }
+      // Still usable after the error.
+      const after = await gpu.rollout({ steps: 2, record: true });
+      out.push({
+        id,
+        lengths: [g.trajectory.obs.length, g.trajectory.rewards.length, g.trajectory.terminated.length, g.trajectory.truncated.length],
+        want: [steps * gpu.obsDim * n, steps * n, steps * n, steps * n],
+        actions: g.trajectory.actions,
+        ends: g.trajectory.terminated.reduce((s, x) => s + x, 0) + g.trajectory.truncated.reduce((s, x) => s + x, 0),
+        flagsEqual,
+        worst,
+        identical,
+        total: g.trajectory.obs.length + g.trajectory.rewards.length,
+        episodesEqual: g.episodes.every((x, i) => x === c.episodes[i]) && g.lengthSum.every((x, i) => x === c.lengthSum[i]),
+        error,
+        after: after.trajectory.rewards.length,
+      });
+      gpu.free();
+      cpu.free();
+    }
+    return out;
+  });
+  for (const x of r) {
+    assert.deepEqual(x.lengths, x.want, x.id);
+    assert.equal(x.actions, null, x.id);
+    assert.ok(x.ends > 0, `${x.id}: no episode ended`);
+    assert.ok(x.flagsEqual, `${x.id}: flags differ`);
+    assert.ok(x.worst <= 1e-4, `${x.id}: worst relative difference ${x.worst}`);
+    assert.ok(x.episodesEqual, `${x.id}: episode counts differ`);
+    assert.match(x.error, /^rollout record: 1000000000 steps x 64 envs need \d+ bytes .*limit of 4294967296 bytes \(4 GiB\)/, x.id);
+    assert.equal(x.after, 2 * 64, x.id);
+    console.log(`GpuVecEnv recorded rollout ${x.id}: ${x.identical} of ${x.total} numbers bit-identical to wasm, worst ${x.worst.toExponential(2)} relative`);
+  }
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 test('WebGPU asked for where there is none: the page says so and runs on wasm', async () => {
   const { page, problems } = await open('index.html?env=CartPole-v1&n=1024&backend=webgpu&nogpu=1');
   await page.waitForFunction(() => window.fusegymDemo?.ready && window.fusegymDemo.frames > 5, null, { timeout: 30_000 });

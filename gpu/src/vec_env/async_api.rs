@@ -57,7 +57,7 @@ impl GpuVecEnv {
         self.finish_reset().await
     }
 
-    async fn drain_pending_async(&mut self) -> Result<(), GpuError> {
+    pub(super) async fn drain_pending_async(&mut self) -> Result<(), GpuError> {
         while !self.pending.is_empty() {
             self.read_step_async().await?;
         }

@@ -26,6 +26,17 @@ impl GpuVecEnv {
     /// differ from `rollout`'s in the last bits).
     #[cfg(not(target_arch = "wasm32"))]
     pub fn rollout_recorded(&mut self, steps: usize, policy: Policy<'_>) -> Result<(GpuRolloutStats, GpuTrajectory), GpuError> {
+        crate::context::block_on(self.record_async(steps, policy))
+    }
+
+    /// [`GpuVecEnv::rollout_recorded`] without blocking (on the web: await it); any step still
+    /// pending is read first, as [`GpuVecEnv::rollout_async`] does.
+    pub async fn rollout_recorded_async(&mut self, steps: usize, policy: Policy<'_>) -> Result<(GpuRolloutStats, GpuTrajectory), GpuError> {
+        self.drain_pending_async().await?;
+        self.record_async(steps, policy).await
+    }
+
+    async fn record_async(&mut self, steps: usize, policy: Policy<'_>) -> Result<(GpuRolloutStats, GpuTrajectory), GpuError> {
         let (n, od) = (self.n, self.obs_dim);
         let rows = od + 2;
         let limit = self.ctx.limits().max_buffer_size;
@@ -58,8 +69,8 @@ impl GpuVecEnv {
             self.copy_rows(&mut enc, &self.dev.flags, 1, &traj, flags_at(t));
         }
         self.ctx.queue.submit([enc.finish()]);
-        let stats = self.finish_rollout(steps)?;
-        let words = self.read_words(&traj)?;
+        let stats = self.finish_rollout_async(steps).await?;
+        let words = self.read_words_async(&traj).await?;
         let floats = |w: &[u32]| w.iter().map(|x| f32::from_bits(*x)).collect::<Vec<f32>>();
         let flags = &words[flags_at(0)..flags_at(0) + steps * n];
         let trajectory = GpuTrajectory {
@@ -73,7 +84,6 @@ impl GpuVecEnv {
 
     /// Records copies of the first `rows` rows of `src` (every chunk) to word `at` of `dst`,
     /// laid out `[rows][n]` as on the host.
-    #[cfg(not(target_arch = "wasm32"))]
     fn copy_rows(&self, enc: &mut wgpu::CommandEncoder, src: &Chunked, rows: usize, dst: &wgpu::Buffer, at: usize) {
         let n = self.n;
         for (c, ch) in self.chunks.iter().enumerate() {
