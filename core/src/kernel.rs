@@ -385,7 +385,14 @@ unsafe fn pack_final<E: Env, L: Lane>(b: &Buffers, i: usize, done: L::Mask, fina
     // finished env would cost more than the packing itself).
     let mut lanes = core::mem::MaybeUninit::<[f32; MAX_OBS_DIM * MAX_WIDTH]>::uninit();
     let lanes = lanes.as_mut_ptr() as *mut f32;
-    final_obs.for_each(|k, v| v.store(lanes.add(k * MAX_WIDTH)));
+    // The closure only copies lane values; the stores stay in this function: this path is cold,
+    // so the compiler may leave the closure out of line, and an intrinsic in it would become a
+    // call (native/tests/kernels_inlined.rs).
+    let mut columns = [L::splat(0.0); MAX_OBS_DIM];
+    final_obs.for_each(|k, v| columns[k] = v);
+    for (k, column) in columns.iter().enumerate().take(od) {
+        column.store(lanes.add(k * MAX_WIDTH));
+    }
     let block = i / CHUNK_ALIGN;
     let count = b.final_count.add(block);
     let mut slot = block * CHUNK_ALIGN + *count as usize;
