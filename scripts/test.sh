@@ -9,8 +9,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-log() { printf '\n== %s\n' "$*"; }
 started=$SECONDS
+# Each stage is stamped with the seconds since the start, so a slow stage shows in CI's log.
+log() { printf '\n== [%4d s] %s\n' "$((SECONDS - started))" "$*"; }
 
 # A Rust toolchain: rustup's when present (developer laptops, this project's machines),
 # else Debian's rustc-web (1.96) from the security archive.
