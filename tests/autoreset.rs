@@ -290,26 +290,34 @@ fn per_env_equals_single_batches<E: Env>(fields: &[&str], n: usize, steps: usize
 #[test]
 fn per_env_parameters_equal_single_env_batches_bit_for_bit() {
     let n = 70;
-    per_env_equals_single_batches::<CartPole>(&["length", "masspole", "force_mag", "gravity"], n, 200, Autoreset::SameStep);
+    per_env_equals_single_batches::<CartPole>(&["length", "masspole", "force_mag", "gravity", "reset_bound"], n, 200, Autoreset::SameStep);
     per_env_equals_single_batches::<MountainCar>(&["force", "gravity"], n, 150, Autoreset::NextStep);
     per_env_equals_single_batches::<MountainCarContinuous>(&["power", "max_action"], n, 150, Autoreset::SameStep);
     per_env_equals_single_batches::<Pendulum>(&["max_torque", "m", "l", "g"], n, 120, Autoreset::SameStep);
     per_env_equals_single_batches::<Acrobot>(&["link_mass_2", "link_length_1", "avail_torque_2"], n, 60, Autoreset::Disabled);
-    per_env_equals_single_batches::<Reach3D>(&["gravity", "max_vel", "goal_threshold"], n, 60, Autoreset::SameStep);
+    per_env_equals_single_batches::<Reach3D>(
+        &["gravity", "max_vel", "goal_threshold", "arena_half_width", "goal_margin"],
+        n,
+        60,
+        Autoreset::SameStep,
+    );
 }
 
 #[test]
 fn ranged_parameters_are_the_same_on_every_path_and_shard() {
+    // Both resetting modes: the wide paths start episodes in batches of queued envs, so the
+    // redrawn parameters travel a different road than on the scalar path.
     let (n, cut) = (200, 128);
-    for redraw in [false, true] {
+    for (redraw, autoreset) in [false, true].into_iter().flat_map(|r| [(r, Autoreset::SameStep), (r, Autoreset::NextStep)]) {
         let ranges = ParamRanges::new().range("length", 0.3, 0.9).range("masscart", 0.5, 2.0).redraw_each_episode(redraw);
-        let whole_config = EnvConfig::new(n, 4).with_ranges(ranges.clone());
+        let config = |num_envs, env_offset| EnvConfig { env_offset, autoreset, ..EnvConfig::new(num_envs, 4).with_ranges(ranges.clone()) };
+        let whole_config = config(n, 0);
         let mut reference: Option<(Vec<f32>, Vec<f32>, Vec<u32>)> = None;
         for path in SimdPath::ALL.into_iter().filter(|p| p.is_available()) {
             let mut whole = VecEnv::<CartPole>::from_config(Default::default(), &whole_config).unwrap();
             whole.set_simd_path(path).unwrap();
-            let left_cfg = EnvConfig::new(cut, 4).with_ranges(ranges.clone());
-            let right_cfg = EnvConfig { env_offset: cut as u32, ..EnvConfig::new(n - cut, 4).with_ranges(ranges.clone()) };
+            let left_cfg = config(cut, 0);
+            let right_cfg = config(n - cut, cut as u32);
             let mut left = VecEnv::<CartPole>::from_config(Default::default(), &left_cfg).unwrap();
             let mut right = VecEnv::<CartPole>::from_config(Default::default(), &right_cfg).unwrap();
             let lengths = whole.param_column("length").unwrap().to_vec();

@@ -3,7 +3,9 @@
 //! For each group of `L::WIDTH` envs: load state, parameters and action, run the env's
 //! dynamics, count the step for truncation, observe, and where an env starts a new episode draw
 //! its first state (and, if asked, its parameters) and blend it in (a select, not a branch per
-//! env), then store everything. One pass over the batch, no allocation, no bounds checks (the
+//! env), then store everything. Lane types with [`Lane::QUEUES_RESETS`] (the AVX pairs) queue
+//! those envs instead and draw their first states a full vector at a time, later in the same
+//! pass ([`start_queued`]). One pass over the batch, no allocation, no bounds checks (the
 //! buffers' lengths are checked once, when `Buffers` is built by [`crate::VecEnv`]).
 //!
 //! Autoreset modes ([`Autoreset`]) differ only in which lanes reset and what the step reports;
@@ -19,7 +21,7 @@ use crate::params::{ParamSet, MAX_EPISODE_STEPS_LIMIT, MAX_PARAM_FIELDS};
 use crate::policy::LanePolicy;
 use crate::record::{self, Record};
 use crate::rng::{self, Rng};
-use crate::spec::{Env, ParamLanes, MAX_OBS_DIM};
+use crate::spec::{Env, ParamLanes, MAX_OBS_DIM, MAX_STATE_DIM};
 
 /// Set in a step counter when the episode terminated on the last step (next-step, disabled).
 pub const TERMINATED_BIT: u32 = 1 << 31;
@@ -30,6 +32,8 @@ pub const DONE_BITS: u32 = TERMINATED_BIT | TRUNCATED_BIT;
 
 /// Widest lane group (`Pair<Avx512F32>`): 32 envs.
 const MAX_WIDTH: usize = 32;
+/// Most fields of a state or observation record.
+const MAX_RECORD_LEN: usize = if MAX_OBS_DIM > MAX_STATE_DIM { MAX_OBS_DIM } else { MAX_STATE_DIM };
 
 /// Per-env parameter columns and the ranges redrawn at every reset.
 #[derive(Clone, Copy)]
@@ -168,6 +172,16 @@ macro_rules! per_mode {
 /// A trait with `inline(always)` methods rather than a closure: a closure is not
 /// `inline(always)`, and intrinsics left in an out-of-line closure become function calls.
 pub(crate) trait Episodes<L: Lane> {
+    /// When true, [`advance`] hands the lanes that start an episode to [`Episodes::queue`] and
+    /// leaves their state and observation as the step left them; the caller starts those
+    /// episodes later in the same pass ([`start_queued`]).
+    const QUEUES: bool = false;
+    /// Queues the `reset` lanes' new episodes (only called when [`Episodes::QUEUES`]).
+    ///
+    /// # Safety
+    /// As [`Episodes::next`].
+    #[inline(always)]
+    unsafe fn queue(&mut self, _reset: L::Mask) {}
     /// Advances the episode counter of the `reset` lanes and returns their new episodes' keys
     /// ([`rng::episode_key`]; other lanes' values are ignored).
     ///
@@ -177,6 +191,7 @@ pub(crate) trait Episodes<L: Lane> {
 }
 
 /// Episode counters in the batch buffer: touched only when some lane resets.
+#[derive(Clone, Copy)]
 struct BatchEpisodes<'a> {
     b: &'a Buffers,
     ctx: Ctx,
@@ -191,6 +206,34 @@ impl<L: Lane> Episodes<L> for BatchEpisodes<'_> {
         let episode = L::U32::select(reset, episode.add(L::U32::splat(1)), episode);
         episode.store(ptr);
         rng::episode_key(self.ctx.seed_key, env_index::<L>(self.ctx, self.i), episode)
+    }
+}
+
+/// Envs of a range (batch indices) whose new episodes wait to be started together
+/// ([`start_queued`]); room for one lane group's worth left over plus a whole group.
+struct ResetQueue {
+    envs: [u32; 2 * MAX_WIDTH],
+    len: usize,
+}
+
+/// The batch's episode counters, with new episodes queued rather than started in the group.
+struct QueuedEpisodes<'a> {
+    batch: BatchEpisodes<'a>,
+    queue: &'a mut ResetQueue,
+}
+
+impl<L: Lane> Episodes<L> for QueuedEpisodes<'_> {
+    const QUEUES: bool = true;
+    #[inline(always)]
+    unsafe fn queue(&mut self, reset: L::Mask) {
+        // SAFETY: `len < L::WIDTH` between groups ([`start_queued`] runs when it reaches it),
+        // so `WIDTH` more values fit in `2 * MAX_WIDTH`.
+        let q = &mut *self.queue;
+        q.len += reset.compress_indices(self.batch.i as u32, q.envs.as_mut_ptr().add(q.len));
+    }
+    #[inline(always)]
+    unsafe fn next(&mut self, reset: L::Mask) -> L::U32 {
+        Episodes::<L>::next(&mut self.batch, reset)
     }
 }
 
@@ -221,6 +264,35 @@ pub(crate) fn redraw<E: Env, L: Lane>(pl: &mut ParamLanes<E, L>, pb: &ParamBuffe
         let drawn = rng::uniform::<L>(rng::param_bits(key, k as u32), pb.low[k], pb.high[k]);
         let field = E::Params::field_mut::<L>(pl, k);
         *field = L::select(reset, drawn, *field);
+    }
+}
+
+/// Starts new episodes in the `reset` lanes (`any`: some lane resets), or queues them when
+/// `episodes` queues. Returns whether the lanes' parameters may have been redrawn here.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn begin_episodes<E: Env, L: Lane, const PER_ENV: bool, P: Episodes<L>>(
+    pl: &mut ParamLanes<E, L>,
+    pb: &ParamBuffers,
+    ctx: Ctx,
+    reset: L::Mask,
+    any: bool,
+    episodes: &mut P,
+    next: &mut E::State<L>,
+    obs: &mut E::Obs<L>,
+) -> bool {
+    if P::QUEUES {
+        // No branch on the mask: compressing the lanes costs less than the mispredictions
+        // of a branch taken by about half the groups.
+        // SAFETY: the caller's `Episodes` covers this lane group.
+        unsafe { episodes.queue(reset) };
+        false
+    } else if any {
+        // A branch per vector, not per env: most vectors have no env starting an episode.
+        start_episodes::<E, L, PER_ENV>(pl, pb, ctx, reset, episodes, next, obs);
+        true
+    } else {
+        false
     }
 }
 
@@ -289,26 +361,12 @@ pub(crate) fn advance<E: Env, L: Lane, const PER_ENV: bool>(
         Autoreset::SameStep => {
             let done = t.terminated | at_limit;
             let final_obs = E::observe(pl, &t.state);
-            let (mut next, mut obs, mut count) = (t.state, final_obs, length);
-            // A branch per vector, not per env: most vectors have no env finishing this step.
+            let (mut next, mut obs) = (t.state, final_obs);
             let any_done = done.any();
-            if any_done {
-                start_episodes::<E, L, PER_ENV>(pl, pb, ctx, done, episodes, &mut next, &mut obs);
-                count = L::U32::select(done, zero, count);
-            }
+            let any_reset = begin_episodes::<E, L, PER_ENV, _>(pl, pb, ctx, done, any_done, episodes, &mut next, &mut obs);
             *state = next;
-            *elapsed = count;
-            Outcome {
-                obs,
-                final_obs,
-                reward: t.reward,
-                terminated: t.terminated,
-                truncated: at_limit,
-                done,
-                any_done,
-                any_reset: any_done,
-                length,
-            }
+            *elapsed = L::U32::select(done, zero, length);
+            Outcome { obs, final_obs, reward: t.reward, terminated: t.terminated, truncated: at_limit, done, any_done, any_reset, length }
         }
         Autoreset::NextStep => {
             // Envs that finished last step start their next episode now: their action is
@@ -318,16 +376,11 @@ pub(crate) fn advance<E: Env, L: Lane, const PER_ENV: bool>(
             let truncated = at_limit & !pending;
             let done = terminated | truncated;
             let (mut next, mut obs) = (t.state, E::observe(pl, &t.state));
-            let mut reward = t.reward;
-            let mut count = length.add(bit_if::<L>(terminated, TERMINATED_BIT)).add(bit_if::<L>(truncated, TRUNCATED_BIT));
-            let any_reset = pending.any();
-            if any_reset {
-                start_episodes::<E, L, PER_ENV>(pl, pb, ctx, pending, episodes, &mut next, &mut obs);
-                reward = L::select(pending, L::splat(0.0), reward);
-                count = L::U32::select(pending, zero, count);
-            }
+            let count = length.add(bit_if::<L>(terminated, TERMINATED_BIT)).add(bit_if::<L>(truncated, TRUNCATED_BIT));
+            let any_reset = begin_episodes::<E, L, PER_ENV, _>(pl, pb, ctx, pending, pending.any(), episodes, &mut next, &mut obs);
+            let reward = L::select(pending, L::splat(0.0), t.reward);
             *state = next;
-            *elapsed = count;
+            *elapsed = L::U32::select(pending, zero, count);
             Outcome { final_obs: obs, obs, reward, terminated, truncated, done, any_done: done.any(), any_reset, length }
         }
         Autoreset::Disabled => {
@@ -430,13 +483,20 @@ unsafe fn store_outputs<E: Env, L: Lane>(b: &Buffers, mode: Autoreset, i: usize,
 
 /// Steps envs `i .. i + L::WIDTH` from and to the batch buffers.
 #[inline(always)]
-unsafe fn step_lanes<E: Env, L: Lane, const PER_ENV: bool>(shared: &ParamLanes<E, L>, b: &Buffers, ctx: Ctx, i: usize, discrete: bool) {
+unsafe fn step_lanes<E: Env, L: Lane, const PER_ENV: bool>(
+    shared: &ParamLanes<E, L>,
+    b: &Buffers,
+    ctx: Ctx,
+    i: usize,
+    discrete: bool,
+    episodes: &mut impl Episodes<L>,
+) {
     let n = b.n;
     let mut pl = load_params::<E, L, PER_ENV>(shared, &b.params, i);
     let mut state: E::State<L> = record::load(b.state, n, i);
     let mut elapsed = L::U32::load(b.elapsed.add(i));
     let action = load_action::<E, L>(b, i, discrete);
-    let out = advance::<E, L, PER_ENV>(&mut pl, &b.params, ctx, &mut state, &mut elapsed, &action, &mut BatchEpisodes { b, ctx, i });
+    let out = advance::<E, L, PER_ENV>(&mut pl, &b.params, ctx, &mut state, &mut elapsed, &action, episodes);
     if PER_ENV && ctx.redraw != 0 && out.any_reset {
         store_redrawn::<E, L>(&mut pl, &b.params, i);
     }
@@ -465,14 +525,130 @@ unsafe fn step_groups<E: Env, L: Lane, const PER_ENV: bool>(p: &E::Params, b: &B
     let discrete = E::action_space(p).is_discrete();
     let shared = p.splat::<L>();
     let mut i = start;
-    while i + L::WIDTH <= end {
-        step_lanes::<E, L, PER_ENV>(&shared, b, ctx, i, discrete);
-        i += L::WIDTH;
+    if L::QUEUES_RESETS && ctx.mode != Autoreset::Disabled {
+        let mut queue = ResetQueue { envs: [0; 2 * MAX_WIDTH], len: 0 };
+        while i + L::WIDTH <= end {
+            let mut episodes = QueuedEpisodes { batch: BatchEpisodes { b, ctx, i }, queue: &mut queue };
+            step_lanes::<E, L, PER_ENV>(&shared, b, ctx, i, discrete, &mut episodes);
+            if queue.len >= L::WIDTH {
+                start_queued::<E, L, PER_ENV>(&shared, b, ctx, &mut queue);
+            }
+            i += L::WIDTH;
+        }
+        if queue.len > 0 {
+            start_queued::<E, L, PER_ENV>(&shared, b, ctx, &mut queue);
+        }
+    } else {
+        while i + L::WIDTH <= end {
+            step_lanes::<E, L, PER_ENV>(&shared, b, ctx, i, discrete, &mut BatchEpisodes { b, ctx, i });
+            i += L::WIDTH;
+        }
     }
     let shared = p.splat::<f32>();
     while i < end {
-        step_lanes::<E, f32, PER_ENV>(&shared, b, ctx, i, discrete);
+        step_lanes::<E, f32, PER_ENV>(&shared, b, ctx, i, discrete, &mut BatchEpisodes { b, ctx, i });
         i += 1;
+    }
+}
+
+/// Starts the new episodes of the first `L::WIDTH` queued envs (fewer when the queue holds
+/// fewer) and drops them from the queue: for each env exactly the draws [`start_episodes`]
+/// makes (lane arithmetic is per lane, so the bits do not depend on which envs travel
+/// together), written over the state and observation the step stored for it. The step
+/// already wrote its reward, flags and step counter.
+///
+/// Why: a 16-lane group has some env starting an episode on about half its CartPole steps,
+/// and drawing the whole group's first states then cost as much as the step itself; queued,
+/// each draw serves a new episode (`docs/benchmarks.md`, "Queued resets").
+#[inline(always)]
+unsafe fn start_queued<E: Env, L: Lane, const PER_ENV: bool>(shared: &ParamLanes<E, L>, b: &Buffers, ctx: Ctx, q: &mut ResetQueue) {
+    let (w, n) = (L::WIDTH, b.n);
+    let count = q.len.min(w);
+    // Lanes past `count` repeat the first env: they read valid memory and are not written.
+    let first_env = q.envs[0];
+    for slot in &mut q.envs[count..w] {
+        *slot = first_env;
+    }
+    let envs = &q.envs[..w];
+    let episode = gather_u32::<L>(b.episode, envs).add(L::U32::splat(1));
+    scatter_u32::<L>(episode, b.episode, envs, count);
+    let env = L::U32::splat(ctx.env_offset).add(L::U32::load(envs.as_ptr()));
+    let key = rng::episode_key(ctx.seed_key, env, episode);
+    let mut pl = *shared;
+    if PER_ENV {
+        for (k, column) in b.params.columns.iter().enumerate().take(E::Params::FIELDS.len()) {
+            if !column.is_null() {
+                *E::Params::field_mut::<L>(&mut pl, k) = gather_f32::<L>(*column, envs);
+            }
+        }
+        if ctx.redraw != 0 {
+            let all = L::splat(0.0).eq(L::splat(0.0));
+            redraw::<E, L>(&mut pl, &b.params, key, all);
+            let mut bits = ctx.redraw;
+            while bits != 0 {
+                let k = bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                scatter_f32::<L>(*E::Params::field_mut::<L>(&mut pl, k), b.params.columns[k] as *mut f32, envs, count);
+            }
+        }
+    }
+    let first = E::reset(&pl, &mut Rng::<L>::from_key(key));
+    scatter_record::<L, _>(&first, b.state, n, envs, count);
+    if !E::OBS_IS_STATE {
+        scatter_record::<L, _>(&E::observe(&pl, &first), b.obs, n, envs, count);
+    }
+    q.len -= count;
+    q.envs.copy_within(w..w + q.len, 0);
+}
+
+/// `base[envs[j]]` for each lane `j`.
+#[inline(always)]
+unsafe fn gather_u32<L: Lane>(base: *const u32, envs: &[u32]) -> L::U32 {
+    let mut lanes = [0u32; MAX_WIDTH];
+    for (lane, &env) in lanes.iter_mut().zip(envs) {
+        *lane = *base.add(env as usize);
+    }
+    L::U32::load(lanes.as_ptr())
+}
+
+/// `base[envs[j]]` for each lane `j`.
+#[inline(always)]
+unsafe fn gather_f32<L: Lane>(base: *const f32, envs: &[u32]) -> L {
+    let mut lanes = [0f32; MAX_WIDTH];
+    for (lane, &env) in lanes.iter_mut().zip(envs) {
+        *lane = *base.add(env as usize);
+    }
+    L::load(lanes.as_ptr())
+}
+
+/// `base[envs[j]] = v[j]` for the first `count` lanes.
+#[inline(always)]
+unsafe fn scatter_u32<L: Lane>(v: L::U32, base: *mut u32, envs: &[u32], count: usize) {
+    let mut lanes = [0u32; MAX_WIDTH];
+    v.store(lanes.as_mut_ptr());
+    for (&value, &env) in lanes.iter().zip(envs).take(count) {
+        *base.add(env as usize) = value;
+    }
+}
+
+/// `base[envs[j]] = v[j]` for the first `count` lanes.
+#[inline(always)]
+unsafe fn scatter_f32<L: Lane>(v: L, base: *mut f32, envs: &[u32], count: usize) {
+    let mut lanes = [0f32; MAX_WIDTH];
+    v.store(lanes.as_mut_ptr());
+    for (&value, &env) in lanes.iter().zip(envs).take(count) {
+        *base.add(env as usize) = value;
+    }
+}
+
+/// Every field of `r` scattered to its column (`base[k * stride ..]`).
+#[inline(always)]
+unsafe fn scatter_record<L: Lane, R: Record<L>>(r: &R, base: *mut f32, stride: usize, envs: &[u32], count: usize) {
+    // The closure only copies lane values, the stores stay here (see `pack_final`).
+    let mut columns = [L::splat(0.0); MAX_RECORD_LEN];
+    r.for_each(|k, v| columns[k] = v);
+    for (k, column) in columns.iter().enumerate().take(R::LEN) {
+        scatter_f32::<L>(*column, base.add(k * stride), envs, count);
     }
 }
 

@@ -71,6 +71,12 @@ pub trait Lane:
     /// Floats from IEEE bit patterns (a reinterpretation, no conversion).
     fn from_bits(v: Self::U32) -> Self;
 
+    /// Whether the batch step queues the envs that start an episode and draws their first
+    /// states `WIDTH` at a time, instead of drawing a whole group's whenever one of its lanes
+    /// resets (`kernel::start_queued`). Worth it where a group is wide and
+    /// [`Mask::compress_indices`] is a few instructions: the AVX2 and AVX-512 pairs.
+    const QUEUES_RESETS: bool = false;
+
     /// `if self < rhs { self } else { rhs }`, the same bits on every lane type.
     #[inline(always)]
     fn min(self, rhs: Self) -> Self {
@@ -96,6 +102,23 @@ pub trait Mask: Copy + BitAnd<Output = Self> + BitOr<Output = Self> + Not<Output
     fn any(self) -> bool;
     /// Bit `k` set iff lane `k` is set.
     fn bitmask(self) -> u32;
+    /// Writes `base + k` for every set lane `k`, in lane order, to `dst[0..]` and returns how
+    /// many; `dst[count..WIDTH]` may be overwritten with anything. No branch on the mask.
+    ///
+    /// # Safety
+    /// `dst` must be valid for writing `WIDTH` `u32`s.
+    #[inline(always)]
+    unsafe fn compress_indices(self, base: u32, dst: *mut u32) -> usize {
+        let bits = self.bitmask();
+        let mut count = 0;
+        let mut k = 0;
+        while k < Self::WIDTH {
+            *dst.add(count) = base.wrapping_add(k as u32);
+            count += ((bits >> k) & 1) as usize;
+            k += 1;
+        }
+        count
+    }
     /// Writes one byte per lane (1 = set, 0 = clear).
     ///
     /// # Safety

@@ -57,6 +57,7 @@ macro_rules! pair_cmp {
 
 impl<L: Lane> Lane for Pair<L> {
     const WIDTH: usize = 2 * L::WIDTH;
+    const QUEUES_RESETS: bool = L::QUEUES_RESETS;
     type Mask = Pair<L::Mask>;
     type U32 = Pair<L::U32>;
 
@@ -119,6 +120,11 @@ impl<M: Mask> Mask for Pair<M> {
     unsafe fn store_bytes(self, dst: *mut u8) {
         self.0.store_bytes(dst);
         self.1.store_bytes(dst.add(M::WIDTH));
+    }
+    #[inline(always)]
+    unsafe fn compress_indices(self, base: u32, dst: *mut u32) -> usize {
+        let low = self.0.compress_indices(base, dst);
+        low + self.1.compress_indices(base.wrapping_add(M::WIDTH as u32), dst.add(low))
     }
 }
 

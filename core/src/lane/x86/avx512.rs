@@ -93,6 +93,7 @@ macro_rules! cmp {
 
 impl Lane for Avx512F32 {
     const WIDTH: usize = 16;
+    const QUEUES_RESETS: bool = true;
     type Mask = Avx512Mask;
     type U32 = Avx512U32;
 
@@ -159,6 +160,13 @@ impl Mask for Avx512Mask {
     unsafe fn store_bytes(self, dst: *mut u8) {
         // One byte per lane: 1 where the mask bit is set, 0 elsewhere, in one 16-byte store.
         _mm_storeu_si128(dst as *mut __m128i, _mm_maskz_set1_epi8(self.0, 1))
+    }
+    #[inline(always)]
+    unsafe fn compress_indices(self, base: u32, dst: *mut u32) -> usize {
+        let lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+        let indices = _mm512_add_epi32(lanes, _mm512_set1_epi32(base as i32));
+        _mm512_storeu_si512(dst as *mut _, _mm512_maskz_compress_epi32(self.0, indices));
+        self.0.count_ones() as usize
     }
 }
 
