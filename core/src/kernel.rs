@@ -5,7 +5,7 @@
 //! its first state (and, if asked, its parameters) and blend it in (a select, not a branch per
 //! env), then store everything. Lane types with [`Lane::QUEUES_RESETS`] (the AVX pairs) queue
 //! those envs instead and draw their first states a full vector at a time, later in the same
-//! pass ([`start_queued`]). One pass over the batch, no allocation, no bounds checks (the
+//! pass (`start_queued`). One pass over the batch, no allocation, no bounds checks (the
 //! buffers' lengths are checked once, when `Buffers` is built by [`crate::VecEnv`]).
 //!
 //! Autoreset modes ([`Autoreset`]) differ only in which lanes reset and what the step reports;

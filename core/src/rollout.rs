@@ -10,7 +10,6 @@ use crate::exec::{Executor, Serial};
 use crate::kernel::RolloutBuffers;
 use crate::policy::{self, Checked, LanePolicy, Policy};
 use crate::record::Record;
-use crate::simd;
 use crate::spec::Env;
 use crate::vec_env::{run_checked_with, VecEnv};
 
@@ -115,7 +114,7 @@ impl<E: Env> VecEnv<E> {
     }
 
     fn run_rollout<P: LanePolicy>(&mut self, steps: usize, policy: &P, r: &RolloutBuffers, exec: &dyn Executor) -> Result<(), Error> {
-        let f = simd::rollout_fn::<E, P>(self.path, self.per_env())?;
+        let f = E::kernels().rollout::<P>(self.path, self.per_env())?;
         let b = self.buffers(core::ptr::null());
         let params = &self.params;
         // SAFETY: buffers sized in `VecEnv::from_config` and above, policy checked, ranges

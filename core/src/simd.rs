@@ -4,7 +4,7 @@ use crate::error::Error;
 use crate::kernel::{self, Buffers};
 #[cfg(all(target_arch = "x86_64", feature = "std"))]
 use crate::lane::x86::{Avx2, Avx512};
-use crate::policy::LanePolicy;
+use crate::policy::{ConstantPolicy, LanePolicy, LinearPolicy, RandomPolicy};
 use crate::spec::Env;
 use core::fmt;
 
@@ -158,6 +158,56 @@ pub(crate) type StepFn<E> = unsafe fn(&<E as Env>::Params, &Buffers, usize, usiz
 /// A monomorphised rollout over a range of envs.
 pub(crate) type RolloutFn<E, P> = unsafe fn(&<E as Env>::Params, &Buffers, &P, &kernel::RolloutBuffers, usize, usize, usize);
 
+/// Picks a kernel for a path and for shared (`false`) or per-env (`true`) parameters.
+type Selector<F> = fn(SimdPath, bool) -> Result<F, Error>;
+
+/// An env's step and rollout kernels on every lane type, as the crate that built this table
+/// compiled them (see [`Env::kernels`]).
+pub struct Kernels<E: Env> {
+    step: Selector<StepFn<E>>,
+    pub(crate) random: Selector<RolloutFn<E, RandomPolicy>>,
+    pub(crate) constant: Selector<RolloutFn<E, ConstantPolicy>>,
+    pub(crate) linear: Selector<RolloutFn<E, LinearPolicy>>,
+}
+
+impl<E: Env> Kernels<E> {
+    /// Every kernel of `E`, compiled in the crate whose non-generic code calls this.
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        Kernels {
+            step: step_fn::<E>,
+            random: rollout_fn::<E, RandomPolicy>,
+            constant: rollout_fn::<E, ConstantPolicy>,
+            linear: rollout_fn::<E, LinearPolicy>,
+        }
+    }
+
+    /// The step on `path`.
+    pub(crate) fn step(&self, path: SimdPath, per_env: bool) -> Result<StepFn<E>, Error> {
+        (self.step)(path, per_env)
+    }
+
+    /// The rollout with policy `P` on `path`.
+    pub(crate) fn rollout<P: LanePolicy>(&self, path: SimdPath, per_env: bool) -> Result<RolloutFn<E, P>, Error> {
+        P::kernel(self)(path, per_env)
+    }
+}
+
+/// `fn kernels()` for an [`Env`] impl of this crate: the table built, and so every kernel of
+/// the env compiled, once here. Rust shares no generic instantiation between crates in an
+/// optimised build, so with the trait's default every crate that steps an env (the CLI, each
+/// test binary, the benches) compiled all its kernels again: 5-9 minutes per test binary on
+/// a 2-core machine, most of CI's time.
+macro_rules! compiled_here {
+    () => {
+        #[inline(never)]
+        fn kernels() -> $crate::simd::Kernels<Self> {
+            $crate::simd::Kernels::new()
+        }
+    };
+}
+pub(crate) use compiled_here;
+
 /// The error for a path this CPU or build cannot run.
 fn unavailable(path: SimdPath) -> Error {
     Error::SimdUnavailable { path: path.name(), available: SimdPath::available_list() }
@@ -166,7 +216,7 @@ fn unavailable(path: SimdPath) -> Error {
 /// The step of env `E` on `path`, for shared or per-env parameters (two kernels, so the shared
 /// path keeps its parameters as hoisted constants). The x86 kernels come only from a
 /// capability token (`lane::x86`), so a path this CPU lacks is an error here, not a crash.
-pub(crate) fn step_fn<E: Env>(path: SimdPath, per_env: bool) -> Result<StepFn<E>, Error> {
+fn step_fn<E: Env>(path: SimdPath, per_env: bool) -> Result<StepFn<E>, Error> {
     if per_env {
         step_fn_of::<E, true>(path)
     } else {
@@ -195,7 +245,7 @@ fn step_fn_of<E: Env, const PER_ENV: bool>(path: SimdPath) -> Result<StepFn<E>, 
 }
 
 /// The rollout of env `E` with policy `P` on `path`, for shared or per-env parameters.
-pub(crate) fn rollout_fn<E: Env, P: LanePolicy>(path: SimdPath, per_env: bool) -> Result<RolloutFn<E, P>, Error> {
+fn rollout_fn<E: Env, P: LanePolicy>(path: SimdPath, per_env: bool) -> Result<RolloutFn<E, P>, Error> {
     if per_env {
         rollout_fn_of::<E, P, true>(path)
     } else {

@@ -5,6 +5,7 @@ use crate::lane::Lane;
 use crate::params::ParamSet;
 use crate::record::Record;
 use crate::rng::Rng;
+use crate::simd::Kernels;
 
 /// Most action components an environment may have (Reach3D has 3); checked at compile time
 /// for every env ([`Env::DIMS_OK`]).
@@ -182,4 +183,12 @@ pub trait Env: Copy + Default + Send + Sync + 'static {
     fn step<L: Lane>(params: &ParamLanes<Self, L>, state: &Self::State<L>, action: &Self::Action<L>) -> Transition<Self::State<L>, L>;
     /// The observation of a state.
     fn observe<L: Lane>(params: &ParamLanes<Self, L>, state: &Self::State<L>) -> Self::Obs<L>;
+
+    /// The env's compiled step and rollout kernels. The default compiles them in each crate
+    /// that steps the env; this crate's envs compile them once, here
+    /// (`simd::compiled_here!`), which keeps the build of every crate above short.
+    #[doc(hidden)]
+    fn kernels() -> Kernels<Self> {
+        Kernels::new()
+    }
 }

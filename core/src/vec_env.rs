@@ -8,7 +8,7 @@ use crate::kernel::{self, Buffers, ParamBuffers, DONE_BITS};
 use crate::params::{self, ParamSet, MAX_PARAM_FIELDS};
 use crate::record::Record;
 use crate::rng;
-use crate::simd::{self, Backend, SimdPath};
+use crate::simd::{Backend, SimdPath};
 use crate::spec::{ActionSpace, Actions, Env};
 use alloc::vec;
 use alloc::vec::Vec;
@@ -361,7 +361,7 @@ impl<E: Env> VecEnv<E> {
     pub fn step_with(&mut self, actions: Actions<'_>, exec: &dyn Executor) -> Result<StepView<'_>, Error> {
         let ptr = self.check_actions(actions, exec)?;
         let b = self.buffers(ptr);
-        let f = simd::step_fn::<E>(self.path, self.per_env())?;
+        let f = E::kernels().step(self.path, self.per_env())?;
         let params = &self.params;
         // SAFETY: buffers sized in `from_config`, actions checked above, every range checked
         // by `run_checked`, disjoint by the `Executor` contract.

@@ -258,6 +258,7 @@ pub fn wrap<L: Lane>(x: L) -> L {
 const WRAP_PASSES: u32 = 8;
 
 impl Env for Acrobot {
+    crate::simd::compiled_here!();
     const SPEC: EnvSpec = EnvSpec { id: "Acrobot-v1", reference: "gymnasium/envs/classic_control/acrobot.py (Gymnasium 1.x)" };
     type Params = AcrobotParams;
     // Only the deterministic "book" dynamics are implemented.

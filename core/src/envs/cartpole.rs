@@ -76,6 +76,7 @@ record! {
 pub struct CartPole;
 
 impl Env for CartPole {
+    crate::simd::compiled_here!();
     const SPEC: EnvSpec = EnvSpec { id: "CartPole-v1", reference: "gymnasium/envs/classic_control/cartpole.py (Gymnasium 1.x)" };
     type Params = CartPoleParams;
     const REFERENCE_CONSTANTS: &'static [(&'static str, RefConst)] = &[

@@ -98,6 +98,7 @@ pub(crate) fn at_goal<L: Lane>(s: &MountainCarState<L>, goal_position: L, goal_v
 pub struct MountainCar;
 
 impl Env for MountainCar {
+    crate::simd::compiled_here!();
     const SPEC: EnvSpec = EnvSpec { id: "MountainCar-v0", reference: "gymnasium/envs/classic_control/mountain_car.py (Gymnasium 1.x)" };
     type Params = MountainCarParams;
     type State<L: Lane> = MountainCarState<L>;

@@ -75,6 +75,7 @@ record! {
 pub struct MountainCarContinuous;
 
 impl Env for MountainCarContinuous {
+    crate::simd::compiled_here!();
     const SPEC: EnvSpec =
         EnvSpec { id: "MountainCarContinuous-v0", reference: "gymnasium/envs/classic_control/continuous_mountain_car.py (Gymnasium 1.x)" };
     type Params = MountainCarContinuousParams;

@@ -96,6 +96,7 @@ record! {
 pub struct Pendulum;
 
 impl Env for Pendulum {
+    crate::simd::compiled_here!();
     const SPEC: EnvSpec = EnvSpec { id: "Pendulum-v1", reference: "gymnasium/envs/classic_control/pendulum.py (Gymnasium 1.x)" };
     type Params = PendulumParams;
     type State<L: Lane> = PendulumState<L>;

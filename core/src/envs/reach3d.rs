@@ -281,6 +281,7 @@ fn outside<L: Lane>(r: L, lo: L, hi: L) -> L::Mask {
 pub struct Reach3D;
 
 impl Env for Reach3D {
+    crate::simd::compiled_here!();
     const SPEC: EnvSpec = EnvSpec { id: "Reach3D-v1", reference: "docs/envs/reach3d.md (fusegym's own environment)" };
     type Params = Reach3DParams;
     type State<L: Lane> = Reach3DState<L>;
