@@ -429,8 +429,23 @@ unsafe fn store_redrawn<E: Env, L: Lane>(pl: &mut ParamLanes<E, L>, pb: &ParamBu
     }
 }
 
-/// Same-step mode: appends the final observations of the `done` lanes of envs
-/// `i .. i + L::WIDTH` to their block's packed list (see [`Buffers::final_obs`]).
+/// Same-step mode: appends env `env`'s final observation (component `k` is `value(k)`) to its
+/// block's packed list (see [`Buffers::final_obs`]). Appending in increasing env order keeps
+/// each list sorted.
+#[inline(always)]
+unsafe fn append_final(b: &Buffers, od: usize, env: usize, value: impl Fn(usize) -> f32) {
+    let block = env / CHUNK_ALIGN;
+    let count = b.final_count.add(block);
+    let slot = block * CHUNK_ALIGN + *count as usize;
+    *b.final_index.add(slot) = env as u32;
+    for k in 0..od {
+        *b.final_obs.add(slot * od + k) = value(k);
+    }
+    *count += 1;
+}
+
+/// Same-step mode, without a reset queue: appends the final observations of the `done` lanes
+/// of envs `i .. i + L::WIDTH` to their block's packed list.
 #[inline(always)]
 unsafe fn pack_final<E: Env, L: Lane>(b: &Buffers, i: usize, done: L::Mask, final_obs: &E::Obs<L>) {
     let od = E::Obs::<L>::LEN;
@@ -446,32 +461,25 @@ unsafe fn pack_final<E: Env, L: Lane>(b: &Buffers, i: usize, done: L::Mask, fina
     for (k, column) in columns.iter().enumerate().take(od) {
         column.store(lanes.add(k * MAX_WIDTH));
     }
-    let block = i / CHUNK_ALIGN;
-    let count = b.final_count.add(block);
-    let mut slot = block * CHUNK_ALIGN + *count as usize;
     let mut bits = done.bitmask();
     while bits != 0 {
         let j = bits.trailing_zeros() as usize;
         bits &= bits - 1;
-        *b.final_index.add(slot) = (i + j) as u32;
-        for k in 0..od {
-            *b.final_obs.add(slot * od + k) = *lanes.add(k * MAX_WIDTH + j);
-        }
-        slot += 1;
+        append_final(b, od, i + j, |k| *lanes.add(k * MAX_WIDTH + j));
     }
-    *count = (slot - block * CHUNK_ALIGN) as u32;
 }
 
-/// The per-step outputs every mode writes, and the packed final observations in same-step mode.
+/// The per-step outputs every mode writes, and the packed final observations in same-step mode
+/// (unless `queued`: then [`start_queued`] packs them, from the observations stored here).
 #[inline(always)]
-unsafe fn store_outputs<E: Env, L: Lane>(b: &Buffers, mode: Autoreset, i: usize, out: &Outcome<E, L>) {
+unsafe fn store_outputs<E: Env, L: Lane>(b: &Buffers, mode: Autoreset, i: usize, out: &Outcome<E, L>, queued: bool) {
     if mode == Autoreset::SameStep {
         // The first group of each block starts its block's list (groups never straddle blocks:
         // ranges start at multiples of CHUNK_ALIGN and every width divides it).
         if i.is_multiple_of(CHUNK_ALIGN) {
             *b.final_count.add(i / CHUNK_ALIGN) = 0;
         }
-        if out.any_done {
+        if !queued && out.any_done {
             pack_final::<E, L>(b, i, out.done, &out.final_obs);
         }
     }
@@ -483,13 +491,13 @@ unsafe fn store_outputs<E: Env, L: Lane>(b: &Buffers, mode: Autoreset, i: usize,
 
 /// Steps envs `i .. i + L::WIDTH` from and to the batch buffers.
 #[inline(always)]
-unsafe fn step_lanes<E: Env, L: Lane, const PER_ENV: bool>(
+unsafe fn step_lanes<E: Env, L: Lane, P: Episodes<L>, const PER_ENV: bool>(
     shared: &ParamLanes<E, L>,
     b: &Buffers,
     ctx: Ctx,
     i: usize,
     discrete: bool,
-    episodes: &mut impl Episodes<L>,
+    episodes: &mut P,
 ) {
     let n = b.n;
     let mut pl = load_params::<E, L, PER_ENV>(shared, &b.params, i);
@@ -503,7 +511,7 @@ unsafe fn step_lanes<E: Env, L: Lane, const PER_ENV: bool>(
     if !E::OBS_IS_STATE {
         record::store(&state, b.state, n, i);
     }
-    store_outputs::<E, L>(b, ctx.mode, i, &out);
+    store_outputs::<E, L>(b, ctx.mode, i, &out, P::QUEUES);
     elapsed.store(b.elapsed.add(i));
 }
 
@@ -529,7 +537,7 @@ unsafe fn step_groups<E: Env, L: Lane, const PER_ENV: bool>(p: &E::Params, b: &B
         let mut queue = ResetQueue { envs: [0; 2 * MAX_WIDTH], len: 0 };
         while i + L::WIDTH <= end {
             let mut episodes = QueuedEpisodes { batch: BatchEpisodes { b, ctx, i }, queue: &mut queue };
-            step_lanes::<E, L, PER_ENV>(&shared, b, ctx, i, discrete, &mut episodes);
+            step_lanes::<E, L, _, PER_ENV>(&shared, b, ctx, i, discrete, &mut episodes);
             if queue.len >= L::WIDTH {
                 start_queued::<E, L, PER_ENV>(&shared, b, ctx, &mut queue);
             }
@@ -540,13 +548,13 @@ unsafe fn step_groups<E: Env, L: Lane, const PER_ENV: bool>(p: &E::Params, b: &B
         }
     } else {
         while i + L::WIDTH <= end {
-            step_lanes::<E, L, PER_ENV>(&shared, b, ctx, i, discrete, &mut BatchEpisodes { b, ctx, i });
+            step_lanes::<E, L, _, PER_ENV>(&shared, b, ctx, i, discrete, &mut BatchEpisodes { b, ctx, i });
             i += L::WIDTH;
         }
     }
     let shared = p.splat::<f32>();
     while i < end {
-        step_lanes::<E, f32, PER_ENV>(&shared, b, ctx, i, discrete, &mut BatchEpisodes { b, ctx, i });
+        step_lanes::<E, f32, _, PER_ENV>(&shared, b, ctx, i, discrete, &mut BatchEpisodes { b, ctx, i });
         i += 1;
     }
 }
@@ -570,6 +578,18 @@ unsafe fn start_queued<E: Env, L: Lane, const PER_ENV: bool>(shared: &ParamLanes
         *slot = first_env;
     }
     let envs = &q.envs[..w];
+    if ctx.mode == Autoreset::SameStep {
+        // The step stored these envs' final observations as their observations: pack them
+        // before the first states overwrite them (envs are queued in increasing order). Here,
+        // once per `WIDTH` new episodes, rather than behind a branch per group that about
+        // half the 16-lane groups take (`docs/benchmarks.md`, "Final observations packed from
+        // the queue").
+        let od = E::Obs::<L>::LEN;
+        for &env in &envs[..count] {
+            let env = env as usize;
+            append_final(b, od, env, |k| *b.obs.add(k * n + env));
+        }
+    }
     let episode = gather_u32::<L>(b.episode, envs).add(L::U32::splat(1));
     scatter_u32::<L>(episode, b.episode, envs, count);
     let env = L::U32::splat(ctx.env_offset).add(L::U32::load(envs.as_ptr()));
@@ -803,7 +823,7 @@ impl<E: Env, L: Lane> RolloutLanes<E, L> {
         let (n, i) = (b.n, self.i);
         self.flush(r);
         if let Some(out) = &self.last {
-            store_outputs::<E, L>(b, b.mode, i, out);
+            store_outputs::<E, L>(b, b.mode, i, out, false);
         } else {
             record::store(&self.obs, b.obs, n, i);
         }
