@@ -10,7 +10,7 @@ loom() {
     # on 2 cores); raise it for a deeper search.
     LOOM_MAX_PREEMPTIONS="${LOOM_MAX_PREEMPTIONS:-2}" RUSTFLAGS="--cfg loom" \
       CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}/loom" \
-      cargo test -p fusegym --profile fast --test loom -- --test-threads=1 "$@"
+      cargo test -p fusegym --profile loom --test loom -- --test-threads=1 "$@"
   )
 }
 
