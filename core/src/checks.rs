@@ -7,7 +7,7 @@ use crate::error::Error;
 use crate::exec::Executor;
 use crate::params::{self, ParamSet, MAX_PARAM_FIELDS};
 use crate::policy::{linear_outputs, Policy};
-use crate::spec::{ActionSpace, Actions};
+use crate::spec::{ActionSpace, Actions, ObsSpace};
 use crate::vec_env::{action_in_range, run_checked};
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -281,6 +281,8 @@ pub struct DynConfig<'a> {
     pub max_episode_steps: u32,
     /// The action space under the shared values.
     pub action_space: ActionSpace,
+    /// The observation space under the shared values.
+    pub observation_space: ObsSpace,
 }
 
 impl DynConfig<'_> {

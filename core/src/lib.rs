@@ -57,5 +57,5 @@ pub use policy::Policy;
 pub use registry::{info, make, make_shard, make_with, DynVecEnv, EnvInfo, ENVS, ENV_IDS};
 pub use rollout::{RolloutStats, Trajectory};
 pub use simd::{Backend, SimdPath};
-pub use spec::{ActionSpace, Actions, Env, EnvSpec, ParamLanes, RefConst, Transition};
+pub use spec::{ActionSpace, Actions, Env, EnvSpec, ObsSpace, ParamLanes, RefConst, Transition};
 pub use vec_env::{FinalObs, StepView, VecEnv};

@@ -10,7 +10,7 @@ use crate::policy::Policy;
 use crate::record::Record;
 use crate::rollout::{RolloutStats, Trajectory};
 use crate::simd::SimdPath;
-use crate::spec::{ActionSpace, Actions, Env, RefConst};
+use crate::spec::{ActionSpace, Actions, Env, ObsSpace, RefConst};
 use crate::vec_env::{FinalObs, StepView, VecEnv};
 use alloc::boxed::Box;
 use alloc::string::ToString;
@@ -30,6 +30,8 @@ pub trait DynVecEnv: Send {
     fn state_dim(&self) -> usize;
     /// Action space.
     fn action_space(&self) -> ActionSpace;
+    /// Observation space (under the batch's shared parameters).
+    fn observation_space(&self) -> ObsSpace;
     /// Time limit (0 = none).
     fn max_episode_steps(&self) -> u32;
     /// Lane implementation in use.
@@ -100,6 +102,9 @@ impl<E: Env> DynVecEnv for VecEnv<E> {
     }
     fn action_space(&self) -> ActionSpace {
         VecEnv::action_space(self)
+    }
+    fn observation_space(&self) -> ObsSpace {
+        E::observation_space(self.params())
     }
     fn max_episode_steps(&self) -> u32 {
         self.params().max_episode_steps()
@@ -182,6 +187,7 @@ fn check_config<E: Env>(config: &EnvConfig) -> Result<DynConfig<'_>, Error> {
         values: (0..E::Params::FIELDS.len()).map(|k| p.get(k)).collect(),
         max_episode_steps: p.max_episode_steps(),
         action_space: E::action_space(p),
+        observation_space: E::observation_space(p),
         fields: checked.fields,
     })
 }
@@ -214,6 +220,8 @@ pub struct EnvInfo {
     pub params_size: usize,
     /// The action space under default parameters.
     pub action_space: fn() -> ActionSpace,
+    /// The observation space under default parameters.
+    pub observation_space: fn() -> ObsSpace,
     /// The registered time limit (0 = none).
     pub max_episode_steps: fn() -> u32,
     /// Builds a batch.
@@ -243,10 +251,24 @@ impl EnvInfo {
             reference_constants: E::REFERENCE_CONSTANTS,
             params_size: core::mem::size_of::<E::Params>(),
             action_space: default_action_space::<E>,
+            observation_space: default_observation_space::<E>,
             max_episode_steps: default_time_limit::<E>,
             construct: boxed::<E>,
             check_config: check_config::<E>,
         }
+    }
+    /// Bytes a batch of `n` envs allocates (every buffer sized by the batch, the lazily
+    /// allocated dense final observations included), with a quarter more for the allocator's
+    /// slack; `None` past `usize`. Front-ends compare it with the memory at hand before building
+    /// a batch, so a batch too large is an error rather than an allocation failure.
+    pub fn batch_bytes(&self, n: usize) -> Option<usize> {
+        let (od, sd, ad, np) = (self.obs_names.len(), self.state_names.len(), self.action_names.len(), self.params.len());
+        // 4-byte values per env: state, obs, packed + dense final obs, final index, elapsed,
+        // episode, reward, parameter columns, actions; 8-byte: three rollout statistics;
+        // 1-byte: two flags.
+        let words = sd + 3 * od + 4 + np + ad.max(1);
+        let per_env = 4 * words + 8 * 3 + 2;
+        per_env.checked_mul(n).and_then(|b| b.checked_add(b / 4))
     }
     /// Index of parameter `name`.
     pub fn param_index(&self, name: &str) -> Option<usize> {
@@ -256,6 +278,10 @@ impl EnvInfo {
 
 fn default_action_space<E: Env>() -> ActionSpace {
     E::action_space(&E::Params::default())
+}
+
+fn default_observation_space<E: Env>() -> ObsSpace {
+    E::observation_space(&E::Params::default())
 }
 
 fn default_time_limit<E: Env>() -> u32 {

@@ -65,6 +65,37 @@ impl ActionSpace {
     }
 }
 
+/// The observation space of an environment: `Box(low, high, shape=(dim,))`, float32, with the
+/// bounds Gymnasium declares (unbounded components are `±inf`, as Gymnasium writes them).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ObsSpace {
+    /// Number of components.
+    pub dim: usize,
+    /// Lower bounds (first `dim` used).
+    pub low: [f32; MAX_OBS_DIM],
+    /// Upper bounds (first `dim` used).
+    pub high: [f32; MAX_OBS_DIM],
+}
+
+impl ObsSpace {
+    /// `Box(-high, high)`: the symmetric bounds most classic-control envs declare.
+    pub fn symmetric(high: &[f32]) -> Self {
+        let mut space = ObsSpace { dim: high.len(), low: [0.0; MAX_OBS_DIM], high: [0.0; MAX_OBS_DIM] };
+        for (k, &h) in high.iter().enumerate() {
+            space.low[k] = -h;
+            space.high[k] = h;
+        }
+        space
+    }
+    /// `Box(low, high)` component by component.
+    pub fn new(low: &[f32], high: &[f32]) -> Self {
+        let mut space = ObsSpace { dim: low.len(), low: [0.0; MAX_OBS_DIM], high: [0.0; MAX_OBS_DIM] };
+        space.low[..low.len()].copy_from_slice(low);
+        space.high[..high.len()].copy_from_slice(high);
+        space
+    }
+}
+
 /// A batch of actions from the caller, feature-major (`actions[k * num_envs + i]`).
 #[derive(Clone, Copy, Debug)]
 pub enum Actions<'a> {
@@ -177,6 +208,9 @@ pub trait Env: Copy + Default + Send + Sync + 'static {
     /// The action space under the batch's shared parameters. (With per-env bounds the step
     /// clips to each env's own; the space is the shared one.)
     fn action_space(params: &Self::Params) -> ActionSpace;
+    /// The observation space under the batch's shared parameters, as the reference declares it
+    /// (front-ends such as the Python package show it as `single_observation_space`).
+    fn observation_space(params: &Self::Params) -> ObsSpace;
     /// Draws the first state of an episode.
     fn reset<L: Lane>(params: &ParamLanes<Self, L>, rng: &mut Rng<L>) -> Self::State<L>;
     /// One step of dynamics, reward and termination.

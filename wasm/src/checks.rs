@@ -23,12 +23,7 @@ const HEADROOM: usize = 1 << 20;
 /// rewards, flags, step and episode counters, one column per parameter field, rollout
 /// statistics) plus this crate's action buffer, with a quarter on top for allocator slack.
 pub fn batch_bytes(info: &EnvInfo, n: usize) -> Result<usize, String> {
-    let (od, sd, ad, np) = (info.obs_names.len(), info.state_names.len(), info.action_names.len(), info.params.len());
-    // 4-byte values per env: state, obs, packed + dense final obs, final index, elapsed, episode,
-    // reward, parameter columns, actions; 8-byte: three rollout statistics; 1-byte: two flags.
-    let words = sd + 3 * od + 4 + np + ad.max(1);
-    let per_env = 4 * words + 8 * 3 + 2;
-    let bytes = per_env.checked_mul(n).and_then(|b| b.checked_add(b / 4)).and_then(|b| b.checked_add(HEADROOM));
+    let bytes = info.batch_bytes(n).and_then(|b| b.checked_add(HEADROOM));
     bytes.ok_or_else(|| {
         format!("{} x {n} envs: the buffers need more bytes than this platform can address (4 GiB on wasm32); use fewer envs", info.id)
     })

@@ -27,7 +27,7 @@ use crate::lane::{Lane, Mask};
 use crate::math;
 use crate::params::Valid;
 use crate::rng::Rng;
-use crate::spec::{ActionSpace, Env, EnvSpec, RefConst, Transition};
+use crate::spec::{ActionSpace, Env, EnvSpec, ObsSpace, RefConst, Transition};
 use crate::{params, record};
 
 params! {
@@ -270,6 +270,11 @@ impl Env for Acrobot {
 
     fn action_space(_: &AcrobotParams) -> ActionSpace {
         ActionSpace::Discrete { n: 3 }
+    }
+
+    fn observation_space(p: &AcrobotParams) -> ObsSpace {
+        // (cos, sin) of both angles, then the two angular velocities.
+        ObsSpace::symmetric(&[1.0, 1.0, 1.0, 1.0, p.max_vel_1, p.max_vel_2])
     }
 
     #[inline(always)]

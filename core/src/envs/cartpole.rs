@@ -20,7 +20,7 @@ use crate::lane::Lane;
 use crate::math;
 use crate::params::Valid;
 use crate::rng::Rng;
-use crate::spec::{ActionSpace, Env, EnvSpec, RefConst, Transition};
+use crate::spec::{ActionSpace, Env, EnvSpec, ObsSpace, RefConst, Transition};
 use crate::{params, record};
 
 params! {
@@ -92,6 +92,11 @@ impl Env for CartPole {
 
     fn action_space(_: &CartPoleParams) -> ActionSpace {
         ActionSpace::Discrete { n: 2 }
+    }
+
+    fn observation_space(p: &CartPoleParams) -> ObsSpace {
+        // Gymnasium: twice the termination thresholds, so failing observations stay inside.
+        ObsSpace::symmetric(&[p.x_threshold * 2.0, f32::INFINITY, p.theta_threshold_radians * 2.0, f32::INFINITY])
     }
 
     #[inline(always)]

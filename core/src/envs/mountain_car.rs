@@ -19,7 +19,7 @@ use crate::lane::Lane;
 use crate::math;
 use crate::params::Valid;
 use crate::rng::Rng;
-use crate::spec::{ActionSpace, Env, EnvSpec, Transition};
+use crate::spec::{ActionSpace, Env, EnvSpec, ObsSpace, Transition};
 use crate::{params, record};
 
 /// The track's height is `sin(HILL_FREQ * position)`, so gravity pulls along it with
@@ -108,6 +108,10 @@ impl Env for MountainCar {
 
     fn action_space(_: &MountainCarParams) -> ActionSpace {
         ActionSpace::Discrete { n: 3 }
+    }
+
+    fn observation_space(p: &MountainCarParams) -> ObsSpace {
+        ObsSpace::new(&[p.min_position, -p.max_speed], &[p.max_position, p.max_speed])
     }
 
     #[inline(always)]

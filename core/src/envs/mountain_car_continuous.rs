@@ -20,7 +20,7 @@ use crate::lane::Lane;
 use crate::math;
 use crate::params::Valid;
 use crate::rng::Rng;
-use crate::spec::{ActionSpace, Env, EnvSpec, Transition};
+use crate::spec::{ActionSpace, Env, EnvSpec, ObsSpace, Transition};
 use crate::{params, record};
 
 params! {
@@ -86,6 +86,10 @@ impl Env for MountainCarContinuous {
 
     fn action_space(p: &MountainCarContinuousParams) -> ActionSpace {
         ActionSpace::uniform_box(1, p.min_action, p.max_action)
+    }
+
+    fn observation_space(p: &MountainCarContinuousParams) -> ObsSpace {
+        ObsSpace::new(&[p.min_position, -p.max_speed], &[p.max_position, p.max_speed])
     }
 
     #[inline(always)]

@@ -20,7 +20,7 @@ use crate::lane::Lane;
 use crate::math;
 use crate::params::Valid;
 use crate::rng::Rng;
-use crate::spec::{ActionSpace, Env, EnvSpec, Transition};
+use crate::spec::{ActionSpace, Env, EnvSpec, ObsSpace, Transition};
 use crate::{params, record};
 
 params! {
@@ -105,6 +105,11 @@ impl Env for Pendulum {
 
     fn action_space(p: &PendulumParams) -> ActionSpace {
         ActionSpace::uniform_box(1, -p.max_torque, p.max_torque)
+    }
+
+    fn observation_space(p: &PendulumParams) -> ObsSpace {
+        // (cos theta, sin theta, theta_dot).
+        ObsSpace::symmetric(&[1.0, 1.0, p.max_speed])
     }
 
     #[inline(always)]

@@ -32,7 +32,7 @@
 use crate::lane::Lane;
 use crate::params::Valid;
 use crate::rng::Rng;
-use crate::spec::{ActionSpace, Env, EnvSpec, Transition};
+use crate::spec::{ActionSpace, Env, EnvSpec, ObsSpace, Transition};
 use crate::{params, record};
 use core::ops::{Add, Mul, Sub};
 
@@ -290,6 +290,11 @@ impl Env for Reach3D {
 
     fn action_space(_: &Reach3DParams) -> ActionSpace {
         ActionSpace::uniform_box(3, -1.0, 1.0)
+    }
+
+    fn observation_space(_: &Reach3DParams) -> ObsSpace {
+        // Every component is scaled into [-1, 1] (docs/envs/reach3d.md, "Observation range").
+        ObsSpace::symmetric(&[1.0; 9])
     }
 
     #[inline(always)]
