@@ -5,7 +5,9 @@
 #      and parameter references, tamper, threads, CLI, docs generated from the declarations),
 #   3. the thread pool's protocol model-checked with loom (scripts/loom.sh, when present),
 #   4. the criterion benches compiled,
-#   5. the no_std core built for wasm32 with and without simd128 (scripts/check-wasm.sh).
+#   5. the no_std core built for wasm32 with and without simd128 (scripts/check-wasm.sh),
+#   6. the Python package installed with pip and tested with pytest (scripts/test-python.sh), and the
+#      npm package and pages (scripts/test-web.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -52,6 +54,9 @@ scripts/test-gpu.sh --install-only
 # kernels several times faster than `release`. Speed figures come from `release`, never tests.
 log "workspace tests (profile fast: the parity and 10,000-step equality tests are long in debug)"
 cargo test --workspace --profile fast
+
+log "Python package: pip install ./python, then pytest (scripts/test-python.sh)"
+scripts/test-python.sh
 
 log "GPU adapters the GPU tests ran on"
 target/fast/fusegym info | grep -i "gpu adapter" || echo "no GPU adapter listed"
