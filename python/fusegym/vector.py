@@ -143,6 +143,8 @@ class FusegymVectorEnv(VectorEnv):
         """Episode 0 of every env under ``seed``; without a seed, the next episode of every env
         (the first call after ``make_vec`` returns the batch's first episodes as they are).
         ``options={"reset_mask": mask}`` starts the next episode only where ``mask`` is true."""
+        if self._act is None:
+            raise RuntimeError(f"this {self.env_id} batch is closed")
         options = dict(options or {})
         mask = options.pop("reset_mask", None)
         if options:
@@ -177,6 +179,8 @@ class FusegymVectorEnv(VectorEnv):
         flags ``bool``), as Gymnasium's vector envs return them. ``copy=False``: views of the
         batch's own buffers (obs in Fortran order, rewards ``float32``) that the next ``step``
         or ``reset`` overwrites."""
+        if self._act is None:
+            raise RuntimeError(f"this {self.env_id} batch is closed")
         a = actions if type(actions) is np.ndarray else np.asarray(actions)
         if a.shape != self._act_shape:
             raise ValueError(f"{self.env_id}: actions must have shape {self._act_shape}, got {a.shape}")
