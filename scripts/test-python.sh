@@ -3,7 +3,8 @@
 # builds the extension with maturin in the workspace's `fast` profile, so after the workspace
 # tests it reuses their build of the core) into a virtual environment of its own, then runs
 # pytest on python/tests. Installs what is missing on a fresh Debian machine (python3-venv).
-#   --with-ray   also installs Ray and runs the Ray tests (they are skipped without Ray)
+# Ray is installed too (the sharded env's tests start a local Ray and a two-node cluster on this
+# machine); --without-ray skips it, and those tests are then reported as skipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 started=$SECONDS
@@ -21,11 +22,10 @@ if [ ! -x "$VENV/bin/python" ]; then
   python3 -m venv "$VENV"
 fi
 PY="$VENV/bin/python"
-log "test dependencies (numpy, Gymnasium 1.4, pytest)"
-"$PY" -m pip install -q --disable-pip-version-check "numpy>=1.22" "gymnasium==1.4.0" "pytest>=7"
-if [ "${1:-}" = "--with-ray" ]; then
-  "$PY" -m pip install -q --disable-pip-version-check "ray>=2.9"
-fi
+log "test dependencies (numpy, Gymnasium 1.4, pytest, Ray)"
+deps=("numpy>=1.22" "gymnasium==1.4.0" "pytest>=7")
+[ "${1:-}" = "--without-ray" ] || deps+=("ray>=2.9")
+"$PY" -m pip install -q --disable-pip-version-check "${deps[@]}"
 log "pip install ./python"
 "$PY" -m pip install -q --disable-pip-version-check --force-reinstall --no-deps ./python
 log "pytest python/tests"
