@@ -35,6 +35,12 @@ def simd_paths() -> list:
     return list(_native.simd_paths())
 
 
+def validate(path, backend: str = "simd") -> dict:
+    """Replays a Gymnasium golden file (``tests/golden``) with the native validator's criteria
+    (``fusegym validate``): a report dict whose ``passed`` says whether every check held."""
+    return dict(_native.validate(str(path), backend))
+
+
 def gpu_adapters() -> list:
     """Every GPU adapter wgpu finds, one line each (``backend="gpu"`` uses the first)."""
     return list(_native.gpu_adapters())
@@ -52,4 +58,5 @@ __all__ = [
     "make_vec",
     "register_envs",
     "simd_paths",
+    "validate",
 ]

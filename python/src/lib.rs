@@ -24,6 +24,7 @@ pub mod batch;
 pub mod buffer;
 pub mod engine;
 pub mod error;
+pub mod golden;
 pub mod memory;
 
 fn env_dict<'py>(py: Python<'py>, info: &EnvInfo) -> PyResult<Bound<'py, PyDict>> {
@@ -111,5 +112,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(best_simd_path, m)?)?;
     m.add_function(wrap_pyfunction!(gpu_adapters, m)?)?;
     m.add_function(wrap_pyfunction!(cores, m)?)?;
+    m.add_function(wrap_pyfunction!(golden::validate, m)?)?;
     Ok(())
 }
