@@ -22,8 +22,8 @@ if [ ! -x "$VENV/bin/python" ]; then
   python3 -m venv "$VENV"
 fi
 PY="$VENV/bin/python"
-log "test dependencies (numpy, Gymnasium 1.4, pytest, Ray)"
-deps=("numpy>=1.22" "gymnasium==1.4.0" "pytest>=7")
+log "test dependencies (numpy, Gymnasium 1.4, pytest, pygame for the render comparison, Ray)"
+deps=("numpy>=1.22" "gymnasium==1.4.0" "pytest>=7" "pygame>=2.1")
 [ "${1:-}" = "--without-ray" ] || deps+=("ray>=2.9")
 "$PY" -m pip install -q --disable-pip-version-check "${deps[@]}"
 log "pip install ./python"
