@@ -474,6 +474,53 @@ unsafe impl Executor for Unaligned {
     }
 }
 
+/// Runs no range at all (and returns as if it had).
+struct Idle;
+// SAFETY (of the test): deliberately breaks the contract; the core must catch it.
+unsafe impl Executor for Idle {
+    fn threads(&self) -> usize {
+        1
+    }
+    fn run(&self, _len: usize, _job: &(dyn Fn(usize, usize) + Sync)) {}
+}
+
+/// Splits the batch in two and runs only the first half.
+struct FirstHalf;
+// SAFETY (of the test): as above.
+unsafe impl Executor for FirstHalf {
+    fn threads(&self) -> usize {
+        2
+    }
+    fn run(&self, len: usize, job: &(dyn Fn(usize, usize) + Sync)) {
+        job(0, fusegym::exec::split(len, 2, 0).1)
+    }
+}
+
+#[test]
+fn an_executor_that_leaves_envs_out_is_an_error_not_a_silent_ok() {
+    use fusegym::{Error, Policy};
+    let mut env = VecEnv::<CartPole>::new(200, 0).unwrap();
+    let a = vec![0u32; 200];
+    let before = env.state().to_vec();
+    let e = env.step_with(Actions::Discrete(&a), &Idle).expect_err("no env was stepped");
+    assert_eq!(e, Error::ExecutorCoverage { covered: 0, len: 200 });
+    assert!(e.to_string().contains("covered 0") && e.to_string().contains("reset"), "{e}");
+    let e = env.step_with(Actions::Discrete(&a), &FirstHalf).expect_err("half the envs were not stepped");
+    assert_eq!(e, Error::ExecutorCoverage { covered: 128, len: 200 });
+    // The action check runs on the executor before the step, so neither call stepped anything.
+    assert_eq!(env.state(), &before[..]);
+    assert_eq!(env.elapsed(), vec![0; 200]);
+    for (exec, covered) in [(&Idle as &dyn Executor, 0), (&FirstHalf, 128)] {
+        let e = env.rollout_with(5, Policy::Random, None, exec).expect_err("a rollout that left envs out");
+        assert_eq!(e, Error::ExecutorCoverage { covered, len: 200 });
+        let e = env.rollout_with(1, Policy::Random, None, exec).expect_err("a one-step rollout too");
+        assert_eq!(e, Error::ExecutorCoverage { covered, len: 200 });
+    }
+    // An honest executor still works on the same batch after a reset.
+    env.reset();
+    env.step_with(Actions::Discrete(&a), &Serial).unwrap();
+}
+
 #[test]
 fn an_executor_that_breaks_its_contract_is_an_error_not_a_write_out_of_bounds() {
     use fusegym::{Error, Policy};

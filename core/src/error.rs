@@ -169,6 +169,18 @@ pub enum Error {
         /// The largest allowed.
         limit: u128,
     },
+    /// An [`crate::Executor`] whose ranges did not cover the batch exactly once (their lengths
+    /// add up to `covered`, not `len`): some envs were not stepped (or some twice), so the batch
+    /// must be reset.
+    #[error(
+        "executor covered {covered} env-slots of a batch of {len} (its ranges must cover 0..{len} exactly once); the batch must be reset"
+    )]
+    ExecutorCoverage {
+        /// Sum of the lengths of the ranges the executor ran.
+        covered: usize,
+        /// Batch size.
+        len: usize,
+    },
     /// An [`crate::Executor`] handed out a range that breaks its contract; the call stopped
     /// short of stepping that range, so the batch must be reset.
     #[error("executor gave range {start}..{end} for a batch of {len} (ranges must start at multiples of 64 and end within the batch)")]

@@ -568,7 +568,9 @@ impl<E: Env> VecEnv<E> {
 }
 
 /// Runs `job` on `exec`'s ranges, skipping (and reporting) any range that breaks the part of
-/// the [`Executor`] contract that is cheap to check.
+/// the [`Executor`] contract that is cheap to check: each range is in bounds and aligned, and
+/// their lengths add up to the batch (one add per range), so an executor that skips a range is
+/// [`Error::ExecutorCoverage`] instead of a silent `Ok` with envs never stepped.
 pub(crate) fn run_checked(exec: &dyn Executor, len: usize, job: &(dyn Fn(usize, usize) + Sync)) -> Result<(), Error> {
     run_checked_with(exec, len, false, job)
 }
@@ -577,8 +579,10 @@ pub(crate) fn run_checked(exec: &dyn Executor, len: usize, job: &(dyn Fn(usize, 
 pub(crate) fn run_checked_with(exec: &dyn Executor, len: usize, long: bool, job: &(dyn Fn(usize, usize) + Sync)) -> Result<(), Error> {
     let bad = AtomicBool::new(false);
     let (bad_start, bad_end) = (AtomicUsize::new(0), AtomicUsize::new(0));
+    let covered = AtomicUsize::new(0);
     let checked = |start: usize, end: usize| {
         if range_ok(start, end, len) {
+            covered.fetch_add(end - start, Ordering::Relaxed);
             job(start, end)
         } else {
             bad_start.store(start, Ordering::Relaxed);
@@ -593,6 +597,11 @@ pub(crate) fn run_checked_with(exec: &dyn Executor, len: usize, long: bool, job:
     }
     if bad.load(Ordering::Acquire) {
         return Err(Error::Executor { start: bad_start.into_inner(), end: bad_end.into_inner(), len });
+    }
+    // `run` has returned after every range's job (the contract), so the count is complete.
+    let covered = covered.into_inner();
+    if covered != len {
+        return Err(Error::ExecutorCoverage { covered, len });
     }
     Ok(())
 }
