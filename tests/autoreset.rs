@@ -385,6 +385,35 @@ fn parameters_are_validated_with_the_field_named() {
 }
 
 #[test]
+fn a_parameter_given_twice_is_an_error_naming_it_in_any_mix_of_forms() {
+    use fusegym::Error;
+    let forms = [ParamValue::Shared(0.5), ParamValue::PerEnv(vec![0.5; 4]), ParamValue::Range { low: 0.4, high: 0.6 }];
+    for first in &forms {
+        for second in &forms {
+            let cfg = EnvConfig {
+                params: vec![("length".into(), first.clone()), ("tau".into(), ParamValue::Shared(0.02)), ("length".into(), second.clone())],
+                ..EnvConfig::new(4, 0)
+            };
+            let e = VecEnv::<CartPole>::from_config(Default::default(), &cfg).err().expect("a duplicate must be rejected");
+            assert_eq!(e, Error::DuplicateParam { env: "CartPole-v1", name: "length" }, "{first:?} then {second:?}");
+            assert!(e.to_string().contains("length") && e.to_string().contains("more than once"), "{e}");
+            // The dynamic constructor and the check the GPU backend runs say the same.
+            assert_eq!(fusegym::make_with("CartPole-v1", &cfg).err(), Some(e.clone()));
+            let info = fusegym::info("CartPole-v1").unwrap();
+            assert_eq!((info.check_config)(&cfg).err(), Some(e));
+        }
+    }
+    // The typed builders: the same field twice, through `param` or `ParamRanges::range`.
+    let e = VecEnv::<CartPole>::builder(4).param("length", 1.0).param("length", 2.0).build().err();
+    assert_eq!(e, Some(Error::DuplicateParam { env: "CartPole-v1", name: "length" }));
+    let ranges = ParamRanges::new().range("length", 0.4, 0.6).range("length", 0.5, 0.7);
+    let e = VecEnv::<CartPole>::builder(4).ranges(ranges).build().err();
+    assert_eq!(e, Some(Error::DuplicateParam { env: "CartPole-v1", name: "length" }));
+    // Distinct fields are fine.
+    VecEnv::<CartPole>::builder(4).param("length", 1.0).param_range("tau", 0.01, 0.02).build().unwrap();
+}
+
+#[test]
 fn every_params_struct_has_the_layout_wgsl_gives_it() {
     // WGSL's storage layout for a struct of f32/u32 members: each member 4-byte aligned at the
     // next multiple of 4, size rounded up to the struct's alignment (4). The declared fields come

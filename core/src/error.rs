@@ -169,6 +169,15 @@ pub enum Error {
         /// The largest allowed.
         limit: u128,
     },
+    /// The same parameter field is set twice in one configuration (two entries of
+    /// [`crate::EnvConfig::params`], in any mix of shared, per-env and range values).
+    #[error("{env}: parameter {name} is given more than once; give each parameter once")]
+    DuplicateParam {
+        /// Env id.
+        env: &'static str,
+        /// Field name.
+        name: &'static str,
+    },
     /// An [`crate::Executor`] whose ranges did not cover the batch exactly once (their lengths
     /// add up to `covered`, not `len`): some envs were not stepped (or some twice), so the batch
     /// must be reset.

@@ -398,3 +398,19 @@ fn bench_measures_next_step_mode_and_per_env_parameters() {
         assert!(r["params"].as_str().unwrap().contains("length"), "{r}");
     }
 }
+
+
+#[test]
+fn a_parameter_given_twice_is_exit_2_naming_it() {
+    for cmd in [vec!["run", "--env", "CartPole-v1", "--steps", "5"], vec!["bench", "--env", "CartPole-v1", "--quick", "--backend", "simd"]]
+    {
+        for twice in [["length=1", "length=2"], ["length=1", "length=0.4..0.6"]] {
+            let mut all = cmd.clone();
+            all.extend(["--param", twice[0], "--param", twice[1]]);
+            let (code, out, err) = fusegym(&all);
+            assert_eq!(code, 2, "{all:?}: {out}{err}");
+            assert!(err.contains("parameter length is given more than once"), "{all:?}: {err}");
+            assert!(out.is_empty(), "{all:?}: {out}");
+        }
+    }
+}
