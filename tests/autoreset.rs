@@ -562,3 +562,51 @@ fn an_executor_that_breaks_its_contract_is_an_error_not_a_write_out_of_bounds() 
     let e = env.rollout_with(5, Policy::Random, None, &Overrun).err().unwrap();
     assert!(matches!(e, Error::Executor { .. }), "{e}");
 }
+
+/// A batch that cannot be allocated is a typed error, not an abort: the test runs itself again
+/// in a child process under an address-space limit (`ulimit -v`, 2 GiB) and asks there for 200
+/// million CartPole envs (about 15 GiB); the child must get `Error::Alloc` and exit normally.
+#[test]
+fn a_batch_too_large_for_the_address_space_is_an_alloc_error_not_an_abort() {
+    const CHILD: &str = "FUSEGYM_ALLOC_CHILD";
+    if std::env::var_os(CHILD).is_some() {
+        for mode in Autoreset::ALL {
+            let cfg = EnvConfig { autoreset: mode, ..EnvConfig::new(200_000_000, 0) };
+            match fusegym::make_with("CartPole-v1", &cfg) {
+                Err(e @ fusegym::Error::Alloc { .. }) => println!("child: {mode:?}: {e}"),
+                Err(e) => panic!("{mode:?}: expected Error::Alloc, got {e}"),
+                Ok(_) => panic!("{mode:?}: 200 million envs fit in 2 GiB of address space?"),
+            }
+        }
+        // The lazily allocated dense final observations (160 MB here) of a batch that did fit,
+        // once the rest of the address space is taken (reserved, never touched) by 64 MiB blocks.
+        let mut env = VecEnv::<CartPole>::new(10_000_000, 0).unwrap();
+        let mut ballast: Vec<Vec<u8>> = Vec::with_capacity(64);
+        loop {
+            let mut block = Vec::new();
+            if block.try_reserve_exact(64 << 20).is_err() {
+                break;
+            }
+            ballast.push(block);
+        }
+        let dense = env.final_obs_dense().map(|d| d.len());
+        drop(ballast);
+        match dense {
+            Err(e @ fusegym::Error::Alloc { .. }) => println!("child: final_obs_dense: {e}"),
+            other => panic!("expected Error::Alloc, got {other:?}"),
+        }
+        println!("child: done");
+        return;
+    }
+    let exe = std::env::current_exe().unwrap();
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -v 2097152 && exec \"$0\" --exact a_batch_too_large_for_the_address_space_is_an_alloc_error_not_an_abort --nocapture --test-threads 1")
+        .arg(&exe)
+        .env(CHILD, "1")
+        .output()
+        .unwrap();
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "child failed ({:?}):\n{text}", out.status);
+    assert!(text.contains("could not allocate") && text.contains("child: done"), "{text}");
+}

@@ -169,6 +169,16 @@ pub enum Error {
         /// The largest allowed.
         limit: u128,
     },
+    /// A buffer sized by the batch could not be allocated (out of memory or address space):
+    /// every buffer of a batch is allocated fallibly, so a batch too large for the machine is
+    /// this error instead of an abort.
+    #[error("{what}: could not allocate {bytes} bytes (out of memory or address space); use fewer envs")]
+    Alloc {
+        /// Which buffer.
+        what: &'static str,
+        /// Bytes asked for, saturated at `u128::MAX`.
+        bytes: u128,
+    },
     /// The same parameter field is set twice in one configuration (two entries of
     /// [`crate::EnvConfig::params`], in any mix of shared, per-env and range values).
     #[error("{env}: parameter {name} is given more than once; give each parameter once")]
