@@ -400,6 +400,31 @@ fn bench_measures_next_step_mode_and_per_env_parameters() {
 }
 
 
+/// Runs fusegym with stdout a pipe whose reading end is already closed.
+fn into_closed_pipe(args: &[&str]) -> (std::process::ExitStatus, String) {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = Command::new(env!("CARGO_BIN_EXE_fusegym")).args(args).stdout(writer).output().expect("run fusegym");
+    (out.status, String::from_utf8_lossy(&out.stderr).into())
+}
+
+#[test]
+fn a_closed_pipe_ends_every_command_quietly() {
+    use std::os::unix::process::ExitStatusExt;
+    for args in [
+        &["info"][..],
+        &["info", "--env", "CartPole-v1", "--json"],
+        &["run", "--env", "CartPole-v1", "--envs", "4", "--steps", "50"],
+        &["soak", "--env", "CartPole-v1", "--steps", "1e4", "--envs", "64"],
+        &["bench", "--env", "CartPole-v1", "--backend", "simd", "--mode", "step", "--envs", "64", "--steps", "3", "--repeats", "1"],
+    ] {
+        let (status, err) = into_closed_pipe(args);
+        // The conventional end: killed by SIGPIPE at the first write (the shell shows 141).
+        assert!(status.success() || status.signal() == Some(libc::SIGPIPE), "{args:?}: {status:?}\n{err}");
+        assert!(!err.contains("panicked") && !err.contains("Broken pipe") && !err.contains("backtrace"), "{args:?}: {err}");
+    }
+}
+
 #[test]
 fn a_parameter_given_twice_is_exit_2_naming_it() {
     for cmd in [vec!["run", "--env", "CartPole-v1", "--steps", "5"], vec!["bench", "--env", "CartPole-v1", "--quick", "--backend", "simd"]]
