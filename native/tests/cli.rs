@@ -439,3 +439,12 @@ fn a_parameter_given_twice_is_exit_2_naming_it() {
         }
     }
 }
+
+#[test]
+fn validate_refuses_a_huge_file_at_once() {
+    let start = std::time::Instant::now();
+    let (code, out, err) = fusegym(&["validate", "/dev/zero"]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(err.contains("/dev/zero") && err.contains("larger than"), "{err}");
+    assert!(start.elapsed().as_secs_f64() < 5.0, "took {:?}", start.elapsed());
+}
