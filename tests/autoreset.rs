@@ -385,6 +385,35 @@ fn parameters_are_validated_with_the_field_named() {
 }
 
 #[test]
+fn a_parameter_given_twice_is_an_error_naming_it_in_any_mix_of_forms() {
+    use fusegym::Error;
+    let forms = [ParamValue::Shared(0.5), ParamValue::PerEnv(vec![0.5; 4]), ParamValue::Range { low: 0.4, high: 0.6 }];
+    for first in &forms {
+        for second in &forms {
+            let cfg = EnvConfig {
+                params: vec![("length".into(), first.clone()), ("tau".into(), ParamValue::Shared(0.02)), ("length".into(), second.clone())],
+                ..EnvConfig::new(4, 0)
+            };
+            let e = VecEnv::<CartPole>::from_config(Default::default(), &cfg).err().expect("a duplicate must be rejected");
+            assert_eq!(e, Error::DuplicateParam { env: "CartPole-v1", name: "length" }, "{first:?} then {second:?}");
+            assert!(e.to_string().contains("length") && e.to_string().contains("more than once"), "{e}");
+            // The dynamic constructor and the check the GPU backend runs say the same.
+            assert_eq!(fusegym::make_with("CartPole-v1", &cfg).err(), Some(e.clone()));
+            let info = fusegym::info("CartPole-v1").unwrap();
+            assert_eq!((info.check_config)(&cfg).err(), Some(e));
+        }
+    }
+    // The typed builders: the same field twice, through `param` or `ParamRanges::range`.
+    let e = VecEnv::<CartPole>::builder(4).param("length", 1.0).param("length", 2.0).build().err();
+    assert_eq!(e, Some(Error::DuplicateParam { env: "CartPole-v1", name: "length" }));
+    let ranges = ParamRanges::new().range("length", 0.4, 0.6).range("length", 0.5, 0.7);
+    let e = VecEnv::<CartPole>::builder(4).ranges(ranges).build().err();
+    assert_eq!(e, Some(Error::DuplicateParam { env: "CartPole-v1", name: "length" }));
+    // Distinct fields are fine.
+    VecEnv::<CartPole>::builder(4).param("length", 1.0).param_range("tau", 0.01, 0.02).build().unwrap();
+}
+
+#[test]
 fn every_params_struct_has_the_layout_wgsl_gives_it() {
     // WGSL's storage layout for a struct of f32/u32 members: each member 4-byte aligned at the
     // next multiple of 4, size rounded up to the struct's alignment (4). The declared fields come
@@ -474,6 +503,53 @@ unsafe impl Executor for Unaligned {
     }
 }
 
+/// Runs no range at all (and returns as if it had).
+struct Idle;
+// SAFETY (of the test): deliberately breaks the contract; the core must catch it.
+unsafe impl Executor for Idle {
+    fn threads(&self) -> usize {
+        1
+    }
+    fn run(&self, _len: usize, _job: &(dyn Fn(usize, usize) + Sync)) {}
+}
+
+/// Splits the batch in two and runs only the first half.
+struct FirstHalf;
+// SAFETY (of the test): as above.
+unsafe impl Executor for FirstHalf {
+    fn threads(&self) -> usize {
+        2
+    }
+    fn run(&self, len: usize, job: &(dyn Fn(usize, usize) + Sync)) {
+        job(0, fusegym::exec::split(len, 2, 0).1)
+    }
+}
+
+#[test]
+fn an_executor_that_leaves_envs_out_is_an_error_not_a_silent_ok() {
+    use fusegym::{Error, Policy};
+    let mut env = VecEnv::<CartPole>::new(200, 0).unwrap();
+    let a = vec![0u32; 200];
+    let before = env.state().to_vec();
+    let e = env.step_with(Actions::Discrete(&a), &Idle).expect_err("no env was stepped");
+    assert_eq!(e, Error::ExecutorCoverage { covered: 0, len: 200 });
+    assert!(e.to_string().contains("covered 0") && e.to_string().contains("reset"), "{e}");
+    let e = env.step_with(Actions::Discrete(&a), &FirstHalf).expect_err("half the envs were not stepped");
+    assert_eq!(e, Error::ExecutorCoverage { covered: 128, len: 200 });
+    // The action check runs on the executor before the step, so neither call stepped anything.
+    assert_eq!(env.state(), &before[..]);
+    assert_eq!(env.elapsed(), vec![0; 200]);
+    for (exec, covered) in [(&Idle as &dyn Executor, 0), (&FirstHalf, 128)] {
+        let e = env.rollout_with(5, Policy::Random, None, exec).expect_err("a rollout that left envs out");
+        assert_eq!(e, Error::ExecutorCoverage { covered, len: 200 });
+        let e = env.rollout_with(1, Policy::Random, None, exec).expect_err("a one-step rollout too");
+        assert_eq!(e, Error::ExecutorCoverage { covered, len: 200 });
+    }
+    // An honest executor still works on the same batch after a reset.
+    env.reset();
+    env.step_with(Actions::Discrete(&a), &Serial).unwrap();
+}
+
 #[test]
 fn an_executor_that_breaks_its_contract_is_an_error_not_a_write_out_of_bounds() {
     use fusegym::{Error, Policy};
@@ -485,4 +561,52 @@ fn an_executor_that_breaks_its_contract_is_an_error_not_a_write_out_of_bounds() 
     assert!(matches!(e, Error::Executor { start: 3, .. }), "{e}");
     let e = env.rollout_with(5, Policy::Random, None, &Overrun).err().unwrap();
     assert!(matches!(e, Error::Executor { .. }), "{e}");
+}
+
+/// A batch that cannot be allocated is a typed error, not an abort: the test runs itself again
+/// in a child process under an address-space limit (`ulimit -v`, 2 GiB) and asks there for 200
+/// million CartPole envs (about 15 GiB); the child must get `Error::Alloc` and exit normally.
+#[test]
+fn a_batch_too_large_for_the_address_space_is_an_alloc_error_not_an_abort() {
+    const CHILD: &str = "FUSEGYM_ALLOC_CHILD";
+    if std::env::var_os(CHILD).is_some() {
+        for mode in Autoreset::ALL {
+            let cfg = EnvConfig { autoreset: mode, ..EnvConfig::new(200_000_000, 0) };
+            match fusegym::make_with("CartPole-v1", &cfg) {
+                Err(e @ fusegym::Error::Alloc { .. }) => println!("child: {mode:?}: {e}"),
+                Err(e) => panic!("{mode:?}: expected Error::Alloc, got {e}"),
+                Ok(_) => panic!("{mode:?}: 200 million envs fit in 2 GiB of address space?"),
+            }
+        }
+        // The lazily allocated dense final observations (160 MB here) of a batch that did fit,
+        // once the rest of the address space is taken (reserved, never touched) by 64 MiB blocks.
+        let mut env = VecEnv::<CartPole>::new(10_000_000, 0).unwrap();
+        let mut ballast: Vec<Vec<u8>> = Vec::with_capacity(64);
+        loop {
+            let mut block = Vec::new();
+            if block.try_reserve_exact(64 << 20).is_err() {
+                break;
+            }
+            ballast.push(block);
+        }
+        let dense = env.final_obs_dense().map(|d| d.len());
+        drop(ballast);
+        match dense {
+            Err(e @ fusegym::Error::Alloc { .. }) => println!("child: final_obs_dense: {e}"),
+            other => panic!("expected Error::Alloc, got {other:?}"),
+        }
+        println!("child: done");
+        return;
+    }
+    let exe = std::env::current_exe().unwrap();
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -v 2097152 && exec \"$0\" --exact a_batch_too_large_for_the_address_space_is_an_alloc_error_not_an_abort --nocapture --test-threads 1")
+        .arg(&exe)
+        .env(CHILD, "1")
+        .output()
+        .unwrap();
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "child failed ({:?}):\n{text}", out.status);
+    assert!(text.contains("could not allocate") && text.contains("child: done"), "{text}");
 }

@@ -152,8 +152,8 @@ pub fn policy<'a>(env: &'static str, policy: Policy<'a>, space: ActionSpace, obs
     }
 }
 
-/// How a parameter field of a checked configuration is set: the last entry of
-/// [`EnvConfig::params`] for a field wins.
+/// How a parameter field of a checked configuration is set (each field appears at most once in
+/// [`EnvConfig::params`]; a second entry is [`Error::DuplicateParam`]).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum FieldSource<'a> {
     /// One value for every env (the checked shared parameters hold it).
@@ -209,8 +209,14 @@ pub fn config<'a, P: ParamSet>(env: &'static str, mut params: P, config: &'a Env
         params.set_max_episode_steps(steps);
     }
     params::check_time_limit(env, params.max_episode_steps())?;
+    // Bit `k`: field `k` was set by an earlier entry (a second one would silently win).
+    let mut seen = 0u32;
     for (name, value) in &config.params {
         let k = P::index_of(name).ok_or_else(|| Error::UnknownParam { env, name: name.clone(), known: known_params::<P>() })?;
+        if seen & (1 << k) != 0 {
+            return Err(Error::DuplicateParam { env, name: declared[k].name });
+        }
+        seen |= 1 << k;
         fields[k] = match value {
             ParamValue::Shared(v) => {
                 params.set(k, *v);

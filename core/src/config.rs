@@ -90,7 +90,8 @@ impl ParamRanges {
     pub fn new() -> Self {
         ParamRanges::default()
     }
-    /// Draws field `name` uniformly from `[low, high)`.
+    /// Draws field `name` uniformly from `[low, high)` (a name given twice is
+    /// [`Error::DuplicateParam`] when the batch is built).
     pub fn range(mut self, name: &str, low: f32, high: f32) -> Self {
         self.ranges.push((name.to_string(), low, high));
         self
@@ -114,7 +115,9 @@ pub struct EnvConfig {
     pub env_offset: u32,
     /// What happens when an episode ends.
     pub autoreset: Autoreset,
-    /// Parameter overrides by field name, applied in order on top of the env's defaults.
+    /// Parameter overrides by field name on top of the env's defaults, each field at most once
+    /// (a name given twice, in any mix of shared, per-env and range values, is
+    /// [`Error::DuplicateParam`]).
     pub params: Vec<(String, ParamValue)>,
     /// Redraw [`ParamValue::Range`] fields at every reset.
     pub redraw_each_episode: bool,

@@ -169,6 +169,37 @@ pub enum Error {
         /// The largest allowed.
         limit: u128,
     },
+    /// A buffer sized by the batch could not be allocated (out of memory or address space):
+    /// every buffer of a batch is allocated fallibly, so a batch too large for the machine is
+    /// this error instead of an abort.
+    #[error("{what}: could not allocate {bytes} bytes (out of memory or address space); use fewer envs")]
+    Alloc {
+        /// Which buffer.
+        what: &'static str,
+        /// Bytes asked for, saturated at `u128::MAX`.
+        bytes: u128,
+    },
+    /// The same parameter field is set twice in one configuration (two entries of
+    /// [`crate::EnvConfig::params`], in any mix of shared, per-env and range values).
+    #[error("{env}: parameter {name} is given more than once; give each parameter once")]
+    DuplicateParam {
+        /// Env id.
+        env: &'static str,
+        /// Field name.
+        name: &'static str,
+    },
+    /// An [`crate::Executor`] whose ranges did not cover the batch exactly once (their lengths
+    /// add up to `covered`, not `len`): some envs were not stepped (or some twice), so the batch
+    /// must be reset.
+    #[error(
+        "executor covered {covered} env-slots of a batch of {len} (its ranges must cover 0..{len} exactly once); the batch must be reset"
+    )]
+    ExecutorCoverage {
+        /// Sum of the lengths of the ranges the executor ran.
+        covered: usize,
+        /// Batch size.
+        len: usize,
+    },
     /// An [`crate::Executor`] handed out a range that breaks its contract; the call stopped
     /// short of stepping that range, so the batch must be reset.
     #[error("executor gave range {start}..{end} for a batch of {len} (ranges must start at multiples of 64 and end within the batch)")]

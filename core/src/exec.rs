@@ -16,8 +16,10 @@
 ///   returned (it may resume the panic after that).
 ///
 /// The core also checks the first rule for every range (it is one compare) and reports a
-/// violation as [`crate::Error::Executor`] instead of running the range; overlaps cannot be
-/// checked cheaply, hence the `unsafe`.
+/// violation as [`crate::Error::Executor`] instead of running the range, and adds up the
+/// ranges' lengths (one add per range): a total other than `len` (a range skipped, or run
+/// twice) is [`crate::Error::ExecutorCoverage`]. Overlaps whose lengths still add up to `len`
+/// cannot be checked cheaply, hence the `unsafe`.
 pub unsafe trait Executor: Sync {
     /// Number of threads the executor uses (for reports).
     fn threads(&self) -> usize;

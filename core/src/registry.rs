@@ -66,6 +66,8 @@ pub trait DynVecEnv: Send {
     fn episodes(&self) -> &[u32];
     /// Steps taken in each env's current episode.
     fn elapsed(&self) -> Vec<u32>;
+    /// The same, written into `out` (`[num_envs]`; see [`VecEnv::elapsed_into`]).
+    fn elapsed_into(&self, out: &mut [u32]) -> Result<(), Error>;
     /// The registry entry of the env (parameters, spaces).
     fn info(&self) -> &'static EnvInfo;
     /// The autoreset mode.
@@ -75,7 +77,7 @@ pub trait DynVecEnv: Send {
     /// Same-step final observations of the envs that finished on the last step, packed.
     fn final_obs(&self) -> FinalObs<'_>;
     /// The same, as a dense feature-major buffer (see [`VecEnv::final_obs_dense`]).
-    fn final_obs_dense(&mut self) -> &[f32];
+    fn final_obs_dense(&mut self) -> Result<&[f32], Error>;
     /// Env `i`'s value of every parameter field, in declaration order.
     fn env_params(&self, i: usize) -> Result<Vec<f32>, Error>;
     /// `steps` steps on the calling thread with actions from `policy` (see [`VecEnv::rollout`]).
@@ -154,6 +156,9 @@ impl<E: Env> DynVecEnv for VecEnv<E> {
     fn elapsed(&self) -> Vec<u32> {
         VecEnv::elapsed(self)
     }
+    fn elapsed_into(&self, out: &mut [u32]) -> Result<(), Error> {
+        VecEnv::elapsed_into(self, out)
+    }
     fn info(&self) -> &'static EnvInfo {
         ENVS.iter().find(|e| e.id == E::SPEC.id).expect("every env type in use is registered")
     }
@@ -166,7 +171,7 @@ impl<E: Env> DynVecEnv for VecEnv<E> {
     fn final_obs(&self) -> FinalObs<'_> {
         VecEnv::final_obs(self)
     }
-    fn final_obs_dense(&mut self) -> &[f32] {
+    fn final_obs_dense(&mut self) -> Result<&[f32], Error> {
         VecEnv::final_obs_dense(self)
     }
     fn env_params(&self, i: usize) -> Result<Vec<f32>, Error> {

@@ -163,6 +163,23 @@ fn checked_len(what: &'static str, components: usize, n: usize) -> Result<usize,
     }
 }
 
+/// `len` copies of `value` in a buffer allocated fallibly: [`Error::Alloc`] naming `what` when
+/// the allocator refuses (out of memory or address space) instead of an abort.
+pub(crate) fn try_vec<T: Clone>(what: &'static str, len: usize, value: T) -> Result<Vec<T>, Error> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(len).map_err(|_| Error::Alloc { what, bytes: len as u128 * core::mem::size_of::<T>() as u128 })?;
+    v.resize(len, value);
+    Ok(v)
+}
+
+/// A copy of `values` in a buffer allocated fallibly (see [`try_vec`]).
+fn try_copy(what: &'static str, values: &[f32]) -> Result<Vec<f32>, Error> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(values.len()).map_err(|_| Error::Alloc { what, bytes: values.len() as u128 * 4 })?;
+    v.extend_from_slice(values);
+    Ok(v)
+}
+
 impl<E: Env> VecEnv<E> {
     /// A batch with Gymnasium's default parameters, same-step autoreset, reset and ready to
     /// step.
@@ -196,24 +213,27 @@ impl<E: Env> VecEnv<E> {
         let (num_envs, env_offset) = (config.num_envs, config.env_offset);
         let (mut range_low, mut range_high) = ([0.0; MAX_PARAM_FIELDS], [0.0; MAX_PARAM_FIELDS]);
         let ranged = checked.ranged();
+        // Every buffer sized by the batch is allocated fallibly (`try_vec`): a batch too large
+        // for the machine's memory or the process's address space is `Error::Alloc`.
         let columns: Vec<Option<Vec<f32>>> = checked
             .fields
             .iter()
             .enumerate()
             .map(|(k, f)| match *f {
-                FieldSource::Shared => None,
-                FieldSource::PerEnv(values) => Some(values.to_vec()),
+                FieldSource::Shared => Ok(None),
+                FieldSource::PerEnv(values) => try_copy("per-env parameter column", values).map(Some),
                 FieldSource::Range { low, high } => {
                     range_low[k] = low;
                     range_high[k] = high;
-                    Some(vec![0.0; num_envs])
+                    try_vec("ranged parameter column", num_envs, 0.0).map(Some)
                 }
             })
-            .collect();
+            .collect::<Result<_, Error>>()?;
         let params = checked.params;
         let (s, o) = (E::State::<f32>::LEN, E::Obs::<f32>::LEN);
         let state_len = if E::OBS_IS_STATE { 0 } else { checked_len("state buffer (elements)", s, num_envs)? };
         let obs_len = checked_len("observation buffer (elements)", o, num_envs)?;
+        let same = config.autoreset == Autoreset::SameStep;
         let mut v = VecEnv {
             params,
             num_envs,
@@ -222,25 +242,25 @@ impl<E: Env> VecEnv<E> {
             mode: config.autoreset,
             path: SimdPath::best(),
             // With OBS_IS_STATE the observation buffer holds the state (see `Env::OBS_IS_STATE`).
-            state: vec![0.0; state_len],
-            elapsed: vec![0; num_envs],
-            episode: vec![0; num_envs],
-            obs: vec![0.0; obs_len],
-            reward: vec![0.0; num_envs],
-            terminated: vec![0; num_envs],
-            truncated: vec![0; num_envs],
-            final_count: vec![0; num_envs.div_ceil(CHUNK_ALIGN)],
-            final_index: if config.autoreset == Autoreset::SameStep { vec![0; num_envs] } else { Vec::new() },
-            final_packed: if config.autoreset == Autoreset::SameStep { vec![0.0; obs_len] } else { Vec::new() },
+            state: try_vec("state buffer", state_len, 0.0)?,
+            elapsed: try_vec("step counters", num_envs, 0)?,
+            episode: try_vec("episode counters", num_envs, 0)?,
+            obs: try_vec("observation buffer", obs_len, 0.0)?,
+            reward: try_vec("reward buffer", num_envs, 0.0)?,
+            terminated: try_vec("terminated flags", num_envs, 0)?,
+            truncated: try_vec("truncated flags", num_envs, 0)?,
+            final_count: try_vec("final observation counts", num_envs.div_ceil(CHUNK_ALIGN), 0)?,
+            final_index: try_vec("final observation indices", if same { num_envs } else { 0 }, 0)?,
+            final_packed: try_vec("final observations", if same { obs_len } else { 0 }, 0.0)?,
             final_dense: Vec::new(),
             columns,
             ranged,
             redraw_each_episode: config.redraw_each_episode && ranged != 0,
             range_low,
             range_high,
-            reward_sum: vec![0.0; num_envs],
-            episodes_done: vec![0; num_envs],
-            length_sum: vec![0; num_envs],
+            reward_sum: try_vec("rollout reward sums", num_envs, 0.0)?,
+            episodes_done: try_vec("rollout episode counts", num_envs, 0)?,
+            length_sum: try_vec("rollout length sums", num_envs, 0)?,
             _env: core::marker::PhantomData,
         };
         v.reset_with_seed(config.seed);
@@ -394,12 +414,12 @@ impl<E: Env> VecEnv<E> {
 
     /// The final observations as a dense feature-major `[obs_dim][num_envs]` buffer, for code
     /// written against that layout. Valid where the env finished on the last step; other
-    /// entries hold what they held before. The first call allocates the buffer; each call
-    /// writes only the finished envs' entries.
-    pub fn final_obs_dense(&mut self) -> &[f32] {
+    /// entries hold what they held before. The first call allocates the buffer (fallibly:
+    /// [`Error::Alloc`] when memory is short); each call writes only the finished envs' entries.
+    pub fn final_obs_dense(&mut self) -> Result<&[f32], Error> {
         let (n, od) = (self.num_envs, E::Obs::<f32>::LEN);
         if self.final_dense.len() != n * od {
-            self.final_dense = vec![0.0; n * od];
+            self.final_dense = try_vec("dense final observations", n * od, 0.0)?;
         }
         let same = self.mode == Autoreset::SameStep;
         let view = FinalObs {
@@ -409,8 +429,8 @@ impl<E: Env> VecEnv<E> {
             obs_dim: od,
             num_envs: n,
         };
-        view.scatter_into(&mut self.final_dense).expect("sized above");
-        &self.final_dense
+        view.scatter_into(&mut self.final_dense)?;
+        Ok(&self.final_dense)
     }
 
     /// Number of envs.
@@ -470,9 +490,20 @@ impl<E: Env> VecEnv<E> {
             &self.state
         }
     }
-    /// Steps taken in each env's current episode.
+    /// Steps taken in each env's current episode (a new buffer each call; see
+    /// [`VecEnv::elapsed_into`] for one that allocates nothing).
     pub fn elapsed(&self) -> Vec<u32> {
         self.elapsed.iter().map(|&e| e & !DONE_BITS).collect()
+    }
+    /// Writes the steps taken in each env's current episode into `out` (`[num_envs]`).
+    pub fn elapsed_into(&self, out: &mut [u32]) -> Result<(), Error> {
+        if out.len() != self.num_envs {
+            return Err(Error::Length { what: "elapsed steps (one per env)", expected: self.num_envs, got: out.len() });
+        }
+        for (o, &e) in out.iter_mut().zip(&self.elapsed) {
+            *o = e & !DONE_BITS;
+        }
+        Ok(())
     }
     /// Episode number of each env (0 for the episode started by the seed).
     pub fn episodes(&self) -> &[u32] {
@@ -568,7 +599,9 @@ impl<E: Env> VecEnv<E> {
 }
 
 /// Runs `job` on `exec`'s ranges, skipping (and reporting) any range that breaks the part of
-/// the [`Executor`] contract that is cheap to check.
+/// the [`Executor`] contract that is cheap to check: each range is in bounds and aligned, and
+/// their lengths add up to the batch (one add per range), so an executor that skips a range is
+/// [`Error::ExecutorCoverage`] instead of a silent `Ok` with envs never stepped.
 pub(crate) fn run_checked(exec: &dyn Executor, len: usize, job: &(dyn Fn(usize, usize) + Sync)) -> Result<(), Error> {
     run_checked_with(exec, len, false, job)
 }
@@ -577,8 +610,10 @@ pub(crate) fn run_checked(exec: &dyn Executor, len: usize, job: &(dyn Fn(usize, 
 pub(crate) fn run_checked_with(exec: &dyn Executor, len: usize, long: bool, job: &(dyn Fn(usize, usize) + Sync)) -> Result<(), Error> {
     let bad = AtomicBool::new(false);
     let (bad_start, bad_end) = (AtomicUsize::new(0), AtomicUsize::new(0));
+    let covered = AtomicUsize::new(0);
     let checked = |start: usize, end: usize| {
         if range_ok(start, end, len) {
+            covered.fetch_add(end - start, Ordering::Relaxed);
             job(start, end)
         } else {
             bad_start.store(start, Ordering::Relaxed);
@@ -593,6 +628,11 @@ pub(crate) fn run_checked_with(exec: &dyn Executor, len: usize, long: bool, job:
     }
     if bad.load(Ordering::Acquire) {
         return Err(Error::Executor { start: bad_start.into_inner(), end: bad_end.into_inner(), len });
+    }
+    // `run` has returned after every range's job (the contract), so the count is complete.
+    let covered = covered.into_inner();
+    if covered != len {
+        return Err(Error::ExecutorCoverage { covered, len });
     }
     Ok(())
 }

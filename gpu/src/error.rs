@@ -33,6 +33,15 @@ pub enum GpuError {
         /// Which limit.
         limit_name: &'static str,
     },
+    /// The device could not allocate a batch's buffers (wgpu's out-of-memory error, caught in
+    /// an error scope instead of wgpu's uncaptured-error panic).
+    #[error("the GPU is out of memory for {what} ({detail}); use fewer envs")]
+    OutOfMemory {
+        /// What was being allocated.
+        what: String,
+        /// What wgpu reported.
+        detail: String,
+    },
     /// The env has no shader (every registered env has one; see `SHADERS`).
     #[error("environment {id} has no GPU shader")]
     NoShader {

@@ -241,6 +241,16 @@ impl GpuVecEnv {
         }
 
         let rows_of = |rows: usize| move |ch: &GpuChunk| rows * ch.len;
+        // Every size is within the adapter's limits (checked by `chunks::plan` and
+        // `Chunked::new`); the memory may still run out. Natively the allocations run in an
+        // error scope, so that is `GpuError::OutOfMemory` before any buffer is used, not
+        // wgpu's uncaptured-error panic.
+        // (Two locals, not a tuple: an early return drops them in reverse order, as wgpu
+        // requires of scopes.)
+        #[cfg(not(target_arch = "wasm32"))]
+        let oom_scope = ctx.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
+        #[cfg(not(target_arch = "wasm32"))]
+        let validation_scope = ctx.device.push_error_scope(wgpu::ErrorFilter::Validation);
         let dev = DeviceBuffers {
             ctl: ctx.device.create_buffer(&wgpu::BufferDescriptor {
                 label: Some("fusegym.ctl"),
@@ -257,6 +267,24 @@ impl GpuVecEnv {
             input: Chunked::new(ctx, "fusegym.input", &chunks, rows_of(input_rows), STORAGE)?,
             stats: Chunked::new(ctx, "fusegym.stats", &chunks, rows_of(STAT_ROWS), STORAGE)?,
         };
+        let staging_usage = wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST;
+        let staging = [
+            Chunked::new(ctx, "fusegym.readback.0", &chunks, rows_of(2 * obs_dim + 2), staging_usage)?,
+            Chunked::new(ctx, "fusegym.readback.1", &chunks, rows_of(2 * obs_dim + 2), staging_usage)?,
+        ];
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            // Popped innermost first.
+            let validation = crate::context::block_on(validation_scope.pop());
+            let oom = crate::context::block_on(oom_scope.pop());
+            let what = || format!("{n} envs of {}", info.id);
+            if let Some(e) = oom {
+                return Err(GpuError::OutOfMemory { what: what(), detail: e.to_string() });
+            }
+            if let Some(e) = validation {
+                return Err(GpuError::Wgpu(format!("allocating the buffers of {}: {e}", what())));
+            }
+        }
         // Each chunk's parameters: the shared header (column offsets relative to its region)
         // and its slice of every per-env column; ranged columns are drawn by the reseed below.
         for (c, ch) in chunks.iter().enumerate() {
@@ -281,11 +309,6 @@ impl GpuVecEnv {
             }
             dev.params.write(&ctx.queue, c, 0, &words);
         }
-        let staging_usage = wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST;
-        let staging = [
-            Chunked::new(ctx, "fusegym.readback.0", &chunks, rows_of(2 * obs_dim + 2), staging_usage)?,
-            Chunked::new(ctx, "fusegym.readback.1", &chunks, rows_of(2 * obs_dim + 2), staging_usage)?,
-        ];
         let pipelines = pipelines(ctx, &shader, info.id)?;
         let bind_groups = dev.bind_groups(ctx, &pipelines.layout, chunks.len());
         let mut env = GpuVecEnv {

@@ -54,7 +54,7 @@ fn compare(ctx: &GpuContext, info: &EnvInfo, config: &EnvConfig, tally: &mut Tal
         let before = cpu.state().to_vec();
         let c = cpu.step(actions.as_actions()).unwrap();
         let (c_obs, c_rew, c_term, c_trunc) = (c.obs.to_vec(), c.reward.to_vec(), c.terminated.to_vec(), c.truncated.to_vec());
-        let c_final = if config.autoreset == Autoreset::SameStep { Some(cpu.final_obs_dense().to_vec()) } else { None };
+        let c_final = if config.autoreset == Autoreset::SameStep { Some(cpu.final_obs_dense().unwrap().to_vec()) } else { None };
         let after = cpu.state().to_vec();
         let g = gpu.step(actions.as_actions()).unwrap().clone();
         let mut all_identical = true;

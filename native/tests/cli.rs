@@ -398,3 +398,158 @@ fn bench_measures_next_step_mode_and_per_env_parameters() {
         assert!(r["params"].as_str().unwrap().contains("length"), "{r}");
     }
 }
+
+/// `fusegym ARGS` run through `sh -c` after `ulimit -v KB` (an address-space limit, so every
+/// allocation past it fails as it would on a machine without the memory).
+fn fusegym_limited(kb: u64, args: &[&str]) -> (i32, String, String) {
+    let script = format!("ulimit -v {kb} && exec \"$0\" \"$@\"");
+    let out = Command::new("sh").arg("-c").arg(script).arg(env!("CARGO_BIN_EXE_fusegym")).args(args).output().expect("run sh");
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+}
+
+#[test]
+fn run_checks_memory_first_and_allocates_fallibly() {
+    // Far more than the machine has: refused before allocating, as bench refuses it.
+    let (code, out, err) = fusegym(&["run", "--env", "CartPole-v1", "--envs", "600000000", "--steps", "1"]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(err.contains("needs about") && err.contains("GiB available"), "{err}");
+    assert!(out.is_empty(), "{out}");
+    // Within the machine's memory but not within a 1 GB address space: the allocation itself
+    // fails, and that is exit 2 with the buffer named, not an abort.
+    let (code, out, err) = fusegym_limited(1_000_000, &["run", "--env", "CartPole-v1", "--envs", "20000000", "--steps", "1"]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(err.contains("could not allocate") && err.contains("use fewer envs"), "{err}");
+    assert!(!err.contains("memory allocation of"), "{err}");
+}
+
+/// Runs fusegym with stdout a pipe whose reading end is already closed.
+fn into_closed_pipe(args: &[&str]) -> (std::process::ExitStatus, String) {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = Command::new(env!("CARGO_BIN_EXE_fusegym")).args(args).stdout(writer).output().expect("run fusegym");
+    (out.status, String::from_utf8_lossy(&out.stderr).into())
+}
+
+#[test]
+fn a_closed_pipe_ends_every_command_quietly() {
+    use std::os::unix::process::ExitStatusExt;
+    for args in [
+        &["info"][..],
+        &["info", "--env", "CartPole-v1", "--json"],
+        &["run", "--env", "CartPole-v1", "--envs", "4", "--steps", "50"],
+        &["soak", "--env", "CartPole-v1", "--steps", "1e4", "--envs", "64"],
+        &["bench", "--env", "CartPole-v1", "--backend", "simd", "--mode", "step", "--envs", "64", "--steps", "3", "--repeats", "1"],
+    ] {
+        let (status, err) = into_closed_pipe(args);
+        // The conventional end: killed by SIGPIPE at the first write (the shell shows 141).
+        assert!(status.success() || status.signal() == Some(libc::SIGPIPE), "{args:?}: {status:?}\n{err}");
+        assert!(!err.contains("panicked") && !err.contains("Broken pipe") && !err.contains("backtrace"), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn a_parameter_given_twice_is_exit_2_naming_it() {
+    for cmd in [vec!["run", "--env", "CartPole-v1", "--steps", "5"], vec!["bench", "--env", "CartPole-v1", "--quick", "--backend", "simd"]]
+    {
+        for twice in [["length=1", "length=2"], ["length=1", "length=0.4..0.6"]] {
+            let mut all = cmd.clone();
+            all.extend(["--param", twice[0], "--param", twice[1]]);
+            let (code, out, err) = fusegym(&all);
+            assert_eq!(code, 2, "{all:?}: {out}{err}");
+            assert!(err.contains("parameter length is given more than once"), "{all:?}: {err}");
+            assert!(out.is_empty(), "{all:?}: {out}");
+        }
+    }
+}
+
+#[test]
+fn record_refuses_what_exceeds_its_cap_or_the_disk_and_stops_at_the_cap() {
+    let dir = std::env::temp_dir().join(format!("fusegym-cli-record-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("big.jsonl");
+    let p = path.to_str().unwrap();
+    // About 1 TB: above the default cap of 10 GiB, refused before the file exists.
+    let (code, out, err) = fusegym(&["run", "--env", "CartPole-v1", "--envs", "100000", "--steps", "100000", "--record", p]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(err.contains("need about") && err.contains("above the cap of 10.00 GiB"), "{err}");
+    assert!(!path.exists() && out.is_empty(), "nothing written or printed: {out}");
+    // With the cap raised past the disk: refused for the filesystem's free space.
+    let (code, _, err) =
+        fusegym(&["run", "--env", "CartPole-v1", "--envs", "100000", "--steps", "100000000", "--record", p, "--record-limit-gib", "1e12"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("its filesystem has") && err.contains("free"), "{err}");
+    assert!(!path.exists());
+    // Episodes mode (no step count to estimate from): the cap stops the recording, whose lines
+    // so far stay whole.
+    let (code, _, err) =
+        fusegym(&["run", "--env", "CartPole-v1", "--envs", "8", "--episodes", "100000", "--record", p, "--record-limit-gib", "0.00001"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("past the cap"), "{err}");
+    let lines = recorded(&path);
+    assert!(!lines.is_empty() && std::fs::metadata(&path).unwrap().len() <= 10737, "{} lines", lines.len());
+    assert!(err.contains(&format!("{} steps were recorded", lines.len())), "{err}");
+    let (code, _, err) = fusegym(&["run", "--env", "CartPole-v1", "--record-limit-gib", "0", "--record", p]);
+    assert_eq!(code, 2, "{err}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn run_prints_each_envs_own_episode_count() {
+    // Disabled mode: each env plays one episode, so every line says episode 0.
+    let (code, out, err) =
+        fusegym(&["run", "--env", "CartPole-v1", "--envs", "3", "--episodes", "3", "--autoreset", "disabled", "--seed", "1"]);
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<&str> = out.lines().filter(|l| l.starts_with("env ")).collect();
+    assert_eq!(lines.len(), 3, "{out}");
+    for l in &lines {
+        assert!(l.contains("episode    0:"), "{l}\n{out}");
+    }
+    // Same-step mode: env i's lines count 0, 1, 2, ... for env i alone.
+    let (code, out, err) = fusegym(&["run", "--env", "CartPole-v1", "--envs", "3", "--steps", "300", "--seed", "1"]);
+    assert_eq!(code, 0, "{err}");
+    let mut next = [0u64; 3];
+    for l in out.lines().filter(|l| l.starts_with("env ")) {
+        let f: Vec<&str> = l.split_whitespace().collect();
+        let (i, k): (usize, u64) = (f[1].parse().unwrap(), f[3].trim_end_matches(':').parse().unwrap());
+        assert_eq!(k, next[i], "{l}");
+        next[i] += 1;
+    }
+    assert!(next.iter().all(|&k| k >= 3), "{next:?}");
+}
+
+#[test]
+fn flags_that_would_be_ignored_are_exit_2() {
+    for args in [
+        vec!["run", "--env", "CartPole-v1", "--steps", "3", "--threads", "2"],
+        vec!["run", "--env", "CartPole-v1", "--steps", "3", "--threads", "2", "--backend", "scalar"],
+        vec!["bench", "--env", "CartPole-v1", "--quick", "--backend", "simd", "--threads", "2"],
+    ] {
+        let (code, out, err) = fusegym(&args);
+        assert_eq!(code, 2, "{args:?}: {out}{err}");
+        assert!(err.contains("--threads applies to --backend threads only"), "{args:?}: {err}");
+    }
+    let (code, out, err) = fusegym(&["run", "--env", "CartPole-v1", "--steps", "3", "--threads", "2", "--backend", "threads"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("on 2 threads"), "{out}");
+    let (code, out, err) = fusegym(&["info", "--env", "CartPole-v1", "--json", "--markdown"]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(err.contains("--markdown") && err.contains("--json") && out.is_empty(), "{err}");
+}
+
+#[test]
+fn run_header_names_the_shared_parameter_values() {
+    let (code, out, err) =
+        fusegym(&["run", "--env", "CartPole-v1", "--steps", "2", "--param", "force_mag=12", "--param", "length=0.4..0.6"]);
+    assert_eq!(code, 0, "{err}");
+    let header = out.lines().next().unwrap();
+    assert!(header.contains("policy random") && header.contains("length~U[0.4,0.6)") && header.contains("force_mag=12"), "{header}");
+}
+
+#[test]
+fn validate_refuses_a_huge_file_at_once() {
+    let start = std::time::Instant::now();
+    let (code, out, err) = fusegym(&["validate", "/dev/zero"]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(err.contains("/dev/zero") && err.contains("larger than"), "{err}");
+    assert!(start.elapsed().as_secs_f64() < 5.0, "took {:?}", start.elapsed());
+}

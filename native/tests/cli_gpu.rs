@@ -259,3 +259,49 @@ fn no_adapter_is_exit_2_with_how_to_get_one() {
     let t = text(&fusegym(&["info"], &[("WGPU_BACKEND", "metal")]));
     assert!(t.contains("GPU adapters: none found"), "{t}");
 }
+
+#[test]
+fn gpu_run_header_names_the_policy_and_the_shared_values_and_mesa_stays_quiet() {
+    if !have_adapter() {
+        return;
+    }
+    // No XDG_RUNTIME_DIR (as on a server): Mesa's "XDG_RUNTIME_DIR is invalid" is not printed.
+    let mut c = Command::new(env!("CARGO_BIN_EXE_fusegym"));
+    c.args(["run", "--backend", "gpu", "--env", "CartPole-v1", "--steps", "3", "--policy", "constant:1", "--param", "force_mag=12"]);
+    c.env_remove("XDG_RUNTIME_DIR");
+    let out = c.output().unwrap();
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{t}");
+    let header = String::from_utf8_lossy(&out.stdout).lines().next().unwrap_or_default().to_string();
+    assert!(header.contains("with policy constant:1") && header.contains("force_mag=12") && header.contains("on the GPU"), "{header}");
+    assert!(!t.contains("XDG_RUNTIME_DIR"), "{t}");
+    let out = fusegym(&["info"], &[("XDG_RUNTIME_DIR", "/nonexistent")]);
+    assert!(!text(&out).contains("XDG_RUNTIME_DIR"), "{}", text(&out));
+}
+
+#[test]
+fn gpu_batches_too_large_for_memory_are_exit_2_not_a_panic() {
+    if !have_adapter() {
+        return;
+    }
+    // Far past the machine's memory: refused before anything is allocated.
+    let out = fusegym(&["run", "--backend", "gpu", "--env", "CartPole-v1", "--envs", "4294967295", "--steps", "1"], &[]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{t}");
+    assert!(t.contains("GiB available") && !t.contains("panicked"), "{t}");
+    // Within the machine's memory but not within a 1.5 GB address space: on a software adapter
+    // the device's allocations fail (wgpu's out-of-memory error), which is exit 2.
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -v 1500000 && exec \"$0\" run --backend gpu --env CartPole-v1 --envs 10000000 --steps 1")
+        .arg(env!("CARGO_BIN_EXE_fusegym"))
+        .output()
+        .unwrap();
+    let t = text(&out);
+    if !text(&fusegym(&["info"], &[])).contains("Cpu, driver") {
+        eprintln!("SKIPPED the address-space part: not a software adapter, whose device memory is the process's");
+        return;
+    }
+    assert_eq!(out.status.code(), Some(2), "{t}");
+    assert!(t.contains("the GPU is out of memory for 10000000 envs of CartPole-v1") && !t.contains("panicked"), "{t}");
+}

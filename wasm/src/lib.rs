@@ -361,9 +361,9 @@ impl RawVecEnv {
     }
     /// Scatters the last step's same-step final observations into the dense
     /// `[obs_dim][num_envs]` buffer (first call allocates it, from the memory reserved with the
-    /// batch) and returns its address.
-    pub fn final_obs_dense_ptr(&mut self) -> usize {
-        self.env.final_obs_dense().as_ptr() as usize
+    /// batch) and returns its address; an allocation that fails is a thrown `Error`.
+    pub fn final_obs_dense_ptr(&mut self) -> Result<usize, JsError> {
+        Ok(self.env.final_obs_dense().map_err(js_err)?.as_ptr() as usize)
     }
     /// Number of envs whose episode ended on the last step (same-step mode; 0 otherwise).
     pub fn final_obs_count(&self) -> usize {

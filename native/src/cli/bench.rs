@@ -7,7 +7,8 @@
 //! (a small ring of random batches) so the host's RNG is not measured.
 
 use super::config::{config, describe_params, parse_autoreset};
-use super::BackendArg;
+use super::memory;
+use super::{backend_name, BackendArg};
 use fusegym::hardware::Hardware;
 use fusegym::{make_with, ActionSpace, Actions, DynVecEnv, EnvConfig, Executor, Policy, Serial, SimdPath, Threads, ENV_IDS};
 use serde::Serialize;
@@ -276,21 +277,6 @@ struct Plan {
     cfg: EnvConfig,
 }
 
-/// Bytes a batch of `n` envs of `e` needs (buffers, action ring, statistics), roughly.
-fn batch_bytes(e: &fusegym::EnvInfo, n: usize) -> u128 {
-    let (s, o, a) = (e.state_names.len() as u128, e.obs_names.len() as u128, (e.action_space)().dim() as u128);
-    let per_env = 4 * (s + 2 * o + 5) + 2 + 4 * a * ActionRing::LEN as u128 + 24;
-    per_env * n as u128
-}
-
-/// Memory this process may still use (Linux `MemAvailable`), if known.
-fn available_memory() -> Option<u128> {
-    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
-    let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
-    let kb: u128 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb * 1024)
-}
-
 /// Rejects arguments that cannot give a meaningful run (exit 2) before anything is measured.
 fn check_args(a: &BenchArgs, ids: &[String]) -> Result<(), String> {
     if !(a.seconds.is_finite() && a.seconds > 0.0 && a.seconds <= MAX_SECONDS) {
@@ -302,25 +288,17 @@ fn check_args(a: &BenchArgs, ids: &[String]) -> Result<(), String> {
     if a.num_envs == 0 || a.repeats == 0 {
         return Err("--envs and --repeats must be at least 1".into());
     }
+    if a.threads.is_some() && !a.backends.is_empty() && !a.backends.contains(&BackendArg::Threads) {
+        return Err("--threads applies to --backend threads only, and no --backend threads is asked for".into());
+    }
     if a.num_envs > u32::MAX as usize {
         return Err(format!("--envs {}: at most {} envs per batch (env indices are 32-bit)", a.num_envs, u32::MAX));
     }
-    let avail = available_memory();
     for id in ids {
         let e = fusegym::info(id).map_err(|e| e.to_string())?;
-        // Two batches may be alive at once (the timed one and the validation twins are small).
-        let need = batch_bytes(e, a.num_envs);
-        if let Some(avail) = avail {
-            if need > avail {
-                let gib = |b: u128| b as f64 / (1u64 << 30) as f64;
-                return Err(format!(
-                    "--envs {}: {id} needs about {:.1} GiB, and this machine has {:.1} GiB available",
-                    a.num_envs,
-                    gib(need),
-                    gib(avail)
-                ));
-            }
-        }
+        // The timed batch and its ring of action batches (the validation twins are small).
+        let ring = 4 * (e.action_space)().dim() as u128 * ActionRing::LEN as u128;
+        memory::check(id, a.num_envs, memory::batch_bytes(e, a.num_envs, ring))?;
     }
     if let Some(steps) = a.steps {
         if steps.checked_mul(a.num_envs).is_none() {
@@ -425,15 +403,6 @@ fn mode_name(m: Mode) -> &'static str {
     match m {
         Mode::Step => "step",
         Mode::Rollout => "rollout",
-    }
-}
-
-fn backend_name(b: BackendArg) -> &'static str {
-    match b {
-        BackendArg::Scalar => "scalar",
-        BackendArg::Simd => "simd",
-        BackendArg::Threads => "threads",
-        BackendArg::Gpu => "gpu",
     }
 }
 

@@ -107,20 +107,24 @@ pub fn config(id: &str, num_envs: usize, seed: u64, autoreset: &str, params: &[S
     Ok(c)
 }
 
-/// How a configuration's parameters read in a report: `shared`, or the per-env fields.
+/// How a configuration's parameters read in a report: `shared` (with the shared values set,
+/// e.g. `shared force_mag=12`), or the per-env fields (and the shared values after them).
 pub fn describe_params(c: &EnvConfig) -> String {
-    let per_env: Vec<String> = c
-        .params
-        .iter()
-        .filter_map(|(name, v)| match v {
-            ParamValue::Range { low, high } => Some(format!("{name}~U[{low},{high})")),
-            ParamValue::PerEnv(_) => Some(format!("{name}[per env]")),
-            ParamValue::Shared(_) => None,
-        })
-        .collect();
+    let mut shared = vec![];
+    let mut per_env = vec![];
+    for (name, v) in &c.params {
+        match v {
+            ParamValue::Range { low, high } => per_env.push(format!("{name}~U[{low},{high})")),
+            ParamValue::PerEnv(_) => per_env.push(format!("{name}[per env]")),
+            ParamValue::Shared(x) => shared.push(format!("{name}={x}")),
+        }
+    }
+    let shared = if shared.is_empty() { String::new() } else { format!(" {}", shared.join(" ")) };
     if per_env.is_empty() {
-        "shared".into()
+        format!("shared{shared}")
     } else {
-        format!("per-env {}{}", per_env.join(" "), if c.redraw_each_episode { " (redrawn)" } else { "" })
+        let redrawn = if c.redraw_each_episode { " (redrawn)" } else { "" };
+        let rest = if shared.is_empty() { String::new() } else { format!(", shared{shared}") };
+        format!("per-env {}{redrawn}{rest}", per_env.join(" "))
     }
 }

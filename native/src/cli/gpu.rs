@@ -2,8 +2,8 @@
 //! With no adapter every command fails with exit 2 and a message saying how to get one; nothing
 //! falls back to the CPU.
 
-use super::config::describe_params;
-use super::episodes::{Episodes, Recorder};
+use super::episodes::{Episodes, RecordOpts, Recorder, EPISODE_BYTES_PER_ENV};
+use super::memory;
 use fusegym::{Autoreset, EnvConfig, Policy};
 use fusegym_gpu::{describe, GpuContext, GpuVecEnv};
 use std::process::ExitCode;
@@ -11,12 +11,53 @@ use std::time::Instant;
 
 /// The device, or the no-adapter message (the caller exits 2).
 pub fn context() -> Result<GpuContext, String> {
+    ensure_runtime_dir();
     GpuContext::new().map_err(|e| e.to_string())
 }
 
 /// One line per adapter wgpu sees, for `fusegym info`.
 pub fn adapter_lines() -> Vec<String> {
+    ensure_runtime_dir();
     fusegym_gpu::adapters().iter().map(describe).collect()
+}
+
+/// Whether `dir` is a usable `XDG_RUNTIME_DIR`: an absolute path to a directory owned by this
+/// user with mode 0700 (what the XDG base directory specification asks for).
+#[cfg(unix)]
+fn valid_runtime_dir(dir: &std::path::Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    // SAFETY: getuid has no preconditions.
+    let uid = unsafe { libc::getuid() };
+    dir.is_absolute() && std::fs::metadata(dir).is_ok_and(|m| m.is_dir() && m.uid() == uid && m.mode() & 0o777 == 0o700)
+}
+
+/// Mesa's Vulkan drivers print "XDG_RUNTIME_DIR is invalid or not set in the environment" (to
+/// stderr, from the window-system code they load with the instance) when the variable is unset
+/// or names no private directory, as on a server or in a container. fusegym draws no window, so
+/// where the variable is unset or invalid it points it at a private directory of its own
+/// (`$TMPDIR/fusegym-runtime-UID`, mode 0700, made once and reused) before the first wgpu
+/// instance; a valid one is left as it is.
+fn ensure_runtime_dir() {
+    #[cfg(unix)]
+    {
+        static ONCE: std::sync::Once = std::sync::Once::new();
+        ONCE.call_once(|| {
+            if std::env::var_os("XDG_RUNTIME_DIR").is_some_and(|d| valid_runtime_dir(std::path::Path::new(&d))) {
+                return;
+            }
+            use std::os::unix::fs::DirBuilderExt;
+            // SAFETY: getuid has no preconditions.
+            let uid = unsafe { libc::getuid() };
+            let dir = std::env::temp_dir().join(format!("fusegym-runtime-{uid}"));
+            // An existing directory is reused only when it is ours and private.
+            let _ = std::fs::DirBuilder::new().mode(0o700).create(&dir);
+            if valid_runtime_dir(&dir) {
+                // Called on the main thread before any wgpu (or other) thread reads the
+                // environment: `context` and `adapter_lines` run before a command starts threads.
+                std::env::set_var("XDG_RUNTIME_DIR", &dir);
+            }
+        });
+    }
 }
 
 /// `run --backend gpu`: steps one at a time on the device (a one-step rollout with the policy),
@@ -25,24 +66,21 @@ pub fn adapter_lines() -> Vec<String> {
 pub fn run(
     id: &str,
     cfg: &EnvConfig,
+    policy_text: &str,
     policy: Policy<'_>,
     steps: Option<usize>,
     episodes: Option<usize>,
-    record: Option<&str>,
+    record: Option<&RecordOpts>,
 ) -> Result<ExitCode, String> {
     let ctx = context()?;
+    memory::check(id, cfg.num_envs, run_bytes(id, cfg, ctx.info.device_type == fusegym_gpu::wgpu::DeviceType::Cpu)?)?;
     let mut env = GpuVecEnv::new(&ctx, id, cfg).map_err(|e| e.to_string())?;
     env.rollout(0, policy).map_err(|e| e.to_string())?;
-    let mut out = record.map(Recorder::create).transpose()?;
-    println!(
-        "{id} x {} on the GPU ({}), autoreset {}, params {} (seed {})",
-        cfg.num_envs,
-        describe(&ctx.info),
-        cfg.autoreset.name(),
-        describe_params(cfg),
-        cfg.seed
-    );
-    let mut episodes_so_far = Episodes::new(cfg.num_envs, cfg.autoreset);
+    let mut episodes_so_far = Episodes::new(cfg.num_envs, cfg.autoreset)?;
+    // The outputs read back by the reset give the size of a recorded step.
+    let v = env.view();
+    let mut out = record.map(|r| Recorder::create(r, (&v.obs, &v.reward, &v.terminated, &v.truncated), steps)).transpose()?;
+    println!("{}", super::run::header(id, cfg, policy_text, &format!("the GPU ({})", describe(&ctx.info))));
     let mut t = 0usize;
     loop {
         if steps.is_some_and(|s| t >= s) || episodes.is_some_and(|k| episodes_so_far.done >= k) {
@@ -68,6 +106,22 @@ pub fn run(
     }
     println!("{}", episodes_so_far.summary(t));
     Ok(ExitCode::SUCCESS)
+}
+
+/// Host memory `run --backend gpu` needs, roughly (generous: a 100-million-env CartPole batch
+/// on llvmpipe was seen above 23 GiB): each step's readback (the host's copy and the words it
+/// is gathered from), the step counters read back with it, the episode counters, and on a
+/// software adapter (`software`: llvmpipe, whose device memory is host memory) the device
+/// buffers too (state, both observation rows, counters, reward, flags, per-env parameters,
+/// input, statistics, two readback slots).
+fn run_bytes(id: &str, cfg: &EnvConfig, software: bool) -> Result<u128, String> {
+    let e = fusegym::info(id).map_err(|e| e.to_string())?;
+    let (s, o, a) = (e.state_names.len() as u128, e.obs_names.len() as u128, e.action_names.len().max(1) as u128);
+    let columns = cfg.params.iter().filter(|(_, v)| !matches!(v, fusegym::ParamValue::Shared(_))).count() as u128;
+    let slot = 4 * (2 * o + 2);
+    let host = slot * 2 + (4 * (2 * o + 1) + 3) + 28 + EPISODE_BYTES_PER_ENV;
+    let device = 4 * (s + 2 * o + 2 + 1 + 1 + columns + a + fusegym_gpu::layout::STAT_ROWS as u128) + 2 * slot;
+    Ok((host + if software { device } else { 0 }) * cfg.num_envs as u128)
 }
 
 /// How a benchmark names the adapter: its name, backend and type, or "software adapter (...)"

@@ -16,7 +16,7 @@ pub struct InfoArgs {
     json: bool,
     /// With --env: print the parameter table as Markdown (the block `scripts/gen-docs.py`
     /// writes into docs/envs/).
-    #[arg(long, requires = "env")]
+    #[arg(long, requires = "env", conflicts_with = "json")]
     markdown: bool,
 }
 

@@ -5,6 +5,7 @@ mod config;
 mod episodes;
 mod gpu;
 mod info;
+mod memory;
 mod run;
 mod soak;
 mod validate;
@@ -58,4 +59,14 @@ pub enum BackendArg {
     Threads,
     /// The GPU through wgpu (Vulkan, Metal, DX12); no adapter is an error, never a CPU fallback.
     Gpu,
+}
+
+/// The name `--backend` gives `b`.
+pub fn backend_name(b: BackendArg) -> &'static str {
+    match b {
+        BackendArg::Scalar => "scalar",
+        BackendArg::Simd => "simd",
+        BackendArg::Threads => "threads",
+        BackendArg::Gpu => "gpu",
+    }
 }

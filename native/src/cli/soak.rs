@@ -8,6 +8,7 @@
 //! rewards of the chunk are scanned on the same threads. The rate therefore includes recording
 //! the trajectory and scanning it: it is a soak figure, not a benchmark (`fusegym bench` is).
 
+use super::memory::try_vec;
 use fusegym::{make_with, EnvConfig, Executor, Policy, Threads, Trajectory};
 use serde::Serialize;
 use std::process::ExitCode;
@@ -19,7 +20,8 @@ pub struct SoakArgs {
     /// Environment id (repeatable; default: CartPole-v1 and Acrobot-v1).
     #[arg(long = "env")]
     envs: Vec<String>,
-    /// Steps per env id, in total over the batch (e.g. 1e10); rounded up to whole chunks.
+    /// Steps per env id, in total over the batch (e.g. 1e10); rounded up to whole steps of the
+    /// batch (a multiple of --envs), and the header says so when it rounds.
     #[arg(long, default_value = "1e10")]
     steps: String,
     /// Envs per batch.
@@ -58,8 +60,9 @@ struct Soak {
     max_env_episode: u32,
     /// M steps/s of every full window, in order.
     windows_m_steps_per_s: Vec<f64>,
-    /// Mean of the last third of the windows over the mean of the first third, minus 1.
-    drift: f64,
+    /// Mean of the last third of the windows over the mean of the first third, minus 1; null
+    /// with fewer than three full windows.
+    drift: Option<f64>,
 }
 
 /// `1e10` or `10000000000`: a whole number of steps in `1..=2^63`.
@@ -71,37 +74,54 @@ fn parse_steps(s: &str) -> Result<u64, String> {
     Ok(v as u64)
 }
 
+/// Mean of a non-empty slice.
 fn mean(v: &[f64]) -> f64 {
-    v.iter().sum::<f64>() / v.len().max(1) as f64
+    v.iter().sum::<f64>() / v.len() as f64
+}
+
+/// What a soak of `total` steps over `n` envs runs: whole steps of the batch, `total` rounded
+/// up to a multiple of `n`; returns (steps per env, steps in all).
+fn planned(total: u64, n: usize) -> Result<(u64, u64), String> {
+    let per_env = total.div_ceil(n as u64);
+    let all =
+        per_env.checked_mul(n as u64).ok_or_else(|| format!("--steps {total} rounded up to whole steps of {n} envs overflows u64"))?;
+    Ok((per_env, all))
 }
 
 fn soak(id: &str, a: &SoakArgs, total: u64, pool: &Threads) -> Result<Soak, String> {
     let n = a.num_envs;
+    let (per_env, _) = planned(total, n)?;
     let mut env = make_with(id, &EnvConfig::new(n, a.seed)).map_err(|e| e.to_string())?;
     let (od, ad) = (env.obs_dim(), env.action_dim());
-    let k = a.chunk;
+    // A chunk is never longer than the run.
+    let k = a.chunk.min(per_env.min(usize::MAX as u64) as usize);
     let len = |components: usize| -> Result<usize, String> {
         k.checked_mul(components)
             .and_then(|x| x.checked_mul(n))
             .filter(|&x| x <= 1 << 32)
             .ok_or_else(|| format!("--chunk {k} x {components} x --envs {n}: trajectory buffer too large (at most 2^32 values)"))
     };
-    let (mut obs, mut actions, mut rewards) = (vec![0f32; len(od)?], vec![0f32; len(ad)?], vec![0f32; len(1)?]);
-    let (mut terminated, mut truncated) = (vec![0u8; len(1)?], vec![0u8; len(1)?]);
-    let per_call = (k as u64).checked_mul(n as u64).ok_or("--chunk x --envs overflows")?;
-    let calls = total.div_ceil(per_call);
+    let what = "soak trajectory buffer";
+    let (mut obs, mut actions, mut rewards) =
+        (try_vec(what, len(od)?, 0f32)?, try_vec(what, len(ad)?, 0f32)?, try_vec(what, len(1)?, 0f32)?);
+    let (mut terminated, mut truncated) = (try_vec(what, len(1)?, 0u8)?, try_vec(what, len(1)?, 0u8)?);
     let (bad_obs, bad_rewards) = (AtomicU64::new(0), AtomicU64::new(0));
     let (mut steps, mut episodes) = (0u64, 0u64);
     let start = Instant::now();
     let (mut window_start, mut window_steps) = (start, 0u64);
     let mut windows = vec![];
-    for _ in 0..calls {
+    let mut left = per_env;
+    while left > 0 {
+        // Whole chunks, then what is left of `per_env` (the trajectory buffers' first part).
+        let k = (k as u64).min(left) as usize;
+        left -= k as u64;
+        let per_call = (k as u64) * n as u64;
         let record = Trajectory {
-            obs: &mut obs,
-            actions: &mut actions,
-            rewards: &mut rewards,
-            terminated: &mut terminated,
-            truncated: &mut truncated,
+            obs: &mut obs[..k * od * n],
+            actions: &mut actions[..k * ad * n],
+            rewards: &mut rewards[..k * n],
+            terminated: &mut terminated[..k * n],
+            truncated: &mut truncated[..k * n],
         };
         let stats = env.rollout_with(k, Policy::Random, Some(record), pool).map_err(|e| e.to_string())?;
         episodes = stats.episodes.iter().fold(episodes, |s, &e| s.checked_add(e).expect("u64 episode total"));
@@ -145,7 +165,7 @@ fn soak(id: &str, a: &SoakArgs, total: u64, pool: &Threads) -> Result<Soak, Stri
     }
     let seconds = start.elapsed().as_secs_f64();
     let third = windows.len() / 3;
-    let drift = if third > 0 { mean(&windows[windows.len() - third..]) / mean(&windows[..third]) - 1.0 } else { 0.0 };
+    let drift = (third > 0).then(|| mean(&windows[windows.len() - third..]) / mean(&windows[..third]) - 1.0);
     Ok(Soak {
         env: id.to_string(),
         num_envs: n,
@@ -180,7 +200,15 @@ pub fn run(a: SoakArgs) -> Result<ExitCode, String> {
     let mut failed = false;
     for id in &ids {
         if !a.json {
-            eprintln!("soak {id}: {total:.3e} steps, {} envs, {} threads, chunks of {}", a.num_envs, pool.threads(), a.chunk);
+            let (per_env, all) = planned(total, a.num_envs)?;
+            let rounded =
+                if all == total { String::new() } else { format!(" (--steps {} rounded up to whole steps of the batch)", a.steps.trim()) };
+            eprintln!(
+                "soak {id}: {all} steps ({per_env} per env){rounded}, {} envs, {} threads, chunks of {}",
+                a.num_envs,
+                pool.threads(),
+                a.chunk.min(per_env.min(usize::MAX as u64) as usize)
+            );
         }
         let s = soak(id, &a, total, &pool)?;
         failed |= s.non_finite_obs > 0 || s.non_finite_rewards > 0;
@@ -200,16 +228,24 @@ pub fn run(a: SoakArgs) -> Result<ExitCode, String> {
                 s.non_finite_rewards,
                 s.max_env_episode
             );
-            println!(
-                "{}: {} windows of {} s: min {:.1}, mean {:.1}, max {:.1} M steps/s; last third / first third - 1 = {:+.1} %",
-                s.env,
-                w.len(),
-                a.window,
-                if w.is_empty() { 0.0 } else { lo },
-                mean(w),
-                hi,
-                100.0 * s.drift
-            );
+            if w.is_empty() {
+                println!(
+                    "{}: no full window of {} s (the run took {:.1} s): the rate above is the whole run's",
+                    s.env, a.window, s.seconds
+                );
+            } else {
+                let drift = match s.drift {
+                    Some(d) => format!("{:+.1} %", 100.0 * d),
+                    None => "n/a (fewer than 3 windows)".into(),
+                };
+                println!(
+                    "{}: {} windows of {} s: min {lo:.1}, mean {:.1}, max {hi:.1} M steps/s; last third / first third - 1 = {drift}",
+                    s.env,
+                    w.len(),
+                    a.window,
+                    mean(w),
+                );
+            }
         }
     }
     Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })

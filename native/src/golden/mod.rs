@@ -51,6 +51,15 @@ pub enum GoldenError {
         #[source]
         source: std::io::Error,
     },
+    /// The file is larger than any golden file (see [`MAX_GOLDEN_BYTES`]): `/dev/zero` or a
+    /// huge file fails at once instead of after reading it all.
+    #[error("{path}: larger than {limit} bytes, the most a golden file may hold (the largest in tests/golden is under 2 MB)")]
+    TooLarge {
+        /// File path.
+        path: String,
+        /// [`MAX_GOLDEN_BYTES`].
+        limit: u64,
+    },
     /// The file is not valid JSON in the golden schema, or is inconsistent with itself.
     #[error("{path}: malformed: {message}")]
     Malformed {
@@ -102,10 +111,24 @@ pub fn num(x: f64) -> String {
 
 /// Reads `path`, parses it and checks its structure.
 pub fn load(path: &Path) -> Result<GoldenFile, GoldenError> {
+    use std::io::Read;
     let p = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|source| GoldenError::Io { path: p.clone(), source })?;
+    let io = |source| GoldenError::Io { path: p.clone(), source };
+    let mut bytes = Vec::new();
+    // Reads at most one byte past the cap, whatever the file claims (devices and pipes have no
+    // size to ask for).
+    std::fs::File::open(path).and_then(|f| f.take(MAX_GOLDEN_BYTES + 1).read_to_end(&mut bytes)).map_err(io)?;
+    if bytes.len() as u64 > MAX_GOLDEN_BYTES {
+        return Err(GoldenError::TooLarge { path: p, limit: MAX_GOLDEN_BYTES });
+    }
+    let text = String::from_utf8(bytes)
+        .map_err(|_| io(std::io::Error::new(std::io::ErrorKind::InvalidData, "stream did not contain valid UTF-8")))?;
     parse(&p, &text)
 }
+
+/// Largest golden file [`load`] reads: 64 MiB (the files in tests/golden are at most 1.4 MB;
+/// Gymnasium's recorder writes a few hundred bytes per step).
+pub const MAX_GOLDEN_BYTES: u64 = 64 << 20;
 
 /// Parses the text of a golden file and checks its structure (`p` names it in errors).
 pub fn parse(p: &str, text: &str) -> Result<GoldenFile, GoldenError> {
