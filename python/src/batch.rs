@@ -117,7 +117,7 @@ impl Inner {
         self.engine.step(actions)?;
         if mode == Autoreset::SameStep {
             // Brings the dense final observations up to date (only the finished envs' entries).
-            self.engine.final_obs_dense();
+            self.engine.final_obs_dense()?;
         }
         Ok(())
     }
@@ -181,7 +181,7 @@ impl Batch {
             };
             if mode == Autoreset::SameStep {
                 // Allocated now, so its address is fixed before Python views it.
-                env.final_obs_dense();
+                env.final_obs_dense().map_err(error::core)?;
             }
             Ok(Engine::Cpu { env, threads })
         })?;
@@ -272,7 +272,7 @@ impl Batch {
         } else {
             (inner.act_f32.as_ptr() as usize, Elem::F32)
         };
-        let fin = (this.mode == Autoreset::SameStep).then(|| inner.engine.final_obs_dense());
+        let fin = if this.mode == Autoreset::SameStep { Some(inner.engine.final_obs_dense()?) } else { None };
         drop(g);
         let owner = || slf.clone().unbind();
         let mut out = vec![

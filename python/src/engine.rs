@@ -106,10 +106,10 @@ impl Engine {
 
     /// The dense same-step final observations `[obs_dim][n]` (valid where an env finished on
     /// the last step), brought up to date; its address is stable once it exists.
-    pub fn final_obs_dense(&mut self) -> usize {
+    pub fn final_obs_dense(&mut self) -> PyResult<usize> {
         match self {
-            Engine::Cpu { env, .. } => env.final_obs_dense().as_ptr() as usize,
-            Engine::Gpu { host, .. } => host.final_obs.as_ptr() as usize,
+            Engine::Cpu { env, .. } => Ok(env.final_obs_dense().map_err(error::core)?.as_ptr() as usize),
+            Engine::Gpu { host, .. } => Ok(host.final_obs.as_ptr() as usize),
         }
     }
 

@@ -12,9 +12,9 @@ pub fn core(e: Error) -> PyErr {
     match e {
         Error::ActionType { .. } => PyTypeError::new_err(msg),
         Error::EnvIndex { .. } => PyIndexError::new_err(msg),
-        Error::TooLarge { .. } => PyMemoryError::new_err(msg),
+        Error::TooLarge { .. } | Error::Alloc { .. } => PyMemoryError::new_err(msg),
         Error::Unsupported { .. } => PyNotImplementedError::new_err(msg),
-        Error::Executor { .. } => PyRuntimeError::new_err(msg),
+        Error::Executor { .. } | Error::ExecutorCoverage { .. } => PyRuntimeError::new_err(msg),
         // Unknown ids and parameters, bad values, lengths, ranges, actions out of range ...
         _ => PyValueError::new_err(msg),
     }
@@ -25,7 +25,7 @@ pub fn core(e: Error) -> PyErr {
 pub fn gpu(e: GpuError) -> PyErr {
     match e {
         GpuError::Core(e) => core(e),
-        GpuError::TooLarge { .. } => PyMemoryError::new_err(e.to_string()),
+        GpuError::TooLarge { .. } | GpuError::OutOfMemory { .. } => PyMemoryError::new_err(e.to_string()),
         other => PyRuntimeError::new_err(other.to_string()),
     }
 }
