@@ -186,8 +186,12 @@ function startRollout(api, raw, id, actionDim, options) {
   const type = typeof policy === 'string' ? policy : policy?.type;
   if (type === 'random') return raw.rollout_random(steps, record);
   if (type === 'constant') {
-    const a = typeof policy.action === 'number' ? [policy.action] : policy.action;
-    return raw.rollout_constant(steps, toF32(`${id}: constant policy action`, a, actionDim), record);
+    const a = toF32(`${id}: constant policy action`, typeof policy.action === 'number' ? [policy.action] : policy.action, actionDim);
+    // A VecEnv takes the action in a buffer allocated with the batch (no array crosses into wasm,
+    // whose copy would be allocated infallibly); a GpuVecEnv keeps its own copy until the rollout runs.
+    if (typeof raw.constant_action_ptr !== 'function') return raw.rollout_constant(steps, a, record);
+    new Float32Array(api.memory.buffer, raw.constant_action_ptr(), actionDim).set(a);
+    return raw.rollout_constant(steps, record);
   }
   if (type === 'linear') {
     const w = toF32(`${id}: linear policy weights`, policy.weights);
@@ -362,6 +366,8 @@ export class VecEnv {
       state: raw.state_ptr(),
       episodes: raw.episodes_ptr(),
       actions: raw.actions_ptr(),
+      mask: raw.mask_ptr(),
+      stateIn: raw.state_in_ptr(),
     };
     this.info = info;
   }
@@ -431,8 +437,8 @@ export class VecEnv {
    */
   get finalObs() {
     const raw = this.#live();
+    // Allocated with the batch (this call scatters the last step's into it).
     const ptr = this.#api.guard(() => raw.final_obs_dense_ptr());
-    // The first call allocates the dense buffer, which may grow memory: take the views after it.
     const v = this.#v();
     if (v.finalPtr !== ptr || v.finalObs === null) {
       v.finalObs = new Float32Array(this.#api.memory.buffer, ptr, this.#obsDim * this.#n);
@@ -442,8 +448,12 @@ export class VecEnv {
   }
   /** Number of envs whose episode ended on the last step (same-step mode; 0 in the others). */
   get finalObsCount() { return this.#api.guard(() => this.#live().final_obs_count()); }
-  /** Steps taken in each env's current episode (a copy). */
-  elapsed() { return this.#api.guard(() => this.#live().elapsed()); }
+  /** Steps taken in each env's current episode (a copy, in the JS heap). */
+  elapsed() {
+    const raw = this.#live();
+    const ptr = this.#api.guard(() => raw.elapsed_ptr());
+    return new Uint32Array(this.#api.memory.buffer, ptr, this.#n).slice();
+  }
   /** Env `i`'s value of every parameter, by name. */
   paramsOf(i) {
     if (!Number.isInteger(i) || i < 0) throw new Error(`paramsOf expects an env index in 0..${this.#n - 1}, got ${describe(i)}`);
@@ -470,8 +480,9 @@ export class VecEnv {
     if (!isArrayLikeOfNumbers(mask) || mask.length !== this.#n) {
       throw new Error(`${this.#id}: resetEnvs expects a mask of ${this.#n} booleans or numbers (one per env), got ${describe(mask)}`);
     }
-    const bytes = Uint8Array.from(mask, (m) => (m ? 1 : 0));
-    this.#api.guard(() => raw.reset_envs(bytes));
+    const bytes = new Uint8Array(this.#api.memory.buffer, this.#ptr.mask, this.#n);
+    for (let i = 0; i < this.#n; i++) bytes[i] = mask[i] ? 1 : 0;
+    this.#api.guard(() => raw.reset_envs());
     return this.obs;
   }
 
@@ -481,7 +492,8 @@ export class VecEnv {
     if (!Number.isInteger(i) || i < 0) throw new Error(`setEnvState expects an env index in 0..${this.#n - 1}, got ${describe(i)}`);
     if (!Number.isInteger(elapsed) || elapsed < 0 || elapsed > 0xffffffff) throw new Error(`setEnvState: elapsed must be a non-negative integer, got ${describe(elapsed)}`);
     const s = toF32(`${this.#id}: setEnvState state`, state, this.#stateDim);
-    this.#api.guard(() => raw.set_env_state(i, s, elapsed));
+    new Float32Array(this.#api.memory.buffer, this.#ptr.stateIn, this.#stateDim).set(s);
+    this.#api.guard(() => raw.set_env_state(i, elapsed));
   }
 
   /**

@@ -18,12 +18,18 @@ pub fn to_count(what: &str, value: f64, min: u64, max: u64) -> Result<usize, Str
 /// Fixed headroom added to every reservation (allocator bookkeeping, small per-batch vectors).
 const HEADROOM: usize = 1 << 20;
 
+/// Bytes per env this crate holds besides the core's buffers and the action buffer (which the
+/// core's estimate counts): the `elapsed()` copy (u32) and the reset mask, as bytes the page
+/// writes and as the bools the core reads.
+pub const CRATE_BYTES_PER_ENV: usize = 4 + 1 + 1;
+
 /// An upper bound of the bytes a batch of `n` envs of `info` allocates over its life: every
 /// buffer `VecEnv` holds (state, observations, same-step final observations packed and dense,
 /// rewards, flags, step and episode counters, one column per parameter field, rollout
-/// statistics) plus this crate's action buffer, with a quarter on top for allocator slack.
+/// statistics) plus this crate's per-env buffers, with a quarter on top for allocator slack.
 pub fn batch_bytes(info: &EnvInfo, n: usize) -> Result<usize, String> {
-    let bytes = info.batch_bytes(n).and_then(|b| b.checked_add(HEADROOM));
+    let ours = n.checked_mul(CRATE_BYTES_PER_ENV);
+    let bytes = info.batch_bytes(n).and_then(|b| b.checked_add(ours?)).and_then(|b| b.checked_add(HEADROOM));
     bytes.ok_or_else(|| {
         format!("{} x {n} envs: the buffers need more bytes than this platform can address (4 GiB on wasm32); use fewer envs", info.id)
     })
@@ -40,6 +46,21 @@ pub fn reserve(bytes: usize, id: &str, n: usize) -> Result<(), String> {
             bytes.div_ceil(1 << 20)
         )
     })
+}
+
+/// `len` copies of `value` in a buffer allocated fallibly, for `what` (named in the error with
+/// its size): an allocation failure would abort the instance, and every batch in it.
+pub fn try_filled<T: Clone>(what: &str, len: usize, value: T) -> Result<Vec<T>, String> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(len).map_err(|_| {
+        format!(
+            "{what}: {} bytes could not be allocated: this wasm instance's memory is full (wasm32 memory is at most 4 GiB, \
+             shared by every batch in the instance); free other batches or use fewer envs",
+            len.saturating_mul(size_of::<T>())
+        )
+    })?;
+    v.resize(len, value);
+    Ok(v)
 }
 
 /// wasm32's address space: no allocation, nor all of an instance's, can be larger.
@@ -124,6 +145,13 @@ mod tests {
             let e = to_count("numEnvs", bad, 1, u32::MAX as u64).unwrap_err();
             assert!(e.starts_with("numEnvs must be an integer in 1..=4294967295"), "{e}");
         }
+    }
+
+    #[test]
+    fn buffers_are_allocated_fallibly_with_their_name_and_size() {
+        assert_eq!(try_filled("mask", 3, 1u8), Ok(vec![1, 1, 1]));
+        let e = try_filled("elapsed copy", usize::MAX / 8, 0u32).unwrap_err();
+        assert!(e.starts_with("elapsed copy: ") && e.contains("could not be allocated") && e.contains("free other batches"), "{e}");
     }
 
     #[test]

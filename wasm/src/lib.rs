@@ -14,7 +14,15 @@
 //!   typed-array views over them, so stepping copies nothing across the boundary.
 //! * Sizes derived from user input are computed with checked arithmetic, and the memory a batch
 //!   needs is reserved up front ([`checks::reserve`]): a batch too large for the wasm heap is an error,
-//!   not an allocation failure (which would abort the instance).
+//!   not an allocation failure (which would abort the instance, every batch in it with it).
+//! * Every buffer a call on a batch uses is allocated with the batch, fallibly: the dense final
+//!   observations, the `elapsed()` copy, the reset mask, the state of `setEnvState`, the
+//!   constant action. After the constructor no call allocates anything sized by the batch or
+//!   takes a number array from JS (wasm-bindgen copies those into memory it allocates
+//!   infallibly: a failure traps); the page writes into these buffers instead. So a full wasm
+//!   memory cannot make a call trap; what does need new memory (a recorded rollout, a larger
+//!   policy, a new batch) allocates fallibly and throws. What is left are a few bytes for short
+//!   strings (names, messages) and the parameter values of `paramsOf`.
 //! * With feature `webgpu` (wasm32), module `webgpu` adds batches on the browser's GPU whose calls
 //!   return promises.
 //! * [`speed_of_light::BareCartPole`] is the bare kernel the bench page judges `step` against.
@@ -34,7 +42,7 @@ pub mod speed_of_light;
 #[cfg(all(target_arch = "wasm32", feature = "webgpu"))]
 pub mod webgpu;
 
-use checks::{batch_bytes, policy_lengths, to_count, trajectory_lengths, try_zeroed};
+use checks::{batch_bytes, policy_lengths, to_count, trajectory_lengths, try_filled, try_zeroed};
 
 /// The message of the last panic, kept for the JS layer (see the crate docs).
 static LAST_PANIC: Mutex<Option<String>> = Mutex::new(None);
@@ -210,12 +218,22 @@ impl RawConfig {
 }
 
 /// One batch, built by [`make_with`], plus the buffers the page writes into (actions, policy
-/// weights) so that a step or rollout copies nothing across the boundary.
+/// weights, reset mask, a state) or reads (the `elapsed` copy), so that no call copies anything
+/// sized by the batch across the boundary or allocates it after the constructor.
 #[wasm_bindgen]
 pub struct RawVecEnv {
     env: Box<dyn DynVecEnv>,
     /// `[action_dim][num_envs]` action bits (u32, i32 or f32 as the step call says).
     actions: Vec<u32>,
+    /// `[num_envs]`: the steps of each env's episode, written by [`RawVecEnv::elapsed_ptr`].
+    elapsed: Vec<u32>,
+    /// `[num_envs]`: the page's reset mask, and the same as the bools the core reads.
+    mask: Vec<u8>,
+    mask_bools: Vec<bool>,
+    /// `[state_dim]`: the state [`RawVecEnv::set_env_state`] writes.
+    state_in: Vec<f32>,
+    /// `[action_dim]`: the action of [`RawVecEnv::rollout_constant`].
+    constant_action: Vec<f32>,
     weights: Vec<f32>,
     bias: Vec<f32>,
     /// Addresses of the last rollout's per-env statistics (stable: allocated with the batch).
@@ -264,12 +282,29 @@ impl Recorded {
 
 #[wasm_bindgen]
 impl RawVecEnv {
-    /// Builds the batch `config` describes (every parameter checked by the core).
+    /// Builds the batch `config` describes (every parameter checked by the core), with every
+    /// buffer a later call needs (see the crate docs), allocated fallibly from the memory
+    /// [`RawConfig::new`] reserved.
     #[wasm_bindgen(constructor)]
     pub fn new(config: &RawConfig) -> Result<RawVecEnv, JsError> {
-        let env = make_with(config.info.id, &config.config).map_err(js_err)?;
-        let len = env.action_dim() * env.num_envs();
-        Ok(RawVecEnv { env, actions: vec![0; len], weights: Vec::new(), bias: Vec::new(), stats: [0; 3], recorded: None })
+        let mut env = make_with(config.info.id, &config.config).map_err(js_err)?;
+        // The core allocates the dense final observations on their first request: make it now.
+        env.final_obs_dense().map_err(js_err)?;
+        let (n, id) = (env.num_envs(), config.info.id);
+        let what = |buffer: &str| format!("{id} x {n} envs: {buffer}");
+        Ok(RawVecEnv {
+            actions: try_filled(&what("action buffer"), env.action_dim() * n, 0).map_err(js_err)?,
+            elapsed: try_filled(&what("elapsed steps"), n, 0).map_err(js_err)?,
+            mask: try_filled(&what("reset mask"), n, 0).map_err(js_err)?,
+            mask_bools: try_filled(&what("reset mask"), n, false).map_err(js_err)?,
+            state_in: try_filled(&what("state"), env.state_dim(), 0.0).map_err(js_err)?,
+            constant_action: try_filled(&what("constant action"), env.action_dim(), 0.0).map_err(js_err)?,
+            env,
+            weights: Vec::new(),
+            bias: Vec::new(),
+            stats: [0; 3],
+            recorded: None,
+        })
     }
 
     /// Env id.
@@ -360,8 +395,7 @@ impl RawVecEnv {
         self.actions.as_ptr() as usize
     }
     /// Scatters the last step's same-step final observations into the dense
-    /// `[obs_dim][num_envs]` buffer (first call allocates it, from the memory reserved with the
-    /// batch) and returns its address; an allocation that fails is a thrown `Error`.
+    /// `[obs_dim][num_envs]` buffer (allocated with the batch) and returns its address.
     pub fn final_obs_dense_ptr(&mut self) -> Result<usize, JsError> {
         Ok(self.env.final_obs_dense().map_err(js_err)?.as_ptr() as usize)
     }
@@ -369,9 +403,11 @@ impl RawVecEnv {
     pub fn final_obs_count(&self) -> usize {
         self.env.final_obs().len()
     }
-    /// Steps taken in each env's current episode (a copy).
-    pub fn elapsed(&self) -> Vec<u32> {
-        self.env.elapsed()
+    /// Writes the steps taken in each env's current episode into the batch's `[num_envs]` u32
+    /// buffer and returns its address (the JS layer copies it out).
+    pub fn elapsed_ptr(&mut self) -> Result<usize, JsError> {
+        self.env.elapsed_into(&mut self.elapsed).map_err(js_err)?;
+        Ok(self.elapsed.as_ptr() as usize)
     }
     /// Env `i`'s value of every parameter field, in declaration order.
     pub fn env_params(&self, i: usize) -> Result<Vec<f32>, JsError> {
@@ -386,14 +422,24 @@ impl RawVecEnv {
     pub fn reset_with_seed(&mut self, seed: u64) {
         self.env.reset_with_seed(seed);
     }
-    /// Starts new episodes where `mask[i]` is non-zero.
-    pub fn reset_envs(&mut self, mask: &[u8]) -> Result<(), JsError> {
-        let mask: Vec<bool> = mask.iter().map(|&m| m != 0).collect();
-        self.env.reset_envs(&mask).map(|_| ()).map_err(js_err)
+    /// Address of the reset mask, u8 `[num_envs]`, which the page fills before [`RawVecEnv::reset_envs`].
+    pub fn mask_ptr(&self) -> usize {
+        self.mask.as_ptr() as usize
     }
-    /// Overwrites env `i`'s internal state and step count.
-    pub fn set_env_state(&mut self, i: usize, state: &[f32], elapsed: u32) -> Result<(), JsError> {
-        self.env.set_env_state(i, state, elapsed).map_err(js_err)
+    /// Starts new episodes where the mask ([`RawVecEnv::mask_ptr`]) is non-zero.
+    pub fn reset_envs(&mut self) -> Result<(), JsError> {
+        for (b, &m) in self.mask_bools.iter_mut().zip(&self.mask) {
+            *b = m != 0;
+        }
+        self.env.reset_envs(&self.mask_bools).map(|_| ()).map_err(js_err)
+    }
+    /// Address of the `[state_dim]` f32 state the page fills before [`RawVecEnv::set_env_state`].
+    pub fn state_in_ptr(&self) -> usize {
+        self.state_in.as_ptr() as usize
+    }
+    /// Overwrites env `i`'s internal state (from [`RawVecEnv::state_in_ptr`]) and step count.
+    pub fn set_env_state(&mut self, i: usize, elapsed: u32) -> Result<(), JsError> {
+        self.env.set_env_state(i, &self.state_in, elapsed).map_err(js_err)
     }
 
     /// One step with the action buffer read as `u32` discrete actions.
@@ -414,9 +460,16 @@ impl RawVecEnv {
     pub fn rollout_random(&mut self, steps: f64, record: bool) -> Result<(), JsError> {
         self.rollout(steps, Policy::Random, record)
     }
-    /// `steps` steps with one constant action (`action_dim` values).
-    pub fn rollout_constant(&mut self, steps: f64, action: &[f32], record: bool) -> Result<(), JsError> {
-        self.rollout(steps, Policy::Constant(action), record)
+    /// Address of the `[action_dim]` f32 action the page fills before [`RawVecEnv::rollout_constant`].
+    pub fn constant_action_ptr(&self) -> usize {
+        self.constant_action.as_ptr() as usize
+    }
+    /// `steps` steps with one constant action ([`RawVecEnv::constant_action_ptr`]).
+    pub fn rollout_constant(&mut self, steps: f64, record: bool) -> Result<(), JsError> {
+        let action = std::mem::take(&mut self.constant_action);
+        let result = self.rollout(steps, Policy::Constant(&action), record);
+        self.constant_action = action;
+        result
     }
     /// Sizes the linear policy's weight and bias buffers (shared or per-env lengths, see
     /// `Policy::Linear`); the JS layer then writes them through [`RawVecEnv::weights_ptr`] and

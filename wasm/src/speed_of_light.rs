@@ -8,6 +8,7 @@
 //! for `step` >= 0.7x of it. With simd128 it runs on `wide::f32x4` (4 lanes, as the batches do),
 //! without it on plain `f32`, so each build is judged against the kernel its own target allows.
 
+use crate::checks::try_filled;
 use wasm_bindgen::prelude::*;
 
 // Gymnasium's CartPole-v1 constants (the probe hard-codes them: no parameter buffer).
@@ -36,19 +37,25 @@ pub struct BareCartPole {
 
 #[wasm_bindgen]
 impl BareCartPole {
-    /// `n` envs (a multiple of 4 keeps every lane busy; the JS layer checks `n`).
+    /// `n` envs (a multiple of 4 keeps every lane busy; the JS layer checks `n`). Allocated
+    /// fallibly: 16 M envs take 448 MiB, and a failed allocation would abort the instance.
     #[wasm_bindgen(constructor)]
-    pub fn new(n: usize) -> BareCartPole {
+    pub fn new(n: usize) -> Result<BareCartPole, JsError> {
         let n = n.next_multiple_of(4);
-        BareCartPole {
-            x: vec![0.01; n],
-            x_dot: vec![0.0; n],
-            theta: vec![0.02; n],
-            theta_dot: vec![0.0; n],
-            action: (0..n).map(|i| ((i * 7) % 2) as f32).collect(),
-            reward: vec![0.0; n],
-            done: vec![0.0; n],
+        let column = |value: f32| try_filled(&format!("bareCartPole({n})"), n, value).map_err(|e| JsError::new(&e));
+        let mut action = column(0.0)?;
+        for (i, a) in action.iter_mut().enumerate() {
+            *a = ((i * 7) % 2) as f32;
         }
+        Ok(BareCartPole {
+            x: column(0.01)?,
+            x_dot: column(0.0)?,
+            theta: column(0.02)?,
+            theta_dot: column(0.0)?,
+            action,
+            reward: column(0.0)?,
+            done: column(0.0)?,
+        })
     }
 
     /// Runs `steps` steps of every env; returns a checksum (the number of done env-steps of the
@@ -126,7 +133,7 @@ mod tests {
     fn the_probe_balances_then_fails_like_cartpole() {
         // Alternating pushes keep the pole up for a while; constant-ish mixed actions (i*7 % 2)
         // make half the envs push right forever, so some envs must fall within 200 steps.
-        let mut k = BareCartPole::new(8);
+        let Ok(mut k) = BareCartPole::new(8) else { panic!("8 envs allocate") };
         assert_eq!(k.run(1), 0.0, "no env can fall on the first step from theta = 0.02");
         let mut fell = false;
         for _ in 0..200 {

@@ -9,7 +9,7 @@
 //! clone). Host buffers the page reads (observations, rewards, flags, states, statistics) stay in
 //! wasm memory and are handed out as addresses, as for [`crate::RawVecEnv`].
 
-use crate::checks::{policy_lengths, reserve_trajectory, to_count, trajectory_lengths};
+use crate::checks::{policy_lengths, reserve_trajectory, to_count, trajectory_lengths, try_filled};
 use crate::{action_space_object, info_object, js_err, RawConfig};
 use fusegym_core::{Actions, EnvConfig, Policy};
 use fusegym_gpu::{describe, GpuContext, GpuError, GpuRolloutStats, GpuTrajectory, GpuVecEnv};
@@ -71,9 +71,11 @@ pub fn gpu_create(config: &RawConfig) -> Promise {
         let ctx = context().await.map_err(gpu_err)?;
         let env = GpuVecEnv::new_async(&ctx, id, &config).await.map_err(gpu_err)?;
         let len = env.action_space().dim() * env.num_envs();
+        let actions =
+            try_filled(&format!("{id} x {} envs: action buffer", env.num_envs()), len, 0).map_err(|e| JsValue::from(js_err(e)))?;
         let batch = Batch {
             env,
-            actions: vec![0; len],
+            actions,
             weights: Vec::new(),
             bias: Vec::new(),
             stats: GpuRolloutStats::default(),
