@@ -93,6 +93,18 @@ function toSeed(seed) {
   throw new Error(`seed must be a non-negative integer (a number up to 2^53 - 1, or a BigInt below 2^64); got ${describe(seed)}`);
 }
 
+/**
+ * A JS number as the index of an env of a batch of `n`. Checked here, never wrapped: passed on as
+ * a `usize`, wasm-bindgen would turn 2**32 + 5 into 5 (the raw exports check again).
+ */
+function toIndex(what, i, n) {
+  if (typeof i !== 'number' || !Number.isInteger(i) || i < 0) {
+    throw new Error(`${what}: env index must be an integer in 0..${n - 1}, got ${describe(i)}`);
+  }
+  if (i >= n) throw new Error(`${what}: env index ${i} is out of range for a batch of ${n} (0..${n - 1})`);
+  return i;
+}
+
 function isArrayLikeOfNumbers(v) {
   return (Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView))) && typeof v.length === 'number';
 }
@@ -456,8 +468,9 @@ export class VecEnv {
   }
   /** Env `i`'s value of every parameter, by name. */
   paramsOf(i) {
-    if (!Number.isInteger(i) || i < 0) throw new Error(`paramsOf expects an env index in 0..${this.#n - 1}, got ${describe(i)}`);
-    const values = this.#api.guard(() => this.#live().env_params(i));
+    const raw = this.#live();
+    toIndex('paramsOf', i, this.#n);
+    const values = this.#api.guard(() => raw.env_params(i));
     return Object.fromEntries(this.info.params.map((p, k) => [p.name, values[k]]));
   }
 
@@ -489,7 +502,7 @@ export class VecEnv {
   /** Overwrites env `i`'s internal state (`stateDim` numbers) and step count, like Gymnasium's `env.unwrapped.state = ...`. */
   setEnvState(i, state, elapsed = 0) {
     const raw = this.#live();
-    if (!Number.isInteger(i) || i < 0) throw new Error(`setEnvState expects an env index in 0..${this.#n - 1}, got ${describe(i)}`);
+    toIndex('setEnvState', i, this.#n);
     if (!Number.isInteger(elapsed) || elapsed < 0 || elapsed > 0xffffffff) throw new Error(`setEnvState: elapsed must be a non-negative integer, got ${describe(elapsed)}`);
     const s = toF32(`${this.#id}: setEnvState state`, state, this.#stateDim);
     new Float32Array(this.#api.memory.buffer, this.#ptr.stateIn, this.#stateDim).set(s);

@@ -63,6 +63,19 @@ pub fn try_filled<T: Clone>(what: &str, len: usize, value: T) -> Result<Vec<T>, 
     Ok(v)
 }
 
+/// A JavaScript number as the index of an env of a batch of `n` (`n >= 1`): NaN, infinities,
+/// fractions, negative values and values from `n` up are errors (wasm-bindgen would pass
+/// `2^32 + 5` as a `usize` of 5).
+pub fn to_index(value: f64, n: usize) -> Result<usize, String> {
+    if !value.is_finite() || value.fract() != 0.0 || value < 0.0 {
+        return Err(format!("env index must be an integer in 0..={}, got {value}", n.saturating_sub(1)));
+    }
+    if value >= n as f64 {
+        return Err(format!("env index {value} is out of range for a batch of {n}"));
+    }
+    Ok(value as usize)
+}
+
 /// wasm32's address space: no allocation, nor all of an instance's, can be larger.
 pub const WASM32_MEMORY: u64 = 4 << 30;
 
@@ -144,6 +157,21 @@ mod tests {
         for bad in [0.0, -1.0, 1.5, f64::NAN, f64::INFINITY, 2f64.powi(32)] {
             let e = to_count("numEnvs", bad, 1, u32::MAX as u64).unwrap_err();
             assert!(e.starts_with("numEnvs must be an integer in 1..=4294967295"), "{e}");
+        }
+    }
+
+    #[test]
+    fn env_indices_are_checked_against_the_batch_never_wrapped() {
+        assert_eq!(to_index(0.0, 8), Ok(0));
+        assert_eq!(to_index(7.0, 8), Ok(7));
+        assert_eq!(to_index(-0.0, 8), Ok(0));
+        for big in [8.0, 2f64.powi(32) + 5.0, 2f64.powi(32), 2f64.powi(53), 1e300] {
+            let e = to_index(big, 8).unwrap_err();
+            assert!(e.starts_with(&format!("env index {big} is out of range for a batch of 8")), "{e}");
+        }
+        for bad in [-1.0, 0.5, f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            let e = to_index(bad, 8).unwrap_err();
+            assert!(e.starts_with("env index must be an integer in 0..=7, got"), "{e}");
         }
     }
 

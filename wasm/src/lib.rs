@@ -23,6 +23,8 @@
 //!   memory cannot make a call trap; what does need new memory (a recorded rollout, a larger
 //!   policy, a new batch) allocates fallibly and throws. What is left are a few bytes for short
 //!   strings (names, messages) and the parameter values of `paramsOf`.
+//! * Indices come in as `f64` and are checked against the batch ([`checks::to_index`]): as
+//!   `usize`, wasm-bindgen would wrap `2^32 + 5` to 5.
 //! * With feature `webgpu` (wasm32), module `webgpu` adds batches on the browser's GPU whose calls
 //!   return promises.
 //! * [`speed_of_light::BareCartPole`] is the bare kernel the bench page judges `step` against.
@@ -42,7 +44,7 @@ pub mod speed_of_light;
 #[cfg(all(target_arch = "wasm32", feature = "webgpu"))]
 pub mod webgpu;
 
-use checks::{batch_bytes, policy_lengths, to_count, trajectory_lengths, try_filled, try_zeroed};
+use checks::{batch_bytes, policy_lengths, to_count, to_index, trajectory_lengths, try_filled, try_zeroed};
 
 /// The message of the last panic, kept for the JS layer (see the crate docs).
 static LAST_PANIC: Mutex<Option<String>> = Mutex::new(None);
@@ -410,7 +412,8 @@ impl RawVecEnv {
         Ok(self.elapsed.as_ptr() as usize)
     }
     /// Env `i`'s value of every parameter field, in declaration order.
-    pub fn env_params(&self, i: usize) -> Result<Vec<f32>, JsError> {
+    pub fn env_params(&self, i: f64) -> Result<Vec<f32>, JsError> {
+        let i = to_index(i, self.env.num_envs()).map_err(js_err)?;
         self.env.env_params(i).map_err(js_err)
     }
 
@@ -438,7 +441,8 @@ impl RawVecEnv {
         self.state_in.as_ptr() as usize
     }
     /// Overwrites env `i`'s internal state (from [`RawVecEnv::state_in_ptr`]) and step count.
-    pub fn set_env_state(&mut self, i: usize, elapsed: u32) -> Result<(), JsError> {
+    pub fn set_env_state(&mut self, i: f64, elapsed: u32) -> Result<(), JsError> {
+        let i = to_index(i, self.env.num_envs()).map_err(js_err)?;
         self.env.set_env_state(i, &self.state_in, elapsed).map_err(js_err)
     }
 

@@ -135,6 +135,39 @@ test('views are zero-copy, stable across steps, and rebuilt after memory growth'
   env.free();
 });
 
+test('env indices are checked against the batch, never wrapped: 2**32 + 5 is not env 5, nor is NaN env 0', () => {
+  const n = 8;
+  const env = new VecEnv('CartPole-v1', n, { seed: 1, params: { length: Array.from({ length: n }, (_, i) => 0.5 + i / 10) } });
+  const state = Float32Array.from(env.state);
+  const elapsed = env.elapsed();
+  const bad = [2 ** 32 + 5, 2 ** 32 + 3, 2 ** 32, 2 ** 53, 1e300, n, -1, -(2 ** 32) + 5, 0.5, 5.5, NaN, Infinity, -Infinity, '3', 3n, null, undefined, [3]];
+  for (const i of bad) {
+    assert.throws(() => env.setEnvState(i, [0.1, 0, 0, 0], 1), (e) => {
+      assert.ok(!(e instanceof WebAssembly.RuntimeError));
+      assert.match(e.message, /^setEnvState: env index (must be an integer in 0\.\.7, got|\S+ is out of range for a batch of 8)/, String(i));
+      return true;
+    });
+    assert.throws(() => env.paramsOf(i), /^Error: paramsOf: env index (must be an integer in 0\.\.7|\S+ is out of range for a batch of 8)/, String(i));
+  }
+  assert.deepEqual(Float32Array.from(env.state), state, 'no env state changed');
+  assert.deepEqual(env.elapsed(), elapsed);
+  // The raw exports check too (indices come in as f64, not as a usize that wasm-bindgen wraps).
+  const { glue } = simd._api;
+  const cfg = new glue.RawConfig('CartPole-v1', n, 0n, 'same-step');
+  const raw = new glue.RawVecEnv(cfg);
+  cfg.free();
+  assert.throws(() => raw.env_params(2 ** 32 + 3), /^Error: env index 4294967299 is out of range for a batch of 8$/);
+  assert.throws(() => raw.set_env_state(2 ** 32 + 5, 0), /^Error: env index 4294967301 is out of range for a batch of 8$/);
+  assert.throws(() => raw.set_env_state(-1, 0), /^Error: env index must be an integer in 0\.\.=7, got -1$/);
+  raw.free();
+  // In range: env 5 is env 5.
+  assert.equal(env.paramsOf(5).length, Math.fround(1.0));
+  env.setEnvState(5, [0.1, 0.2, 0.03, 0.4], 2);
+  assert.deepEqual(Array.from({ length: 4 }, (_, k) => env.state[k * n + 5]), [0.1, 0.2, 0.03, 0.4].map(Math.fround));
+  assert.equal(env.elapsed()[5], 2);
+  env.free();
+});
+
 test('same-step mode: the done step returns the next episode, the final observation separately', () => {
   const n = 16;
   const same = new VecEnv('CartPole-v1', n, { seed: 5, autoreset: 'same-step' });
