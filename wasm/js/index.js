@@ -105,6 +105,14 @@ function toIndex(what, i, n) {
   return i;
 }
 
+/** `x` unless it is finite and f32 would round it to an infinity (the core would then name "inf", not `x`). */
+function checkF32(what, x) {
+  if (Number.isFinite(x) && !Number.isFinite(Math.fround(x))) {
+    throw new Error(`${what}: ${x} is outside f32's range (finite values up to +-3.4028234663852886e38)`);
+  }
+  return x;
+}
+
 function isArrayLikeOfNumbers(v) {
   return (Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView))) && typeof v.length === 'number';
 }
@@ -122,7 +130,12 @@ function toF32(what, v, expectedLength) {
     if (bad >= 0) throw new Error(`${what}: value at index ${bad} is ${describe(v[bad])}, expected a number`);
   }
   if (typeof v[0] === 'bigint') throw new Error(`${what}: expected numbers, got ${describe(v)}`);
-  return v instanceof Float32Array ? v : Float32Array.from(v);
+  if (v instanceof Float32Array) return v;
+  const f = Float32Array.from(v);
+  for (let i = 0; i < f.length; i++) {
+    if (!Number.isFinite(f[i]) && Number.isFinite(v[i])) checkF32(`${what}: value at index ${i}`, v[i]);
+  }
+  return f;
 }
 
 const OPTIONS = ['seed', 'autoreset', 'params', 'redrawEachEpisode', 'maxEpisodeSteps', 'module'];
@@ -144,11 +157,11 @@ function makeConfig(api, id, numEnvs, options) {
   try {
     for (const [name, value] of Object.entries(params)) {
       if (typeof value === 'number') {
-        cfg.shared(name, value);
+        cfg.shared(name, checkF32(`${id}: parameter ${name}`, value));
       } else if (isArrayLikeOfNumbers(value)) {
         cfg.per_env(name, toF32(`${id}: per-env values of parameter ${name} (one per env)`, value, numEnvs));
       } else if (value !== null && typeof value === 'object' && typeof value.low === 'number' && typeof value.high === 'number') {
-        cfg.range(name, value.low, value.high);
+        cfg.range(name, checkF32(`${id}: parameter ${name} low`, value.low), checkF32(`${id}: parameter ${name} high`, value.high));
       } else {
         throw new Error(`${id}: parameter ${name}: expected a number (shared by every env), an array of ${numEnvs} numbers ` +
           `(one per env) or {low, high} (drawn per env), got ${describe(value)}`);

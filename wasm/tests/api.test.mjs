@@ -168,6 +168,23 @@ test('env indices are checked against the batch, never wrapped: 2**32 + 5 is not
   env.free();
 });
 
+test('JS numbers past f32\'s range are named, not turned into inf: parameters, ranges, actions, states, weights', () => {
+  const env = new VecEnv('MountainCarContinuous-v0', 2);
+  const cases = [
+    [() => new VecEnv('CartPole-v1', 2, { params: { gravity: 1e39 } }), /CartPole-v1: parameter gravity: 1e\+39 is outside f32's range/],
+    [() => new VecEnv('CartPole-v1', 2, { params: { gravity: { low: 1, high: -1e39 } } }), /parameter gravity high: -1e\+39 is outside f32's range/],
+    [() => new VecEnv('CartPole-v1', 2, { params: { gravity: [9.8, 1e39] } }), /per-env values of parameter gravity \(one per env\): value at index 1: 1e\+39 is outside f32's range/],
+    [() => env.rollout({ steps: 1, policy: { type: 'constant', action: 4e38 } }), /constant policy action: value at index 0: 4e\+38 is outside f32's range/],
+    [() => env.rollout({ steps: 1, policy: { type: 'linear', weights: [0, 1e39], bias: [0] } }), /linear policy weights: value at index 1: 1e\+39/],
+    [() => env.setEnvState(0, [0, 1e39]), /setEnvState state: value at index 1: 1e\+39 is outside f32's range/],
+  ];
+  for (const [f, re] of cases) assert.throws(f, re);
+  // The largest f32 itself passes this check (a state only has to be finite).
+  env.setEnvState(0, [0, 3.4028234663852886e38]);
+  assert.equal(env.state[2], 3.4028234663852886e38);
+  env.free();
+});
+
 test('same-step mode: the done step returns the next episode, the final observation separately', () => {
   const n = 16;
   const same = new VecEnv('CartPole-v1', n, { seed: 5, autoreset: 'same-step' });
