@@ -458,11 +458,12 @@ export class VecEnv {
   }
   /**
    * Same-step mode: the final observations of the envs that finished on the last step, as a dense
-   * `[obsDim][numEnvs]` view; valid where `terminated[i] || truncated[i]`.
+   * `[obsDim][numEnvs]` view; valid where `terminated[i] || truncated[i]`. From the first read on,
+   * every step and rollout writes it, so a view held across steps shows the last step's.
    */
   get finalObs() {
     const raw = this.#live();
-    // Allocated with the batch (this call scatters the last step's into it).
+    // Allocated with the batch; the first call turns on its update by every step.
     const ptr = this.#api.guard(() => raw.final_obs_dense_ptr());
     const v = this.#v();
     if (v.finalPtr !== ptr || v.finalObs === null) {

@@ -236,6 +236,9 @@ pub struct RawVecEnv {
     state_in: Vec<f32>,
     /// `[action_dim]`: the action of [`RawVecEnv::rollout_constant`].
     constant_action: Vec<f32>,
+    /// Whether the page holds a view of the dense final observations: then every step and
+    /// rollout writes them (same-step mode), so that view shows the last step's.
+    final_obs_read: bool,
     weights: Vec<f32>,
     bias: Vec<f32>,
     /// Addresses of the last rollout's per-env statistics (stable: allocated with the batch).
@@ -301,6 +304,7 @@ impl RawVecEnv {
             mask_bools: try_filled(&what("reset mask"), n, false).map_err(js_err)?,
             state_in: try_filled(&what("state"), env.state_dim(), 0.0).map_err(js_err)?,
             constant_action: try_filled(&what("constant action"), env.action_dim(), 0.0).map_err(js_err)?,
+            final_obs_read: false,
             env,
             weights: Vec::new(),
             bias: Vec::new(),
@@ -397,9 +401,19 @@ impl RawVecEnv {
         self.actions.as_ptr() as usize
     }
     /// Scatters the last step's same-step final observations into the dense
-    /// `[obs_dim][num_envs]` buffer (allocated with the batch) and returns its address.
+    /// `[obs_dim][num_envs]` buffer (allocated with the batch) and returns its address; from
+    /// then on every step and rollout keeps it current (see `final_obs_read`).
     pub fn final_obs_dense_ptr(&mut self) -> Result<usize, JsError> {
+        self.final_obs_read = true;
         Ok(self.env.final_obs_dense().map_err(js_err)?.as_ptr() as usize)
+    }
+    /// After a step or rollout: the dense final observations the page holds a view of.
+    fn refresh_final_obs(&mut self) -> Result<(), JsError> {
+        if self.final_obs_read {
+            // Allocated with the batch: this only scatters the envs that finished.
+            self.env.final_obs_dense().map_err(js_err)?;
+        }
+        Ok(())
     }
     /// Number of envs whose episode ended on the last step (same-step mode; 0 otherwise).
     pub fn final_obs_count(&self) -> usize {
@@ -448,15 +462,18 @@ impl RawVecEnv {
 
     /// One step with the action buffer read as `u32` discrete actions.
     pub fn step_u32(&mut self) -> Result<(), JsError> {
-        self.env.step(Actions::Discrete(&self.actions)).map(|_| ()).map_err(js_err)
+        self.env.step(Actions::Discrete(&self.actions)).map_err(js_err)?;
+        self.refresh_final_obs()
     }
     /// One step with the action buffer read as `i32` discrete actions.
     pub fn step_i32(&mut self) -> Result<(), JsError> {
-        self.env.step(Actions::DiscreteI32(bytemuck::cast_slice(&self.actions))).map(|_| ()).map_err(js_err)
+        self.env.step(Actions::DiscreteI32(bytemuck::cast_slice(&self.actions))).map_err(js_err)?;
+        self.refresh_final_obs()
     }
     /// One step with the action buffer read as `f32` continuous actions.
     pub fn step_f32(&mut self) -> Result<(), JsError> {
-        self.env.step(Actions::Continuous(bytemuck::cast_slice(&self.actions))).map(|_| ()).map_err(js_err)
+        self.env.step(Actions::Continuous(bytemuck::cast_slice(&self.actions))).map_err(js_err)?;
+        self.refresh_final_obs()
     }
 
     /// `steps` steps with uniform random actions inside the fused loop; with `record`, the
@@ -538,7 +555,7 @@ impl RawVecEnv {
         let s = self.env.rollout(steps, policy, trajectory).map_err(js_err)?;
         self.stats = [s.reward_sum.as_ptr() as usize, s.episodes.as_ptr() as usize, s.length_sum.as_ptr() as usize];
         self.recorded = rec;
-        Ok(())
+        self.refresh_final_obs()
     }
 }
 

@@ -7,7 +7,9 @@
 //! is in flight finds it borrowed and rejects ("busy") instead of interleaving with it, and
 //! `free()` while a call is in flight only drops the page's handle (the call finishes on its own
 //! clone). Host buffers the page reads (observations, rewards, flags, states, statistics) stay in
-//! wasm memory and are handed out as addresses, as for [`crate::RawVecEnv`].
+//! wasm memory and are handed out as addresses, as for [`crate::RawVecEnv`]; each keeps its
+//! address for the batch's life (later results are copied into it), so a view the page holds
+//! shows the latest results instead of memory freed under it.
 
 use crate::checks::{policy_lengths, reserve_trajectory, to_count, trajectory_lengths, try_filled};
 use crate::{action_space_object, info_object, js_err, RawConfig};
@@ -162,12 +164,16 @@ impl RawGpuVecEnv {
                 OwnedPolicy::Constant(a) => Policy::Constant(a),
                 OwnedPolicy::Linear => Policy::Linear { weights: &b.weights, bias: &b.bias },
             };
-            if record {
+            let stats = if record {
                 let (stats, trajectory) = b.env.rollout_recorded_async(steps, policy).await.map_err(gpu_err)?;
-                (b.stats, b.trajectory) = (stats, Some(trajectory));
+                b.trajectory = Some(trajectory);
+                stats
             } else {
-                b.stats = b.env.rollout_async(steps, policy).await.map_err(gpu_err)?;
-            }
+                b.env.rollout_async(steps, policy).await.map_err(gpu_err)?
+            };
+            keep_in_place(&mut b.stats.reward_sum, stats.reward_sum);
+            keep_in_place(&mut b.stats.episodes, stats.episodes);
+            keep_in_place(&mut b.stats.length_sum, stats.length_sum);
             Ok::<JsValue, JsValue>(JsValue::UNDEFINED)
         })
     }
@@ -296,7 +302,8 @@ impl RawGpuVecEnv {
             let mut guard = batch.try_borrow_mut().map_err(|_| busy())?;
             let b = &mut *guard;
             let (state, elapsed) = b.env.state_async().await.map_err(gpu_err)?;
-            (b.state, b.elapsed) = (state, elapsed);
+            keep_in_place(&mut b.state, state);
+            keep_in_place(&mut b.elapsed, elapsed);
             Ok::<JsValue, JsValue>(JsValue::UNDEFINED)
         })
     }
@@ -379,6 +386,16 @@ impl RawGpuVecEnv {
                 vec![s.reward_sum.as_ptr() as usize, s.episodes.as_ptr() as usize, s.length_sum.as_ptr() as usize]
             }
         })
+    }
+}
+
+/// Puts `fresh` into `kept`: copied into its memory when the lengths agree (always, after the
+/// first time), so the address the page's views read stays the same and they show `fresh`.
+fn keep_in_place<T: Copy>(kept: &mut Vec<T>, fresh: Vec<T>) {
+    if kept.len() == fresh.len() {
+        kept.copy_from_slice(&fresh);
+    } else {
+        *kept = fresh;
     }
 }
 

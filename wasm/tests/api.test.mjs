@@ -135,6 +135,38 @@ test('views are zero-copy, stable across steps, and rebuilt after memory growth'
   env.free();
 });
 
+test('views are live: a finalObs view held across steps shows each step\'s final observations, lastRollout the last rollout', () => {
+  const n = 256;
+  const same = new VecEnv('CartPole-v1', n, { seed: 9 });
+  // Disabled mode keeps the final observation in obs (and the env done): the same seed steps in
+  // lockstep with the same-step batch until each env's first episode ends.
+  const dis = new VecEnv('CartPole-v1', n, { seed: 9, autoreset: 'disabled' });
+  const fin = same.finalObs; // taken once, before the first step, and held
+  const push = new Uint32Array(n).fill(1);
+  const seen = new Uint8Array(n);
+  let checked = 0;
+  for (let t = 0; t < 40 && checked < n; t++) {
+    same.step(push);
+    dis.step(push);
+    for (let i = 0; i < n; i++) {
+      if (seen[i] || !same.terminated[i]) continue;
+      seen[i] = 1;
+      checked++;
+      assert.equal(dis.terminated[i], 1, `env ${i} ends on the same step in both modes`);
+      for (let k = 0; k < 4; k++) assert.equal(fin[k * n + i], dis.obs[k * n + i], `step ${t}, env ${i}, component ${k}`);
+    }
+  }
+  assert.equal(checked, n, 'every env ended its first episode pushing right');
+  assert.equal(same.finalObs, fin, 'the getter returns the held view (memory did not grow)');
+  // Rollout statistics: the next rollout overwrites the views in place.
+  const first = same.rollout({ steps: 3 });
+  const second = same.rollout({ steps: 7, policy: { type: 'constant', action: 0 } });
+  assert.ok(second.rewardSum.every((r) => r === 7), 'CartPole pays 1 per step, resets included');
+  assert.deepEqual(Array.from(first.rewardSum), Array.from(second.rewardSum), 'a held lastRollout view shows the last rollout');
+  same.free();
+  dis.free();
+});
+
 test('env indices are checked against the batch, never wrapped: 2**32 + 5 is not env 5, nor is NaN env 0', () => {
   const n = 8;
   const env = new VecEnv('CartPole-v1', n, { seed: 1, params: { length: Array.from({ length: n }, (_, i) => 0.5 + i / 10) } });

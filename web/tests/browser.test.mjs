@@ -239,6 +239,8 @@ test('GpuVecEnv.rollout({record: true}): the trajectory agrees with the wasm one
       g.trajectory.obs.forEach((x, k) => close(x, c.trajectory.obs[k]));
       g.trajectory.rewards.forEach((x, k) => close(x, c.trajectory.rewards[k]));
       const flagsEqual = ['terminated', 'truncated'].every((f) => g.trajectory[f].every((x, k) => x === c.trajectory[f][k]));
+      // Before the next rollouts: the statistics are views the next rollout overwrites.
+      const episodesEqual = g.episodes.every((x, i) => x === c.episodes[i]) && g.lengthSum.every((x, i) => x === c.lengthSum[i]);
       let error = '';
       try {
         await gpu.rollout({ steps: 1e9, record: true });
@@ -257,7 +259,7 @@ test('GpuVecEnv.rollout({record: true}): the trajectory agrees with the wasm one
         worst,
         identical,
         total: g.trajectory.obs.length + g.trajectory.rewards.length,
-        episodesEqual: g.episodes.every((x, i) => x === c.episodes[i]) && g.lengthSum.every((x, i) => x === c.lengthSum[i]),
+        episodesEqual,
         error,
         after: after.trajectory.rewards.length,
       });
