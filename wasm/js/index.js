@@ -274,7 +274,9 @@ function writeActions(id, actions, discrete, actionDim, n, space, views) {
 }
 
 function makeModule(flavor, glue, memory) {
-  const api = { flavor, glue, memory, poisoned: null };
+  const api = { flavor, glue, memory, poisoned: null, pending: new Set(), gpuAdapterSeen: false };
+  const stopped = (why) => `fusegym: the ${flavor} wasm instance stopped (${why}). This is a bug in fusegym, not in ` +
+    'your input; reload the page (or load() a fresh instance) to continue.';
   /** Runs `f`; a wasm trap (a fusegym bug, never bad input) becomes a readable Error. */
   api.guard = (f) => {
     if (api.poisoned) throw new Error(api.poisoned);
@@ -288,13 +290,30 @@ function makeModule(flavor, glue, memory) {
         } catch {
           // The instance may be unusable; the trap's own message is reported instead.
         }
-        api.poisoned = `fusegym: the ${flavor} wasm instance stopped (${panic ?? e.message}). This is a bug in fusegym, not in ` +
-          'your input; reload the page (or load() a fresh instance) to continue.';
+        api.poisoned ??= stopped(panic ?? e.message);
         throw new Error(api.poisoned, { cause: e });
       }
       throw e;
     }
   };
+  /**
+   * `p` (a promise of the instance), settled: a panic inside an asynchronous call traps in a
+   * microtask, where no caller sees it and `p` never settles; the panic listener below rejects
+   * every promise still pending here instead.
+   */
+  api.settle = (p) => new Promise((resolve, reject) => {
+    if (api.poisoned) {
+      reject(new Error(api.poisoned));
+      return;
+    }
+    api.pending.add(reject);
+    Promise.resolve(p).then(resolve, reject).finally(() => api.pending.delete(reject));
+  });
+  glue.set_panic_listener((message) => {
+    api.poisoned ??= stopped(message);
+    for (const reject of api.pending) reject(new Error(api.poisoned));
+    api.pending.clear();
+  });
   const registry = glue.envs();
   const mod = {
     flavor,
@@ -577,9 +596,52 @@ export class VecEnv {
   get freed() { return this.#raw === null; }
 }
 
-/** Whether this JavaScript environment exposes WebGPU (`navigator.gpu`); an adapter may still be missing. */
-export function webgpuSupported() {
+function hasNavigatorGpu() {
   return typeof globalThis.navigator === 'object' && globalThis.navigator !== null && !!globalThis.navigator.gpu;
+}
+
+/**
+ * Why wgpu (fusegym-gpu's WebGPU backend) cannot reach `navigator.gpu` from this global scope, or
+ * null. wgpu takes it from a global `Window` or `WorkerGlobalScope` and panics where neither
+ * exists (Node or Deno with a WebGPU polyfill, a worklet): a trap inside a promise, which would
+ * then never settle. The same test as wgpu's `get_browser_gpu_property`.
+ */
+function webgpuScopeProblem() {
+  if (globalThis.Window !== undefined || globalThis.WorkerGlobalScope !== undefined) return null;
+  return 'navigator.gpu is there, but this global scope is neither a window nor a worker (no Window or WorkerGlobalScope: ' +
+    'e.g. Node or Deno with a WebGPU polyfill, or a worklet), and the WebGPU backend fusegym uses (wgpu) reaches the GPU ' +
+    'only from a window or a worker';
+}
+
+/**
+ * Whether `GpuVecEnv` can reach WebGPU here: `navigator.gpu` exists, in a window or a worker. An
+ * adapter may still be missing.
+ */
+export function webgpuSupported() {
+  return hasNavigatorGpu() && webgpuScopeProblem() === null;
+}
+
+/** An exception as "Name: message" (Errors and DOMExceptions), else described. */
+function errorText(e) {
+  return e !== null && typeof e === 'object' && typeof e.message === 'string' ? `${e.name ?? 'Error'}: ${e.message}` : describe(e);
+}
+
+/**
+ * Asks `navigator.gpu` for an adapter as wgpu will (high performance), so that none, a rejection
+ * or a throw is an Error naming it (wgpu reports a rejection as "no adapter", its reason lost).
+ */
+async function probeAdapter() {
+  const fallback = 'fusegym does not fall back silently: use VecEnv (wasm) instead';
+  let adapter;
+  try {
+    adapter = await globalThis.navigator.gpu.requestAdapter({ powerPreference: 'high-performance' });
+  } catch (e) {
+    throw new Error(`no WebGPU adapter: navigator.gpu.requestAdapter() failed (${errorText(e)}); ${fallback}`, { cause: e });
+  }
+  if (adapter === null || adapter === undefined) {
+    throw new Error(`no WebGPU adapter: navigator.gpu.requestAdapter() resolved ${adapter} (WebGPU may be turned off, or the ` +
+      `GPU blocklisted, in this browser); ${fallback}`);
+  }
 }
 
 const GPU_TOKEN = Symbol('GpuVecEnv.create');
@@ -614,15 +676,22 @@ export class GpuVecEnv {
    */
   static async create(id, numEnvs, options = {}) {
     checkOptions('GpuVecEnv', options);
-    if (!webgpuSupported()) {
+    if (!hasNavigatorGpu()) {
       throw new Error('no WebGPU adapter: this JavaScript environment has no navigator.gpu (WebGPU is not supported here, ' +
         'or it is turned off); use VecEnv (wasm) instead');
     }
+    const scope = webgpuScopeProblem();
+    if (scope) throw new Error(`no WebGPU adapter: ${scope}; use VecEnv (wasm) instead`);
     const mod = options.module ?? (await load('simd'));
     const api = mod._api;
     if (!api) throw new Error('options.module must be a module returned by load() or init()');
     if (!mod.webgpu) throw new Error(`the ${mod.flavor} build has no WebGPU code (only the simd build has); pass a module from load('simd')`);
     if (typeof id !== 'string') throw new Error(`env id must be a string (one of ${mod.envIds.join(', ')}), got ${describe(id)}`);
+    // Until the instance has its device (kept for every later batch), ask for an adapter first.
+    if (!api.gpuAdapterSeen) {
+      await probeAdapter();
+      api.gpuAdapterSeen = true;
+    }
     const pending = api.guard(() => {
       const cfg = makeConfig(api, id, numEnvs, options);
       try {
@@ -631,7 +700,7 @@ export class GpuVecEnv {
         cfg.free();
       }
     });
-    const raw = await pending;
+    const raw = await api.settle(pending);
     return new GpuVecEnv(GPU_TOKEN, api, raw);
   }
 
@@ -665,7 +734,7 @@ export class GpuVecEnv {
     if (this.#busy) throw new Error(`GpuVecEnv (${this.#id}): ${what} while another call is in flight; await each call before the next`);
     this.#busy = true;
     try {
-      await this.#api.guard(() => start(raw));
+      await this.#api.settle(this.#api.guard(() => start(raw)));
     } finally {
       this.#busy = false;
     }

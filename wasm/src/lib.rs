@@ -49,14 +49,34 @@ use checks::{batch_bytes, policy_lengths, to_count, to_index, trajectory_lengths
 /// The message of the last panic, kept for the JS layer (see the crate docs).
 static LAST_PANIC: Mutex<Option<String>> = Mutex::new(None);
 
-/// Installs the panic hook that records panic messages ([`last_panic`]).
+thread_local! {
+    /// The JS layer's function told of a panic ([`set_panic_listener`]).
+    static PANIC_LISTENER: std::cell::RefCell<Option<js_sys::Function>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Installs the panic hook that records panic messages ([`last_panic`]) and tells the JS layer
+/// ([`set_panic_listener`]) before the instance aborts.
 #[wasm_bindgen(start)]
 pub fn start() {
     std::panic::set_hook(Box::new(|info| {
+        let msg = info.to_string();
         if let Ok(mut last) = LAST_PANIC.lock() {
-            *last = Some(info.to_string());
+            *last = Some(msg.clone());
         }
+        PANIC_LISTENER.with(|l| {
+            if let Some(f) = l.try_borrow().ok().as_deref().and_then(Option::as_ref) {
+                let _ = f.call1(&JsValue::NULL, &JsValue::from_str(&msg));
+            }
+        });
     }));
+}
+
+/// `f(message)` is called on a panic, before the instance traps. A panic inside a promise's
+/// future (a WebGPU call) traps in a microtask, where no caller catches it, and the promise
+/// would never settle: the JS layer rejects its pending promises from here instead.
+#[wasm_bindgen]
+pub fn set_panic_listener(f: js_sys::Function) {
+    PANIC_LISTENER.with(|l| *l.borrow_mut() = Some(f));
 }
 
 /// The message of the last Rust panic in this instance, if any (the JS layer attaches it to the

@@ -283,6 +283,63 @@ test('GpuVecEnv.rollout({record: true}): the trajectory agrees with the wasm one
   await page.close();
 });
 
+test('GpuVecEnv: requestAdapter resolving null rejects; held views show the latest results; a shared worker settles create', async () => {
+  const { page, problems } = await open('index.html?env=CartPole-v1&n=16');
+  const r = await page.evaluate(async () => {
+    const m = await import('./pkg/index.js');
+    const mod = await m.load('simd');
+    const out = {};
+    // An adapter request that resolves null (a blocklisted GPU), before this instance has a device.
+    navigator.gpu.requestAdapter = async () => null;
+    out.none = await m.GpuVecEnv.create('CartPole-v1', 16, { module: mod }).then(() => 'created', (e) => e.message);
+    delete navigator.gpu.requestAdapter;
+    const n = 64;
+    const gpu = await m.GpuVecEnv.create('CartPole-v1', n, { seed: 4, module: mod });
+    const first = await gpu.rollout({ steps: 3 });
+    const second = await gpu.rollout({ steps: 7, policy: { type: 'constant', action: 0 } });
+    out.second = Array.from(second.rewardSum);
+    out.first = Array.from(first.rewardSum);
+    const s1 = await gpu.readState();
+    await gpu.step(new Uint32Array(n));
+    const s2 = await gpu.readState();
+    out.elapsedHeld = Array.from(s1.elapsed);
+    out.elapsedNew = Array.from(s2.elapsed);
+    gpu.free();
+    // A shared worker: a scope of its own (WorkerGlobalScope, no Window), where create must settle.
+    const code = `onconnect = async (ev) => {
+      const m = await import(${JSON.stringify(new URL('./pkg/index.js', location.href).href)});
+      const out = { gpu: !!navigator.gpu, supported: m.webgpuSupported() };
+      try {
+        const g = await m.GpuVecEnv.create('CartPole-v1', 16);
+        await g.step(new Uint32Array(16));
+        out.result = 'created';
+        g.free();
+      } catch (e) {
+        out.result = e.message;
+      }
+      ev.ports[0].postMessage(out);
+    };`;
+    const worker = new SharedWorker(URL.createObjectURL(new Blob([code], { type: 'text/javascript' })), { type: 'module' });
+    out.shared = await new Promise((resolve) => {
+      const timer = setTimeout(() => resolve({ result: 'no answer within 30 s' }), 30_000);
+      worker.port.onmessage = (e) => { clearTimeout(timer); resolve(e.data); };
+      worker.onerror = (e) => { clearTimeout(timer); resolve({ result: `worker error: ${e.message}` }); };
+      worker.port.start();
+    });
+    return out;
+  });
+  assert.match(r.none, /^no WebGPU adapter: navigator\.gpu\.requestAdapter\(\) resolved null/);
+  assert.ok(r.second.every((x) => x === 7), 'CartPole pays 1 per step');
+  assert.deepEqual(r.first, r.second, 'a held lastRollout view shows the last rollout');
+  assert.ok(r.elapsedNew.some((x, i) => x !== 0), 'the step moved the counters');
+  assert.deepEqual(r.elapsedHeld, r.elapsedNew, 'a held readState view shows the last readState');
+  console.log(`GpuVecEnv.create in a shared worker (navigator.gpu ${r.shared.gpu ? 'present' : 'absent'}): ${r.shared.result}`);
+  assert.equal(r.shared.supported, r.shared.gpu, 'a worker scope is one wgpu reaches navigator.gpu from');
+  assert.match(r.shared.result, /^(created|no WebGPU adapter: .*)$/);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 test('WebGPU asked for where there is none: the page says so and runs on wasm', async () => {
   const { page, problems } = await open('index.html?env=CartPole-v1&n=1024&backend=webgpu&nogpu=1');
   await page.waitForFunction(() => window.fusegymDemo?.ready && window.fusegymDemo.frames > 5, null, { timeout: 30_000 });
