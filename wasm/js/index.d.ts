@@ -137,7 +137,11 @@ export interface RecordedRollout extends RolloutStats {
   trajectory: Trajectory;
 }
 
-/** Per-env statistics of one rollout call: views, valid until the next rollout. */
+/**
+ * Per-env statistics of the last rollout call: views of buffers the batch keeps for its life, so
+ * the next rollout overwrites them in place (a view held from an earlier call shows the last
+ * rollout's figures; copy with `.slice()` to keep a call's).
+ */
 export interface RolloutStats {
   /** Sum of rewards over the call's steps. */
   rewardSum: Float64Array;
@@ -151,14 +155,28 @@ export interface RolloutStats {
  * A batch of `numEnvs` copies of one environment stepped together in wasm.
  *
  * Views: `obs`, `reward`, `terminated`, `truncated`, `state`, `episodes`, `actions`, `finalObs`
- * are typed arrays over wasm memory (no copies). When wasm memory grows (another VecEnv is
- * created, a first `finalObs` or a larger policy is allocated) the old `ArrayBuffer` is detached
- * and views taken earlier read as length 0: read the getters again after such a call (each
- * getter checks and rebuilds its views when memory has changed). Views stay valid across
- * `step`, `reset` and `rollout` calls, which never allocate.
+ * and `lastRollout` are typed arrays over wasm memory (no copies), each over a buffer the batch
+ * allocates when it is built and keeps until `free()`. `step`, `reset`, `resetEnvs`,
+ * `setEnvState` and `rollout` write into those buffers in place and allocate nothing in wasm
+ * memory (a recorded trajectory and a first or longer linear policy aside), so a view held
+ * across them shows the latest values: `finalObs` too, which every step and rollout writes once
+ * it has been read. A view stops being valid in two cases:
+ * - wasm memory grows (a new batch, a recorded rollout, a larger linear policy): the old
+ *   `ArrayBuffer` is detached and views taken before read as length 0; read the getters again
+ *   (each rebuilds its views when memory has changed).
+ * - `free()`: the batch's memory goes back to the allocator, but views cannot be detached one by
+ *   one. A view kept past `free()` keeps its length and reads, and writes, memory that batches
+ *   created later may own: no error, wrong numbers. Drop every view with its batch.
  *
- * Memory: the batch owns wasm memory until `free()`; every use after `free()` throws an Error.
- * Errors: bad input throws an `Error` saying what was wrong and what was expected.
+ * Memory: the batch owns wasm memory until `free()`; every use of the batch after `free()` throws
+ * an Error. Everything a call needs is allocated with the batch, so once the batch is built no
+ * call on it fails for lack of memory, however full the instance (wasm32: 4 GiB) is (bar the few
+ * bytes of an error message or of `paramsOf`'s values); what needs
+ * new memory (a new batch, a recorded trajectory, a larger linear policy, `bareCartPole`) throws
+ * an Error naming the size when there is none.
+ * Errors: bad input throws an `Error` saying what was wrong and what was expected. An env index
+ * (`setEnvState`, `paramsOf`) must be an integer in `0..numEnvs - 1`: any other number (2**32 + 5,
+ * -1, 1.5, NaN) throws, none wraps.
  */
 export class VecEnv {
   constructor(id: string, numEnvs: number, options?: VecEnvOptions);
@@ -189,7 +207,11 @@ export class VecEnv {
   readonly episodes: Uint32Array;
   /** The buffer `step()` reads, `[actionDim][numEnvs]`: Uint32Array (discrete) or Float32Array (box). */
   readonly actions: Uint32Array | Float32Array;
-  /** Same-step mode: final observations `[obsDim][numEnvs]`, valid where `terminated[i] || truncated[i]`. */
+  /**
+   * Same-step mode: final observations `[obsDim][numEnvs]` of the last step, valid where
+   * `terminated[i] || truncated[i]` (other entries hold older values); all zeros in the other
+   * modes. Once read, every step and rollout writes it: a view held across steps stays current.
+   */
   readonly finalObs: Float32Array;
   /** Envs whose episode ended on the last step (same-step mode). */
   readonly finalObsCount: number;
@@ -197,15 +219,15 @@ export class VecEnv {
   readonly freed: boolean;
   /** Selects a lane implementation ("scalar", "wide-f32x4"); every path gives the same bits. */
   setSimdPath(name: string): void;
-  /** Steps taken in each env's current episode (a copy). */
+  /** Steps taken in each env's current episode (a copy, which later steps do not change). */
   elapsed(): Uint32Array;
-  /** Env i's value of every parameter, by name. */
+  /** Env i's value of every parameter, by name; `i` an integer in `0..numEnvs - 1` (else an Error). */
   paramsOf(i: number): Record<string, number>;
   /** New episodes in every env; `{seed}` reseeds first. Returns `obs`. */
   reset(options?: { seed?: number | bigint }): Float32Array;
   /** New episodes where mask[i] is truthy. Returns `obs`. */
   resetEnvs(mask: ArrayLike<number | boolean>): Float32Array;
-  /** Overwrites env i's internal state and step count. */
+  /** Overwrites env i's internal state and step count; `i` an integer in `0..numEnvs - 1` (else an Error). */
   setEnvState(i: number, state: ArrayLike<number>, elapsed?: number): void;
   /** One step: Int32Array/Uint32Array (discrete) or Float32Array (box) of `actionDim * numEnvs`; none: use `actions`. */
   step(actions?: Int32Array | Uint32Array | Float32Array): StepResult;
@@ -254,7 +276,11 @@ export function init(options?: { flavor?: Flavor | 'auto' }): Promise<FusegymMod
 /** The default build's registry. */
 export function envs(): EnvInfo[];
 
-/** Whether this JavaScript environment exposes WebGPU (`navigator.gpu`); an adapter may still be missing. */
+/**
+ * Whether `GpuVecEnv` can reach WebGPU here: `navigator.gpu` exists, in a window or a worker
+ * (wgpu, the backend, reaches it from nowhere else: false in Node or Deno with a WebGPU polyfill).
+ * An adapter may still be missing.
+ */
 export function webgpuSupported(): boolean;
 
 /** wgpu's description of the adapter a `GpuVecEnv` runs on. */
@@ -272,7 +298,7 @@ export interface GpuAdapterInfo {
 /** `VecEnvOptions`; `module` must be a build with `webgpu: true` (default: the simd build, loaded on demand). */
 export type GpuVecEnvOptions = VecEnvOptions;
 
-/** Internal states read back from the GPU (views, valid until the next `readState`). */
+/** Internal states read back from the GPU: views the next `readState` overwrites in place. */
 export interface GpuState {
   /** `[stateDim][numEnvs]`. */
   state: Float32Array;
@@ -293,17 +319,28 @@ export interface GpuState {
  * rejects. For throughput, prefer `rollout` (many steps per readback) to `step` (one readback
  * per step).
  *
- * Views: `obs`, `reward`, `terminated`, `truncated`, `finalObs` and `lastRollout` are typed
- * arrays over wasm memory holding the last read-back results; they are replaced by the next
- * call's results and, like `VecEnv`'s, detached when wasm memory grows (read the getters again
- * after awaiting a call).
+ * Views: `obs`, `reward`, `terminated`, `truncated`, `finalObs`, `lastRollout` and `readState`'s
+ * are typed arrays over wasm memory holding the last read-back results, each over a buffer the
+ * batch keeps for its life: the next call's results are copied into it, so a view held across
+ * calls shows the latest. As for `VecEnv`, views are detached when wasm memory grows (a readback
+ * may grow it: read the getters again after awaiting a call), and a view kept past `free()`
+ * reads memory that later batches may own.
  *
- * Errors: bad input throws (rejects with) the same `Error` as `VecEnv`; no WebGPU or no adapter:
- * "no WebGPU adapter: ..."; use after `free()` throws. The batch holds GPU buffers and wasm
- * memory until `free()`.
+ * Errors: bad input throws (rejects with) the same `Error` as `VecEnv`; no WebGPU, a scope wgpu
+ * cannot reach it from, or no adapter: "no WebGPU adapter: ..." naming which; use after `free()`
+ * throws. A panic inside a call (a fusegym bug) rejects the pending calls with "fusegym: the simd
+ * wasm instance stopped (...)" instead of leaving them pending. The batch holds GPU buffers and
+ * wasm memory until `free()`. Memory: unlike `VecEnv`'s, a GPU batch's calls allocate in wasm
+ * memory as they read back (wgpu copies each mapped buffer, infallibly), so in an instance whose
+ * memory is full a call can still trap: the instance stops, and that call's promise does not
+ * settle (an allocation failure aborts without the panic hook).
  */
 export class GpuVecEnv {
-  /** Builds the batch; rejects with "no WebGPU adapter: ..." when the browser has no WebGPU or no adapter. */
+  /**
+   * Builds the batch; rejects with "no WebGPU adapter: ..." when there is no `navigator.gpu`, when
+   * this scope is neither a window nor a worker (see `webgpuSupported`), or when
+   * `navigator.gpu.requestAdapter()` resolves null, rejects or throws (its error named).
+   */
   static create(id: string, numEnvs: number, options?: GpuVecEnvOptions): Promise<GpuVecEnv>;
   private constructor();
   readonly id: string;
