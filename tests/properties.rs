@@ -215,10 +215,13 @@ fn extremes(valid: Valid, default: f32) -> Vec<f32> {
 /// Puts back to their defaults the fields of every order constraint the values break.
 fn repair_order<P: ParamSet>(p: &mut P) {
     let d = P::default();
-    for o in P::ORDER {
-        if !o.holds(p.get(o.low), p.get(o.high)) {
-            p.set(o.low, d.get(o.low));
-            p.set(o.high, d.get(o.high));
+    for _ in 0..P::ORDER.len() {
+        for o in P::ORDER {
+            if !o.holds_for(p) {
+                for k in o.fields() {
+                    p.set(k, d.get(k));
+                }
+            }
         }
     }
 }

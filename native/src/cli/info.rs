@@ -38,8 +38,7 @@ pub fn markdown(e: &EnvInfo) -> String {
     }
     s.push_str(&format!("| `max_episode_steps` | {} | `[0, 1073741823]` | yes | `TimeLimit` of the registered env, shared by every env of a batch (0 = none) |\n", (e.max_episode_steps)()));
     if !e.order.is_empty() {
-        let order: Vec<String> =
-            e.order.iter().map(|o| format!("`{} {} {}`", e.params[o.low].name, o.symbol(), e.params[o.high].name)).collect();
+        let order: Vec<String> = e.order.iter().map(|o| format!("`{} {} {}`", o.low_text, o.symbol(), e.params[o.high].name)).collect();
         s.push_str(&format!("\nConstraints between fields: {}.\n", order.join(", ")));
     }
     s.push_str("\nAny field can be set per env (`--param NAME=LO..HI`, `ParamValue::PerEnv`/`Range`); \"Gymnasium: no\" marks fields fusegym adds.\n");
@@ -80,7 +79,7 @@ fn env_json(e: &EnvInfo) -> serde_json::Value {
             })
         })
         .collect();
-    let order: Vec<String> = e.order.iter().map(|o| format!("{} {} {}", e.params[o.low].name, o.symbol(), e.params[o.high].name)).collect();
+    let order: Vec<String> = e.order.iter().map(|o| format!("{} {} {}", o.low_text, o.symbol(), e.params[o.high].name)).collect();
     json!({
         "id": e.id,
         "reference": e.reference,
@@ -105,8 +104,7 @@ fn print_env(e: &EnvInfo) {
         println!("    {:<w$}  {:>12}  {:<16} {}", f.name, format!("{}", f.default), f.valid.describe(), f.doc.trim());
     }
     if !e.order.is_empty() {
-        let order: Vec<String> =
-            e.order.iter().map(|o| format!("{} {} {}", e.params[o.low].name, o.symbol(), e.params[o.high].name)).collect();
+        let order: Vec<String> = e.order.iter().map(|o| format!("{} {} {}", o.low_text, o.symbol(), e.params[o.high].name)).collect();
         println!("  constraints: {}", order.join(", "));
     }
 }
