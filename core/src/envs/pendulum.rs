@@ -14,9 +14,10 @@
 //! step and the clipped torque `u`. Termination: never. Truncation: 200 steps (`TimeLimit`).
 //! Reset: `theta` uniform in ±pi, `theta_dot` uniform in ±1.
 //! Deviation: computed in `f32` (Gymnasium mixes `f64` state with `f32` action terms); `theta`
-//! is not wrapped, so its `f32` resolution coarsens as it winds up (see the docs).
+//! is not wrapped, so its `f32` resolution coarsens as it winds up, until past
+//! [`THETA_WIND_LIMIT`] (65,536 rad) a step reduces it to `[-pi, pi)` (see the docs).
 
-use crate::lane::Lane;
+use crate::lane::{Lane, Mask};
 use crate::math;
 use crate::params::Valid;
 use crate::rng::Rng;
@@ -60,6 +61,15 @@ params! {
 const ROD_INERTIA_DIV: f32 = 3.0;
 /// The rod's centre of mass is at `l / ROD_CENTRE_DIV` from the pivot.
 const ROD_CENTRE_DIV: f32 = 2.0;
+
+/// Past this (rad), a step reduces `theta` by whole turns into `[-pi, pi)` (Gymnasium's
+/// `angle_normalize`). Gymnasium lets the angle wind up without end (with no time limit it
+/// does); in `f32` that carries it to where `math::sin_cos`'s argument reduction fails: its
+/// results leave [-1, 1] from about 1e9 rad (10^6 steps at the largest `max_speed * dt`, 1000
+/// rad) and overflow from about 1e15, and `angle_normalize` in the cost loses every digit.
+/// 2^16 rad is 10,430 turns: an episode of Gymnasium's 200 steps winds at most 80 rad, so
+/// golden replays never reach it, and below it `sin_cos` keeps its exact quadrant count.
+pub const THETA_WIND_LIMIT: f32 = 65_536.0;
 
 record! {
     /// `[theta, theta_dot]`, Gymnasium's internal state order.
@@ -132,6 +142,10 @@ impl Env for Pendulum {
         let theta_dot = theta_dot.clamp(-p.max_speed, p.max_speed);
         // Semi-implicit Euler: the angle advances with the new, clipped velocity.
         let theta = s.theta + theta_dot * dt;
+        // Whole turns off past THETA_WIND_LIMIT (one vector-wide branch, never taken in
+        // episodes of Gymnasium's length): the same sines, a bounded angle.
+        let wound = theta.abs().gt(L::splat(THETA_WIND_LIMIT));
+        let theta = if wound.any() { L::select(wound, math::angle_normalize(theta), theta) } else { theta };
         // Pendulum never terminates; only the TimeLimit ends an episode.
         let never = L::splat(0.0).lt(L::splat(0.0));
         Transition { state: PendulumState { theta, theta_dot }, reward: -cost, terminated: never }
