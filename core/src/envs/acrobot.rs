@@ -257,6 +257,12 @@ pub fn wrap<L: Lane>(x: L) -> L {
 /// Reduction passes of [`wrap`] for angles too large for its first one.
 const WRAP_PASSES: u32 = 8;
 
+/// Whether `x` is finite: `|x| <= f32::MAX` (false for NaN).
+#[inline(always)]
+fn finite<L: Lane>(x: L) -> L::Mask {
+    x.abs().le(L::splat(f32::MAX))
+}
+
 impl Env for Acrobot {
     crate::simd::compiled_here!();
     const SPEC: EnvSpec = EnvSpec { id: "Acrobot-v1", reference: "gymnasium/envs/classic_control/acrobot.py (Gymnasium 1.x)" };
@@ -313,6 +319,15 @@ impl Env for Acrobot {
             dtheta2: weighted(w, k1.dtheta2, k2.dtheta2, k3.dtheta2, k4.dtheta2),
         };
         let ns = advance(s, dt / L::splat(RK4_FINAL_DIVISOR), &step);
+        // The stages integrate unclipped velocities, and their growth compounds (each stage's
+        // acceleration is quadratic in the previous stage's velocity): at some combinations of
+        // large steps, velocities and mass ratios inside the declared ranges a stage overflows
+        // f32, and the update is inf or NaN (Gymnasium's f64 would return a meaningless angle
+        // there, and its `wrap` loop would not end). Such an update is discarded: the env keeps
+        // the state it had, wrapped and clipped as usual. One vector-wide branch; never taken
+        // from the states Gymnasium's parameters reach.
+        let failed = !(finite(ns.theta1) & finite(ns.theta2) & finite(ns.dtheta1) & finite(ns.dtheta2));
+        let ns = if failed.any() { crate::record::select(failed, s, &ns) } else { ns };
         let (v1, v2) = (p.max_vel_1, p.max_vel_2);
         let next = AcrobotState {
             theta1: wrap(ns.theta1),
