@@ -363,17 +363,21 @@ impl Env for Reach3D {
         let (lo, hi) = bounds::<L>(p);
         let extent = hi - lo;
         let pos = V3::new(s.x, s.y, s.z);
-        let rel = (V3::new(s.goal_x, s.goal_y, s.goal_z) - pos).div(extent);
-        // 2 (p - lo) / extent - 1 rather than (p - centre) / half: rounding is monotone, so
-        // p - lo <= extent holds after rounding too and the result provably stays in [-1, 1].
         let two = L::splat(2.0);
         let one = L::splat(1.0);
+        let (neg, pos1) = (V3::new(-one, -one, -one), V3::new(one, one, one));
+        // 2 (p - lo) / extent - 1 rather than (p - centre) / half: rounding is monotone, so
+        // p - lo <= extent holds after rounding too and, for a position and goal inside the
+        // arena (every state a reset or a step produces), both parts provably stay in [-1, 1].
+        // set_env_state may put them outside (far out, over an arena height down to one ulp: a
+        // quotient past f32's range), so both are clipped too: a no-op inside the arena.
+        let rel = (V3::new(s.goal_x, s.goal_y, s.goal_z) - pos).div(extent).clamp(neg, pos1);
         let d = pos - lo;
-        let abs = V3::new(two * d.x / extent.x - one, two * d.y / extent.y - one, two * d.z / extent.z - one);
+        let abs = V3::new(two * d.x / extent.x - one, two * d.y / extent.y - one, two * d.z / extent.z - one).clamp(neg, pos1);
         // The step keeps |v| <= max_vel only up to rounding, and set_env_state may hand in any
         // velocity: the clip makes the range exact.
         let vel = V3::new(s.vx / p.max_vel, s.vy / p.max_vel, s.vz / p.max_vel);
-        let vel = vel.clamp(V3::new(-one, -one, -one), V3::new(one, one, one));
+        let vel = vel.clamp(neg, pos1);
         Reach3DObs {
             rel_x: rel.x,
             rel_y: rel.y,
