@@ -5,7 +5,7 @@
 use crate::config::{EnvConfig, ParamValue};
 use crate::error::Error;
 use crate::exec::Executor;
-use crate::params::{self, ParamSet, MAX_PARAM_FIELDS};
+use crate::params::{self, ParamSet, Valid, MAX_PARAM_FIELDS};
 use crate::policy::{linear_outputs, Policy};
 use crate::spec::{ActionSpace, Actions, ObsSpace};
 use crate::vec_env::{action_in_range, run_checked};
@@ -72,6 +72,22 @@ fn discrete(env: &'static str, a: &[u32], n: u32, exec: &dyn Executor, value: im
     if any_in_ranges(a.len(), 1, exec, |lo, hi| crate::simd::max_u32(&a[lo..hi]) >= n)? {
         let index = a.iter().position(|&x| x >= n).unwrap_or(0);
         return Err(Error::ActionOutOfRange { env, index, value: value(index), n });
+    }
+    Ok(())
+}
+
+/// Checks a state handed to `set_env_state` (the CPU's and the GPU's) against the env's
+/// declaration: every component finite ([`Error::NonFinite`]), then inside its declared range
+/// ([`Error::InvalidState`] naming the component, its value and the range). The length is the
+/// caller's to check first.
+pub fn state(env: &'static str, names: &'static [&'static str], valid: &[Valid], state: &[f32]) -> Result<(), Error> {
+    if let Some(index) = state.iter().position(|v| !v.is_finite()) {
+        return Err(Error::NonFinite { what: "state", index });
+    }
+    for (index, ((&v, range), &name)) in state.iter().zip(valid).zip(names).enumerate() {
+        if !range.contains(v) {
+            return Err(Error::InvalidState { env, name, index, value: v as f64, valid: range.describe() });
+        }
     }
     Ok(())
 }

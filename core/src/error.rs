@@ -96,6 +96,21 @@ pub enum Error {
         /// Given length.
         got: usize,
     },
+    /// A finite state component outside the range `set_env_state` accepts for it (each env's
+    /// [`crate::Env::STATE_VALID`]).
+    #[error("{env}: state component {name} (index {index}) = {} is outside its valid range {valid}", Num(*.value))]
+    InvalidState {
+        /// Env id.
+        env: &'static str,
+        /// Component name.
+        name: &'static str,
+        /// Position in the state.
+        index: usize,
+        /// The value.
+        value: f64,
+        /// The valid range, e.g. `[-1000, 1000]`.
+        valid: String,
+    },
     /// A step count at or past the time limit (the episode would already have been truncated).
     #[error("elapsed steps {elapsed} must be below max_episode_steps {max}")]
     Elapsed {

@@ -24,31 +24,34 @@ use crate::rng::Rng;
 use crate::spec::{ActionSpace, Env, EnvSpec, ObsSpace, Transition};
 use crate::{params, record};
 
+// The ranges: about two orders of magnitude either side of Gymnasium's values. The velocity is
+// clipped every step, the angle reduced past THETA_WIND_LIMIT, and the smallest rod (0.01 kg,
+// 0.01 m) bounds the acceleration `3 / (m l²) u` at 6e8 rad/s², so every step is finite.
 params! {
     /// Pendulum-v1's constants, named as in Gymnasium.
     pub struct PendulumParams {
         /// Angular velocity limit (rad/s); the new velocity is clipped to ±`max_speed`.
-        max_speed: 8.0, Valid::POSITIVE;
+        max_speed: 8.0, Valid::closed(0.1, 1000.0);
         /// Torque limit (N m): the action space's bound and the clip applied to actions.
-        max_torque: 2.0, Valid::NON_NEGATIVE;
+        max_torque: 2.0, Valid::closed(0.0, 200.0);
         /// Seconds between state updates.
-        dt: 0.05, Valid::POSITIVE;
+        dt: 0.05, Valid::closed(1e-4, 1.0);
         /// Gravitational acceleration (m/s²).
-        g: 10.0, Valid::NON_NEGATIVE;
+        g: 10.0, Valid::closed(0.0, 100.0);
         /// Mass of the rod (kg).
-        m: 1.0, Valid::POSITIVE;
+        m: 1.0, Valid::closed(0.01, 100.0);
         /// Length of the rod (m).
-        l: 1.0, Valid::POSITIVE;
+        l: 1.0, Valid::closed(0.01, 100.0);
         /// Weight of `theta_dot²` in the cost (a literal `0.1` in Gymnasium's `step`).
-        cost_thdot_coef: 0.1, Valid::NON_NEGATIVE;
+        cost_thdot_coef: 0.1, Valid::closed(0.0, 10.0);
         /// Weight of `u²` in the cost (a literal `0.001` in Gymnasium's `step`).
-        cost_u_coef: 0.001, Valid::NON_NEGATIVE;
+        cost_u_coef: 0.001, Valid::closed(0.0, 10.0);
         /// Reset draws `theta` uniformly from `[-x_init, x_init)` (Gymnasium's reset option
-        /// `x_init`, default `DEFAULT_X = pi`).
-        x_init: core::f32::consts::PI, Valid::NON_NEGATIVE, ours;
+        /// `x_init`, default `DEFAULT_X = pi`); up to a full turn either way.
+        x_init: core::f32::consts::PI, Valid::closed(0.0, core::f32::consts::TAU), ours;
         /// Reset draws `theta_dot` uniformly from `[-y_init, y_init)` (Gymnasium's reset option
         /// `y_init`, default `DEFAULT_Y = 1.0`).
-        y_init: 1.0, Valid::NON_NEGATIVE, ours;
+        y_init: 1.0, Valid::closed(0.0, 100.0), ours;
     }
     max_episode_steps: 200;
     order: [];
@@ -68,7 +71,8 @@ const ROD_CENTRE_DIV: f32 = 2.0;
 /// results leave [-1, 1] from about 1e9 rad (10^6 steps at the largest `max_speed * dt`, 1000
 /// rad) and overflow from about 1e15, and `angle_normalize` in the cost loses every digit.
 /// 2^16 rad is 10,430 turns: an episode of Gymnasium's 200 steps winds at most 80 rad, so
-/// golden replays never reach it, and below it `sin_cos` keeps its exact quadrant count.
+/// golden replays never reach it, and below it `sin_cos` keeps its exact quadrant count. Also
+/// the bound `set_env_state` accepts for `theta`.
 pub const THETA_WIND_LIMIT: f32 = 65_536.0;
 
 record! {
@@ -112,6 +116,8 @@ impl Env for Pendulum {
     type State<L: Lane> = PendulumState<L>;
     type Obs<L: Lane> = PendulumObs<L>;
     type Action<L: Lane> = PendulumAction<L>;
+    // theta up to the wind-up limit; theta_dot up to the largest max_speed (a step clips it).
+    const STATE_VALID: &'static [Valid] = &[Valid::closed(-THETA_WIND_LIMIT, THETA_WIND_LIMIT), Valid::closed(-1000.0, 1000.0)];
 
     fn action_space(p: &PendulumParams) -> ActionSpace {
         ActionSpace::uniform_box(1, -p.max_torque, p.max_torque)
