@@ -10,8 +10,8 @@
 //!   the low end of its range and env 1 at the high end; then each field alone at each end (the
 //!   rest at Gymnasium's defaults); then the edge of each constraint between fields (its larger
 //!   side as close to the smaller as allowed, e.g. an arena one ulp high); then random corners,
-//!   every field at one of its ends (seeded, about 800 per env over the four batches), one in
-//!   four of them a random interior point instead. Corners that break a constraint between
+//!   every field at one of its ends (seeded, 600 to 700 per env over the four batches), and one
+//!   in four of the random envs a random interior point instead. Corners that break a constraint between
 //!   fields are repaired (ends swapped, the margin at its low end, or the fields put back to
 //!   their defaults).
 //! - **States at the edges**: in two of the corner batches, every 500 steps half the envs get a
