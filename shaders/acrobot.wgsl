@@ -91,6 +91,11 @@ fn acrobot_wrap(x: f32) -> f32 {
 
 const ACROBOT_WRAP_PASSES: u32 = 8u;
 
+// |x| <= f32's largest value: false for infinities and NaN.
+fn acrobot_finite(x: f32) -> bool {
+    return abs(x) <= 3.40282347e38;
+}
+
 fn acrobot_weighted(w: f32, q1: f32, q2: f32, q3: f32, q4: f32) -> f32 {
     return ((q1 + w * q2) + w * q3) + q4;
 }
@@ -122,7 +127,11 @@ fn acrobot_step(p: Params, s: State, a: Action) -> Transition {
         acrobot_weighted(w, k1.dtheta1, k2.dtheta1, k3.dtheta1, k4.dtheta1),
         acrobot_weighted(w, k1.dtheta2, k2.dtheta2, k3.dtheta2, k4.dtheta2),
     );
-    let ns = acrobot_advance(s, dt / RK4_FINAL_DIVISOR, stp);
+    var ns = acrobot_advance(s, dt / RK4_FINAL_DIVISOR, stp);
+    // An update that overflowed f32 is discarded (see the CPU's comment).
+    if (!(acrobot_finite(ns.theta1) && acrobot_finite(ns.theta2) && acrobot_finite(ns.dtheta1) && acrobot_finite(ns.dtheta2))) {
+        ns = s;
+    }
     let v1 = p.max_vel_1;
     let v2 = p.max_vel_2;
     let next = State(acrobot_wrap(ns.theta1), acrobot_wrap(ns.theta2), clamp_(ns.dtheta1, -v1, v1), clamp_(ns.dtheta2, -v2, v2));

@@ -2,6 +2,8 @@
 
 const ROD_INERTIA_DIV: f32 = 3.0;
 const ROD_CENTRE_DIV: f32 = 2.0;
+// Past this, a step reduces theta by whole turns (THETA_WIND_LIMIT in the Rust file).
+const THETA_WIND_LIMIT: f32 = 65536.0;
 
 fn pendulum_reset(p: Params, rng: ptr<function, Rng>) -> State {
     let theta = rng_uniform(rng, -p.x_init, p.x_init);
@@ -20,7 +22,10 @@ fn pendulum_step(p: Params, s: State, a: Action) -> Transition {
     let dt = p.dt;
     let theta_dot = clamp_(s.theta_dot + (gravity * sin_th + drive * u) * dt, -p.max_speed, p.max_speed);
     // Semi-implicit Euler: the angle advances with the new, clipped velocity.
-    let theta = s.theta + theta_dot * dt;
+    var theta = s.theta + theta_dot * dt;
+    if (abs(theta) > THETA_WIND_LIMIT) {
+        theta = angle_normalize(theta);
+    }
     return Transition(State(theta, theta_dot), -cost, false);
 }
 

@@ -102,9 +102,14 @@ fn reach3d_observe(p: Params, s: State) -> Obs {
     let b = reach3d_bounds(p);
     let extent = b.hi - b.lo;
     let pos = vec3<f32>(s.x, s.y, s.z);
-    let rel = (vec3<f32>(s.goal_x, s.goal_y, s.goal_z) - pos) / extent;
+    // Clipped for states set outside the arena (a no-op inside it; see the CPU's comment).
+    let rel = reach3d_clamp3((vec3<f32>(s.goal_x, s.goal_y, s.goal_z) - pos) / extent, vec3<f32>(-1.0), vec3<f32>(1.0));
     let d = pos - b.lo;
-    let ab = vec3<f32>(2.0 * d.x / extent.x - 1.0, 2.0 * d.y / extent.y - 1.0, 2.0 * d.z / extent.z - 1.0);
+    let ab = reach3d_clamp3(
+        vec3<f32>(2.0 * d.x / extent.x - 1.0, 2.0 * d.y / extent.y - 1.0, 2.0 * d.z / extent.z - 1.0),
+        vec3<f32>(-1.0),
+        vec3<f32>(1.0),
+    );
     let vel = reach3d_clamp3(vec3<f32>(s.vx / p.max_vel, s.vy / p.max_vel, s.vz / p.max_vel), vec3<f32>(-1.0), vec3<f32>(1.0));
     return Obs(rel.x, rel.y, rel.z, ab.x, ab.y, ab.z, vel.x, vel.y, vel.z);
 }

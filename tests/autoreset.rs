@@ -353,7 +353,7 @@ fn parameters_are_validated_with_the_field_named() {
     let bad = |config: EnvConfig| VecEnv::<CartPole>::from_config(Default::default(), &config).err().expect("must be rejected").to_string();
     let with = |name: &str, v: ParamValue| EnvConfig { params: vec![(name.into(), v)], ..EnvConfig::new(4, 0) };
     assert!(bad(with("tau", ParamValue::Shared(f32::NAN))).contains("tau"));
-    assert!(bad(with("tau", ParamValue::Shared(0.0))).contains("(0, inf)"));
+    assert!(bad(with("tau", ParamValue::Shared(0.0))).contains("[0.0001, 1]"));
     assert!(bad(with("masspole", ParamValue::Shared(-1.0))).contains("masspole"));
     assert!(bad(with("length", ParamValue::PerEnv(vec![0.5, 0.5, f32::INFINITY, 0.5]))).contains("length"));
     assert!(bad(with("length", ParamValue::PerEnv(vec![0.5; 3]))).contains("one per env"));
@@ -382,6 +382,100 @@ fn parameters_are_validated_with_the_field_named() {
         ..EnvConfig::new(4, 0)
     };
     assert!(matches!(VecEnv::<MountainCar>::from_config(Default::default(), &cfg).err(), Some(Error::ParamOrder { .. })));
+}
+
+/// Issue 28, round two: single fields inside their old ranges (`(0, inf)`, `[0, inf)`) that
+/// made a step NaN or inf with no error. Each is now outside its bounded range, through every
+/// way a configuration is given (typed, shared by name, per env, a range end; `--param` and the
+/// wasm package's `params` build the same `EnvConfig`).
+#[test]
+fn parameters_that_were_valid_on_paper_and_nan_in_practice_are_out_of_range() {
+    use fusegym::{make_with, Error};
+    let cases: [(&str, &str, f32); 6] = [
+        ("CartPole-v1", "length", 1e-45),
+        ("CartPole-v1", "length", 1e-38),
+        ("CartPole-v1", "force_mag", 3.4e38),
+        ("Pendulum-v1", "dt", 1e20),
+        ("Pendulum-v1", "x_init", 1e20),
+        ("Acrobot-v1", "g", 1e20),
+    ];
+    for (id, name, value) in cases {
+        let default = fusegym::info(id).unwrap().params.iter().find(|f| f.name == name).unwrap().default;
+        let forms = [
+            ParamValue::Shared(value),
+            ParamValue::PerEnv(vec![default, value, default, default]),
+            ParamValue::Range { low: default.min(value), high: default.max(value) },
+        ];
+        for form in forms {
+            let config = EnvConfig { params: vec![(name.into(), form.clone())], ..EnvConfig::new(4, 0) };
+            match make_with(id, &config).err() {
+                Some(Error::InvalidParam { name: n, .. }) | Some(Error::ParamRange { name: n, .. }) if n == name => {}
+                other => panic!("{id} {name} = {value} as {form:?}: {other:?}"),
+            }
+            let gpu_check = (fusegym::info(id).unwrap().check_config)(&config);
+            assert!(gpu_check.is_err(), "{id} {name} = {value}: the GPU's check accepts it");
+        }
+    }
+    let typed = VecEnv::<CartPole>::with_params(CartPoleParams { length: 1e-45, ..Default::default() }, 4, 0);
+    let e = typed.err().unwrap();
+    assert!(matches!(e, Error::InvalidParam { name: "length", .. }));
+    assert_eq!(e.to_string(), "CartPole-v1: parameter length = 1e-45 is outside its valid range [0.01, 10]");
+    let typed = VecEnv::<Pendulum>::with_params(PendulumParams { dt: 1e20, ..Default::default() }, 4, 0);
+    assert!(matches!(typed.err(), Some(Error::InvalidParam { name: "dt", .. })));
+    // A goal margin that leaves no room between ground and ceiling (goals were drawn above the
+    // ceiling, and with a tiny arena height the observation divided by it was inf).
+    let r3 = VecEnv::<Reach3D>::with_params(Reach3DParams { ceiling_z: 1.0, goal_margin: 0.5, ..Default::default() }, 4, 0);
+    match r3.err() {
+        Some(e @ Error::ParamOrder { low: "ground_z + 2 goal_margin", high: "ceiling_z", .. }) => {
+            assert!(e.to_string().contains("ground_z + 2 goal_margin < ceiling_z"), "{e}")
+        }
+        other => panic!("{other:?}"),
+    }
+    let tiny = EnvConfig {
+        params: vec![("ceiling_z".into(), ParamValue::Shared(1e-38)), ("goal_margin".into(), ParamValue::Range { low: 0.0, high: 0.5 })],
+        ..EnvConfig::new(4, 0)
+    };
+    assert!(matches!(make_with("Reach3D-v1", &tiny).err(), Some(Error::ParamOrder { .. })));
+    let per_env = EnvConfig {
+        params: vec![
+            ("goal_margin".into(), ParamValue::PerEnv(vec![0.5, 0.5, 2.5, 0.5])),
+            ("arena_half_width".into(), ParamValue::Shared(10.0)),
+        ],
+        ..EnvConfig::new(4, 0)
+    };
+    match make_with("Reach3D-v1", &per_env).err() {
+        Some(Error::ParamOrder { low_value, high_value, .. }) => assert_eq!((low_value, high_value), (5.0, 5.0)),
+        other => panic!("{other:?}"),
+    }
+}
+
+/// Issue 28, round two: finite but huge states stepped into NaN or inf with `Ok`. Each env
+/// declares a range per state component (`Env::STATE_VALID`); outside it `set_env_state` is
+/// `Error::InvalidState` naming the component, its value and the range.
+#[test]
+fn huge_finite_states_are_rejected_with_the_component_named() {
+    use fusegym::{make, Error};
+    let mut p = make("Pendulum-v1", 2, 0).unwrap();
+    for theta in [1e10f32, -1e10, 65_536.5] {
+        match p.set_env_state(0, &[theta, 0.0], 0) {
+            Err(e @ Error::InvalidState { env: "Pendulum-v1", name: "theta", index: 0, .. }) => {
+                assert!(e.to_string().contains("[-65536, 65536]"), "{e}")
+            }
+            other => panic!("theta = {theta}: {other:?}"),
+        }
+    }
+    p.set_env_state(0, &[65_536.0, 0.0], 0).unwrap();
+    for info in fusegym::ENVS {
+        let mut env = make(info.id, 2, 0).unwrap();
+        for k in 0..info.state_names.len() {
+            let mut s = vec![0.0; info.state_names.len()];
+            s[k] = 1e30;
+            match env.set_env_state(1, &s, 0) {
+                Err(Error::InvalidState { name, index, .. }) => assert_eq!((name, index), (info.state_names[k], k)),
+                other => panic!("{} {} = 1e30: {other:?}", info.id, info.state_names[k]),
+            }
+        }
+    }
 }
 
 #[test]

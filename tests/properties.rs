@@ -17,15 +17,18 @@
 //!   (additively `default ± 1` for fields whose default is 0 or whose sign is free), clamped
 //!   into the declared range;
 //! - "extremes" (every field, both extremes, 2 cases each): one field at an extreme of its
-//!   declared range, the rest default: `default × 1e-3` and `max(default, 1) × 1e3` for
-//!   `(0, inf)`, `0` and `max(default, 1) × 1e3` for `[0, inf)`, both ends of a bounded
-//!   interval (the float below an open end), and `default ± 1e3 max(|default|, 1)` for
-//!   any-finite fields. Every extreme holds every property (the two bugs they found are fixed
-//!   and pinned by the tests at the end of this file). Extremes of several fields at once are
-//!   not drawn: `docs/robustness.md` says what they can do.
+//!   declared range, the rest default: both ends of its interval (the float inside an open
+//!   end; every declared range is bounded now, the rules for unbounded ones remain for any
+//!   that is not: `default × 1e-3` and `max(default, 1) × 1e3` for `(0, inf)`, `0` and
+//!   `max(default, 1) × 1e3` for `[0, inf)`, `default ± 1e3 max(|default|, 1)` for any-finite
+//!   fields). Every extreme holds every property (the bugs they found are fixed and pinned by
+//!   the tests at the end of this file). Extremes of several fields at once, every corner and
+//!   per-env ranges are `tests/extremes.rs`'s scan (finiteness only: the documented bounds
+//!   below are written for one configuration per batch).
 //!
-//! A draw that breaks an order constraint (`min_position < max_position` ...) has the two
-//! fields put back to their defaults. Each case: 67 envs (a full 64-env block and a tail of 3)
+//! A draw that breaks a constraint between fields (`min_position < max_position`,
+//! `ground_z + 2 goal_margin < ceiling_z` ...) has the constraint's fields put back to their
+//! defaults. Each case: 67 envs (a full 64-env block and a tail of 3)
 //! × 10,000 steps, in an autoreset mode, action sequence and seed drawn by proptest. About 30 s
 //! in all (release or `--profile fast`, 2 busy cores).
 
@@ -212,13 +215,16 @@ fn extremes(valid: Valid, default: f32) -> Vec<f32> {
     out.into_iter().map(|v| clamp_into(valid, v, default)).collect()
 }
 
-/// Puts back to their defaults the fields of every order constraint the values break.
+/// Puts back to their defaults the fields of every constraint between fields the values break.
 fn repair_order<P: ParamSet>(p: &mut P) {
     let d = P::default();
-    for o in P::ORDER {
-        if !o.holds(p.get(o.low), p.get(o.high)) {
-            p.set(o.low, d.get(o.low));
-            p.set(o.high, d.get(o.high));
+    for _ in 0..P::ORDER.len() {
+        for o in P::ORDER {
+            if !o.holds_for(p) {
+                for k in o.fields() {
+                    p.set(k, d.get(k));
+                }
+            }
         }
     }
 }
@@ -619,26 +625,38 @@ fn no_two_of_a_million_envs_replay_the_same_first_episode() {
 // ---------------------------------------------------------------------------------------------
 // Bugs the extremes found in session 4, each fixed: the tests failed before the fix.
 
-/// Acrobot with `dt = 2` (10x the default): the RK4 stages integrate unclipped velocities, so
-/// `theta` reaches ~1e7 within a step, where one reduction `x - turns * 2pi` in f32 is off by more
-/// than pi (the state kept `theta2 = 9.72`). `wrap` now reduces again until the angle is inside.
+/// Acrobot with a large `dt` (session 4 used 2, 10x the default, then inside the declared range):
+/// the RK4 stages integrate unclipped velocities, so `theta` reaches ~1e7 within a step, where one
+/// reduction `x - turns * 2pi` in f32 is off by more than pi (the state kept `theta2 = 9.72`).
+/// `wrap` now reduces again until the angle is inside. `dt` is now declared in [1e-4, 1]; its
+/// largest value still moves angles by ~1e10 in a step, and `wrap` of any finite angle is
+/// `core/tests/acrobot.rs::wrap_reduces_any_finite_angle_into_pi`.
 #[test]
 fn acrobot_with_a_large_dt_keeps_its_angles_wrapped() {
-    let params = fusegym::envs::AcrobotParams { dt: 2.0, ..Default::default() };
+    let params = fusegym::envs::AcrobotParams { dt: 1.0, ..Default::default() };
     let plan = ActionPlan { discrete: vec![0, 1, 2], continuous: vec![], salt: 7 };
     run_case::<Acrobot>(params, Autoreset::SameStep, &plan, 1).unwrap();
 }
 
-/// The same with every one of the three fields that broke it at once, and `dt` at 1000 (the
-/// observations were `cos/sin` of unreduced angles, up to 2.8e33).
+/// The same with every one of the three fields that broke it at once, each at the end of its
+/// range now (`dt = 1`, `link_mass_2 = 10`, `reset_bound = pi`; session 4 used a mass of 100 and
+/// `dt = 1000`, which gave `cos/sin` of unreduced angles up to 2.8e33), and the same with the
+/// longest, heaviest links and velocity limits.
 #[test]
 fn acrobot_with_huge_steps_masses_and_resets_keeps_its_angles_wrapped() {
-    let params = fusegym::envs::AcrobotParams { dt: 1.0, link_mass_2: 100.0, reset_bound: core::f32::consts::PI, ..Default::default() };
+    let params = fusegym::envs::AcrobotParams { dt: 1.0, link_mass_2: 10.0, reset_bound: core::f32::consts::PI, ..Default::default() };
     let plan = ActionPlan { discrete: vec![2, 2, 0, 0], continuous: vec![], salt: 3 };
     for mode in [Autoreset::SameStep, Autoreset::NextStep] {
         run_case::<Acrobot>(params, mode, &plan, 2).unwrap();
     }
-    let params = fusegym::envs::AcrobotParams { dt: 1000.0, ..Default::default() };
+    let params = fusegym::envs::AcrobotParams {
+        link_length_1: 10.0,
+        link_com_pos_2: 10.0,
+        link_mass_1: 10.0,
+        max_vel_1: 100.0,
+        max_vel_2: 100.0,
+        ..params
+    };
     run_case::<Acrobot>(params, Autoreset::SameStep, &plan, 3).unwrap();
 }
 

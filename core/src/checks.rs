@@ -5,7 +5,7 @@
 use crate::config::{EnvConfig, ParamValue};
 use crate::error::Error;
 use crate::exec::Executor;
-use crate::params::{self, ParamSet, MAX_PARAM_FIELDS};
+use crate::params::{self, ParamSet, Valid, MAX_PARAM_FIELDS};
 use crate::policy::{linear_outputs, Policy};
 use crate::spec::{ActionSpace, Actions, ObsSpace};
 use crate::vec_env::{action_in_range, run_checked};
@@ -72,6 +72,22 @@ fn discrete(env: &'static str, a: &[u32], n: u32, exec: &dyn Executor, value: im
     if any_in_ranges(a.len(), 1, exec, |lo, hi| crate::simd::max_u32(&a[lo..hi]) >= n)? {
         let index = a.iter().position(|&x| x >= n).unwrap_or(0);
         return Err(Error::ActionOutOfRange { env, index, value: value(index), n });
+    }
+    Ok(())
+}
+
+/// Checks a state handed to `set_env_state` (the CPU's and the GPU's) against the env's
+/// declaration: every component finite ([`Error::NonFinite`]), then inside its declared range
+/// ([`Error::InvalidState`] naming the component, its value and the range). The length is the
+/// caller's to check first.
+pub fn state(env: &'static str, names: &'static [&'static str], valid: &[Valid], state: &[f32]) -> Result<(), Error> {
+    if let Some(index) = state.iter().position(|v| !v.is_finite()) {
+        return Err(Error::NonFinite { what: "state", index });
+    }
+    for (index, ((&v, range), &name)) in state.iter().zip(valid).zip(names).enumerate() {
+        if !range.contains(v) {
+            return Err(Error::InvalidState { env, name, index, value: v as f64, valid: range.describe() });
+        }
     }
     Ok(())
 }
@@ -250,8 +266,9 @@ pub fn config<'a, P: ParamSet>(env: &'static str, mut params: P, config: &'a Env
     Ok(CheckedConfig { params, fields })
 }
 
-/// Checks the order constraints with per-env values: both explicit columns env by env, else
-/// the extremes (the largest possible low end against the smallest possible high end).
+/// Checks the order constraints with per-env values: env by env where every field a constraint
+/// reads is shared or one value per env, else at the extremes (the largest possible smaller side
+/// against the smallest possible larger side; margin factors are positive).
 fn check_orders<P: ParamSet>(env: &'static str, params: &P, fields: &[FieldSource<'_>]) -> Result<(), Error> {
     let extremes = |k: usize| -> (f32, f32) {
         match fields[k] {
@@ -261,12 +278,20 @@ fn check_orders<P: ParamSet>(env: &'static str, params: &P, fields: &[FieldSourc
         }
     };
     for o in P::ORDER {
-        if let (FieldSource::PerEnv(a), FieldSource::PerEnv(b)) = (fields[o.low], fields[o.high]) {
-            if let Some((x, y)) = a.iter().zip(b).find(|(x, y)| !o.holds(**x, **y)) {
-                return Err(params::order_error::<P>(env, o, *x, *y));
+        let columns = o.fields().map(|k| fields[k]).collect::<Vec<_>>();
+        let per_env = columns.iter().any(|f| matches!(f, FieldSource::PerEnv(_)));
+        let ranged = columns.iter().any(|f| matches!(f, FieldSource::Range { .. }));
+        if per_env && !ranged {
+            let n = columns.iter().find_map(|f| if let FieldSource::PerEnv(c) = f { Some(c.len()) } else { None }).unwrap_or(0);
+            let value = |k: usize, i: usize| match fields[k] {
+                FieldSource::PerEnv(c) => c[i],
+                _ => params.get(k),
+            };
+            if let Some(i) = (0..n).find(|&i| !o.holds(o.left(|k| value(k, i)), value(o.high, i))) {
+                return Err(params::order_error::<P>(env, o, o.left(|k| value(k, i)), value(o.high, i)));
             }
         } else {
-            let (lo, hi) = (extremes(o.low).1, extremes(o.high).0);
+            let (lo, hi) = (o.left(|k| extremes(k).1), extremes(o.high).0);
             if !o.holds(lo, hi) {
                 return Err(params::order_error::<P>(env, o, lo, hi));
             }

@@ -96,6 +96,21 @@ pub enum Error {
         /// Given length.
         got: usize,
     },
+    /// A finite state component outside the range `set_env_state` accepts for it (each env's
+    /// [`crate::Env::STATE_VALID`]).
+    #[error("{env}: state component {name} (index {index}) = {} is outside its valid range {valid}", Num(*.value))]
+    InvalidState {
+        /// Env id.
+        env: &'static str,
+        /// Component name.
+        name: &'static str,
+        /// Position in the state.
+        index: usize,
+        /// The value.
+        value: f64,
+        /// The valid range, e.g. `[-1000, 1000]`.
+        valid: String,
+    },
     /// A step count at or past the time limit (the episode would already have been truncated).
     #[error("elapsed steps {elapsed} must be below max_episode_steps {max}")]
     Elapsed {
@@ -105,7 +120,7 @@ pub enum Error {
         max: u32,
     },
     /// A parameter value outside its field's valid range (e.g. a negative mass, a NaN).
-    #[error("{env}: parameter {name} = {value} is outside its valid range {valid}")]
+    #[error("{env}: parameter {name} = {} is outside its valid range {valid}", Num(*.value))]
     InvalidParam {
         /// Env id.
         env: &'static str,
@@ -116,20 +131,22 @@ pub enum Error {
         /// The valid range, e.g. `(0, inf)`.
         valid: String,
     },
-    /// Two parameters that must be ordered are not (e.g. `min_position >= max_position`).
-    #[error("{env}: parameters must satisfy {low} {symbol} {high}, got {low} = {low_value} and {high} = {high_value}")]
+    /// Parameters that must be ordered are not (e.g. `min_position >= max_position`, or
+    /// `ground_z + 2 goal_margin >= ceiling_z`).
+    #[error("{env}: parameters must satisfy {low} {symbol} {high}, got {low} = {} and {high} = {}", Num(*.low_value), Num(*.high_value))]
     ParamOrder {
         /// Env id.
         env: &'static str,
-        /// The field that must be smaller.
+        /// The field that must be smaller (or the smaller side, e.g. `ground_z + 2 goal_margin`).
         low: &'static str,
         /// The field that must be larger.
         high: &'static str,
         /// `<` or `<=`.
         symbol: &'static str,
-        /// Its value (the largest, for per-env values).
+        /// Its value: with per-env values, that of the first env breaking the constraint; with
+        /// ranges, the largest the ranges allow.
         low_value: f64,
-        /// Its value (the smallest, for per-env values).
+        /// Its value (that env's, or the smallest the ranges allow).
         high_value: f64,
     },
     /// A parameter name the env does not declare.
@@ -143,7 +160,7 @@ pub enum Error {
         known: String,
     },
     /// A parameter range with `low > high` or an end outside the field's valid range.
-    #[error("{env}: parameter range {name} = {low}..{high} is invalid: {reason} (valid values: {valid})")]
+    #[error("{env}: parameter range {name} = {}..{} is invalid: {reason} (valid values: {valid})", Num(*.low), Num(*.high))]
     ParamRange {
         /// Env id.
         env: &'static str,
@@ -233,4 +250,33 @@ pub enum Error {
         /// The available ones.
         available: String,
     },
+}
+
+/// A value in a message, short either way: a value an `f32` holds as that `f32` prints (`0.1`,
+/// not `0.10000000149011612`), an integer no `f32` holds (a step count) in full, and anything
+/// outside `[1e-4, 1e7)` in scientific notation (`1e-45` and `3e38`, not 45 or 39 digits).
+#[derive(Clone, Copy, Debug)]
+pub struct Num(pub f64);
+
+impl core::fmt::Display for Num {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let x = self.0;
+        let plain = x == 0.0 || (1e-4..1e7).contains(&x.abs());
+        if !x.is_finite() {
+            write!(f, "{x}")
+        } else if (x as f32) as f64 == x {
+            let v = x as f32;
+            if plain {
+                write!(f, "{v}")
+            } else {
+                write!(f, "{v:e}")
+            }
+        } else if x == libm::trunc(x) && x.abs() < 1e16 {
+            write!(f, "{x}")
+        } else if plain {
+            write!(f, "{x}")
+        } else {
+            write!(f, "{x:e}")
+        }
+    }
 }

@@ -87,7 +87,9 @@ pub struct ParamField {
     pub in_reference: bool,
 }
 
-/// A constraint between two fields: `low < high` (or `low <= high`), e.g. an interval's ends.
+/// A constraint between fields: `low < high` (or `low <= high`), e.g. an interval's ends, or
+/// with a margin on the smaller side, `low + c · gap < high`, e.g. an interval that must keep
+/// room for a margin at both of its ends (`ground_z + 2 * goal_margin < ceiling_z`).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ParamOrder {
     /// Index of the field that must be smaller.
@@ -96,16 +98,37 @@ pub struct ParamOrder {
     pub high: usize,
     /// `<` when true, `<=` otherwise.
     pub strict: bool,
+    /// `Some((k, c))`: field `k` times `c` (> 0) is added to `low` before the comparison.
+    pub gap: Option<(usize, f32)>,
+    /// The smaller side as declared, e.g. `ground_z + 2 goal_margin` (messages and docs).
+    pub low_text: &'static str,
 }
 
 impl ParamOrder {
-    /// Whether the two values satisfy the constraint.
+    /// Whether the smaller side's value `low` (gap included) and `high` satisfy the constraint.
     pub fn holds(&self, low: f32, high: f32) -> bool {
         if self.strict {
             low < high
         } else {
             low <= high
         }
+    }
+    /// The smaller side's value, with `value(k)` the value of field `k` (in `f32`, as the env
+    /// computes the interval's ends: rounding is monotone, so an interval the check accepts is
+    /// not empty when the env computes it either).
+    pub fn left(&self, value: impl Fn(usize) -> f32) -> f32 {
+        match self.gap {
+            None => value(self.low),
+            Some((k, c)) => value(self.low) + c * value(k),
+        }
+    }
+    /// Whether a full set of values satisfies the constraint.
+    pub fn holds_for<P: ParamSet>(&self, p: &P) -> bool {
+        self.holds(self.left(|k| p.get(k)), p.get(self.high))
+    }
+    /// The fields the constraint reads.
+    pub fn fields(&self) -> impl Iterator<Item = usize> {
+        [Some(self.low), self.gap.map(|g| g.0), Some(self.high)].into_iter().flatten()
     }
     /// `<` or `<=`.
     pub fn symbol(&self) -> &'static str {
@@ -178,9 +201,8 @@ pub fn check_all<P: ParamSet>(env: &'static str, p: &P) -> Result<(), Error> {
         check_value::<P>(env, k, p.get(k))?;
     }
     for o in P::ORDER {
-        let (lo, hi) = (p.get(o.low), p.get(o.high));
-        if !o.holds(lo, hi) {
-            return Err(order_error::<P>(env, o, lo, hi));
+        if !o.holds_for(p) {
+            return Err(order_error::<P>(env, o, o.left(|k| p.get(k)), p.get(o.high)));
         }
     }
     Ok(())
@@ -189,7 +211,7 @@ pub fn check_all<P: ParamSet>(env: &'static str, p: &P) -> Result<(), Error> {
 pub(crate) fn order_error<P: ParamSet>(env: &'static str, o: &ParamOrder, lo: f32, hi: f32) -> Error {
     Error::ParamOrder {
         env,
-        low: P::FIELDS[o.low].name,
+        low: o.low_text,
         high: P::FIELDS[o.high].name,
         symbol: o.symbol(),
         low_value: lo as f64,
@@ -211,7 +233,11 @@ pub(crate) fn order_error<P: ParamSet>(env: &'static str, o: &ParamOrder, lo: f3
 ///         /// ...
 ///     }
 ///     max_episode_steps: 500;
+///     // e.g. `[min_position < max_position]`
 ///     order: [];
+///     // optional, e.g. `[ground_z + 2 * goal_margin < ceiling_z]`: room for a margin at
+///     // both ends of an interval
+///     order_with_margin: [];
 /// }
 /// ```
 #[macro_export]
@@ -223,6 +249,7 @@ macro_rules! params {
         }
         max_episode_steps: $limit:expr;
         order: [ $( $low:ident $op:tt $high:ident ),* $(,)? ];
+        $( order_with_margin: [ $( $mlow:ident + $mc:literal * $mgap:ident $mop:tt $mhigh:ident ),* $(,)? ]; )?
     ) => {
         $(#[$meta])*
         ///
@@ -264,7 +291,16 @@ macro_rules! params {
                     low: $crate::params::field_index(Self::FIELDS, stringify!($low)),
                     high: $crate::params::field_index(Self::FIELDS, stringify!($high)),
                     strict: $crate::params::strict(stringify!($op)),
+                    gap: None,
+                    low_text: stringify!($low),
                 }, )*
+                $( $( $crate::params::ParamOrder {
+                    low: $crate::params::field_index(Self::FIELDS, stringify!($mlow)),
+                    high: $crate::params::field_index(Self::FIELDS, stringify!($mhigh)),
+                    strict: $crate::params::strict(stringify!($mop)),
+                    gap: Some(($crate::params::field_index(Self::FIELDS, stringify!($mgap)), $crate::params::margin_factor($mc as f32))),
+                    low_text: concat!(stringify!($mlow), " + ", stringify!($mc), " ", stringify!($mgap)),
+                }, )* )?
             ];
             fn get(&self, k: usize) -> f32 {
                 [$( self.$field ),+][k]
@@ -315,6 +351,16 @@ pub const fn field_index(fields: &[ParamField], name: &str) -> usize {
         k += 1;
     }
     panic!("order names a field that is not declared")
+}
+
+/// Checks an `order_with_margin` factor (used by [`crate::params!`]): margins widen the smaller
+/// side, so the factor must be positive (the per-env checks rely on it).
+pub const fn margin_factor(c: f32) -> f32 {
+    // Written as `c <= 0 or NaN` without a negated compare (clippy), for a const fn.
+    if c <= 0.0 || c.is_nan() {
+        panic!("an order constraint's margin factor must be positive")
+    }
+    c
 }
 
 /// `false` when a field is marked `ours` in [`crate::params!`] (it is not one of the reference's

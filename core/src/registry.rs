@@ -5,7 +5,7 @@ use crate::config::{Autoreset, EnvConfig};
 use crate::envs::{Acrobot, CartPole, MountainCar, MountainCarContinuous, Pendulum, Reach3D};
 use crate::error::Error;
 use crate::exec::Executor;
-use crate::params::{ParamField, ParamOrder, ParamSet};
+use crate::params::{ParamField, ParamOrder, ParamSet, Valid};
 use crate::policy::Policy;
 use crate::record::Record;
 use crate::rollout::{RolloutStats, Trajectory};
@@ -217,6 +217,8 @@ pub struct EnvInfo {
     pub obs_names: &'static [&'static str],
     /// Names of the state components.
     pub state_names: &'static [&'static str],
+    /// What `set_env_state` accepts per state component ([`Env::STATE_VALID`]).
+    pub state_valid: &'static [Valid],
     /// Names of the action components.
     pub action_names: &'static [&'static str],
     /// The reference's constants that are not parameters.
@@ -252,6 +254,7 @@ impl EnvInfo {
             order: <E::Params as ParamSet>::ORDER,
             obs_names: <E::Obs<f32> as Record<f32>>::NAMES,
             state_names: <E::State<f32> as Record<f32>>::NAMES,
+            state_valid: E::STATE_VALID,
             action_names: <E::Action<f32> as Record<f32>>::NAMES,
             reference_constants: E::REFERENCE_CONSTANTS,
             params_size: core::mem::size_of::<E::Params>(),

@@ -2,7 +2,7 @@
 //! spaces and inputs the shared plumbing validates against.
 
 use crate::lane::Lane;
-use crate::params::ParamSet;
+use crate::params::{ParamSet, Valid};
 use crate::record::Record;
 use crate::rng::Rng;
 use crate::simd::Kernels;
@@ -192,6 +192,11 @@ pub trait Env: Copy + Default + Send + Sync + 'static {
     /// The reference's constants that are not parameters, by the (lower-case) name golden
     /// headers use.
     const REFERENCE_CONSTANTS: &'static [(&'static str, RefConst)] = &[];
+    /// What `set_env_state` accepts for each state component, in state order; a finite value
+    /// outside is [`crate::Error::InvalidState`]. Chosen with the parameters' ranges so that
+    /// every accepted state and configuration keeps observations and rewards finite
+    /// (`docs/robustness.md`, "Parameter and state ranges").
+    const STATE_VALID: &'static [Valid];
 
     /// Fails to compile (when a batch of the env is built) if a record exceeds the kernels'
     /// fixed-size buffers.
@@ -199,6 +204,7 @@ pub trait Env: Copy + Default + Send + Sync + 'static {
         assert!(Self::Obs::<f32>::LEN <= MAX_OBS_DIM, "observation has more than MAX_OBS_DIM components");
         assert!(Self::State::<f32>::LEN <= MAX_STATE_DIM, "state has more than MAX_STATE_DIM components");
         assert!(Self::Action::<f32>::LEN <= MAX_ACTION_DIM, "action has more than MAX_ACTION_DIM components");
+        assert!(Self::STATE_VALID.len() == Self::State::<f32>::LEN, "STATE_VALID needs one range per state component");
         assert!(
             !Self::OBS_IS_STATE || Self::Obs::<f32>::LEN == Self::State::<f32>::LEN,
             "OBS_IS_STATE needs as many obs as state components"

@@ -512,7 +512,8 @@ impl<E: Env> VecEnv<E> {
 
     /// Overwrites env `i`'s internal state (Gymnasium's `env.unwrapped.state = ...`) and its
     /// step count, and recomputes its observation. The env counts as mid-episode afterwards
-    /// (its done flags are cleared). Values must be finite.
+    /// (its done flags are cleared). Values must be finite ([`Error::NonFinite`]) and inside
+    /// the env's [`Env::STATE_VALID`] ranges ([`Error::InvalidState`]).
     pub fn set_env_state(&mut self, i: usize, state: &[f32], elapsed: u32) -> Result<(), Error> {
         let n = self.num_envs;
         if i >= n {
@@ -522,9 +523,7 @@ impl<E: Env> VecEnv<E> {
         if state.len() != s {
             return Err(Error::Length { what: "state", expected: s, got: state.len() });
         }
-        if let Some(index) = state.iter().position(|v| !v.is_finite()) {
-            return Err(Error::NonFinite { what: "state", index });
-        }
+        checks::state(E::SPEC.id, E::State::<f32>::NAMES, E::STATE_VALID, state)?;
         let max = self.params.max_episode_steps();
         if (max != 0 && elapsed >= max) || elapsed > params::MAX_EPISODE_STEPS_LIMIT {
             return Err(Error::Elapsed { elapsed, max });

@@ -369,3 +369,78 @@ fn invalid_actions_are_rejected_with_exact_errors() {
     // Valid i32 actions work.
     assert!(env.step(Actions::DiscreteI32(&[0, 2])).is_ok());
 }
+
+/// Gymnasium's `_dsdt` and one RK4 step in `f64` with any constants `[dt, l1, m1, m2, lc1, lc2,
+/// moi, g]`, before wrapping and clipping; also the largest magnitude of any term of `_dsdt` in
+/// the four stages.
+fn rk4_with(c: [f64; 8], s: [f64; 4], a: f64) -> ([f64; 4], f64) {
+    let [dt, l1, m1, m2, lc1, lc2, moi, g] = c;
+    let largest = std::cell::Cell::new(0f64);
+    let dsdt = |s: [f64; 4]| {
+        let [t1, t2, dt1, dt2] = s;
+        let d1 = m1 * lc1 * lc1 + m2 * (l1 * l1 + lc2 * lc2 + 2.0 * l1 * lc2 * t2.cos()) + moi + moi;
+        let d2 = m2 * (lc2 * lc2 + l1 * lc2 * t2.cos()) + moi;
+        let phi2 = m2 * lc2 * g * (t1 + t2).sin();
+        let coriolis = -m2 * l1 * lc2 * dt2 * dt2 * t2.sin() - 2.0 * m2 * l1 * lc2 * dt2 * dt1 * t2.sin();
+        let phi1 = coriolis + (m1 * lc1 + m2 * l1) * g * t1.sin() + phi2;
+        let ddt2 = (a + d2 / d1 * phi1 - m2 * l1 * lc2 * dt1 * dt1 * t2.sin() - phi2) / (m2 * lc2 * lc2 + moi - d2 * d2 / d1);
+        let ddt1 = -(d2 * ddt2 + phi1) / d1;
+        let terms = [m2 * l1 * lc2 * dt2 * dt2, m2 * l1 * lc2 * dt1 * dt1, d2 / d1 * phi1, d2 * ddt2, ddt1, ddt2];
+        largest.set(terms.iter().fold(largest.get(), |m, t| m.max(t.abs())));
+        [dt1, dt2, ddt1, ddt2]
+    };
+    let add = |y: [f64; 4], h: f64, k: [f64; 4]| std::array::from_fn::<f64, 4, _>(|i| y[i] + h * k[i]);
+    let k1 = dsdt(s);
+    let k2 = dsdt(add(s, dt / 2.0, k1));
+    let k3 = dsdt(add(s, dt / 2.0, k2));
+    let k4 = dsdt(add(s, dt, k3));
+    (std::array::from_fn(|i| s[i] + dt / 6.0 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i])), largest.get())
+}
+
+/// At some ends of the declared ranges (1 s steps, long heavy links of small inertia, 100 rad/s)
+/// RK4's stages compound the velocity (each stage's acceleration is quadratic in the previous
+/// stage's velocity) past f32's range: in `f64` the largest term of the stages is 3.9e38 (f32's
+/// largest value is 3.4e38) and the update of the velocities about 4e34. Before the check the velocities came out as inf or NaN, and the clip turned them into
+/// ±max_vel (NaN into -max_vel) without a trace. Now the update is discarded: the env keeps its
+/// state, wrapped and clipped as after any step.
+#[test]
+fn an_rk4_update_that_overflows_f32_is_discarded() {
+    let p = AcrobotParams {
+        dt: 1.0,
+        link_length_1: 10.0,
+        link_length_2: 0.1,
+        link_mass_1: 10.0,
+        link_mass_2: 10.0,
+        link_com_pos_1: 0.0,
+        link_com_pos_2: 10.0,
+        link_moi: 0.1,
+        max_vel_1: 100.0,
+        max_vel_2: 100.0,
+        g: 0.0,
+        terminal_height: 10.0,
+        avail_torque_0: -100.0,
+        ..AcrobotParams::default()
+    };
+    let s = [std::f32::consts::PI, -1.185_022_2, 100.0, 100.0];
+    let (update, largest) = rk4_with([1.0, 10.0, 10.0, 10.0, 0.0, 10.0, 0.1, 0.0], widen(s), -100.0);
+    assert!(largest > f32::MAX as f64, "test premise: a term of the stages ({largest:e}) exceeds f32 (update {update:?})");
+    let mut env = VecEnv::<Acrobot>::builder(1).params(p).build().unwrap();
+    env.set_env_state(0, &s, 0).unwrap();
+    let v = env.step(Actions::Discrete(&[0])).unwrap();
+    assert!(v.obs.iter().chain(v.reward.iter()).all(|x| x.is_finite()), "{:?}", v.obs);
+    assert_eq!(env.state(), &s[..], "the overflowing update is discarded");
+}
+
+/// `wrap` of angles far past any that Gymnasium's parameters reach (a step of `dt = 1000` once
+/// produced 2.8e33): every finite angle lands in [-pi, pi] within the bounded number of extra
+/// passes; NaN and the infinities come back as NaN.
+#[test]
+fn wrap_reduces_any_finite_angle_into_pi() {
+    for x in [5e7f32, -5e7, 1.234_567e9, 1e15, -3.3e20, 2.8e33, f32::MAX, f32::MIN] {
+        let w = wrap::<f32>(x);
+        assert!(w.abs() <= std::f32::consts::PI, "wrap({x}) = {w}");
+    }
+    for x in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY] {
+        assert!(wrap::<f32>(x).is_nan());
+    }
+}

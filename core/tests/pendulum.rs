@@ -237,3 +237,41 @@ fn spaces_and_defaults_are_gymnasiums() {
     assert_eq!(dynamic.obs_names(), &["cos_theta", "sin_theta", "theta_dot"]);
     assert_eq!(dynamic.max_episode_steps(), 200);
 }
+
+/// Gymnasium's theta winds up without end; past `THETA_WIND_LIMIT` (2^16 rad) a step reduces it
+/// by whole turns with `angle_normalize`, so with no time limit a pendulum spinning at the
+/// largest `max_speed * dt` (1000 rad a step) keeps sines in [-1, 1] (unreduced, they leave it
+/// from about 1e9 rad and overflow from about 1e15). Below the limit nothing changes.
+#[test]
+fn theta_wound_past_the_limit_is_reduced_by_whole_turns() {
+    use fusegym_core::envs::pendulum::THETA_WIND_LIMIT;
+    use fusegym_core::math::{angle_normalize, sin_cos};
+    for (th, wound) in [(65_535.0f32, false), (65_535.8, true), (-65_535.8, true), (-65_535.0, false)] {
+        let mut env = VecEnv::<Pendulum>::new(1, 0).unwrap();
+        env.set_env_state(0, &[th, th.signum() * 8.0], 0).unwrap();
+        env.step(Actions::Continuous(&[th.signum() * 2.0])).unwrap();
+        let (theta, theta_dot) = (env.state()[0], env.state()[1]);
+        let unreduced = th + theta_dot * 0.05;
+        assert_eq!(unreduced.abs() > THETA_WIND_LIMIT, wound, "test premise: {unreduced}");
+        let want = if wound { angle_normalize::<f32>(unreduced) } else { unreduced };
+        assert_eq!(theta, want, "from {th}");
+        let (s, c) = sin_cos::<f32>(want);
+        assert_eq!((env.obs()[0], env.obs()[1]), (c, s));
+    }
+    // Two million steps at 1000 rad a step with no time limit (2e9 rad unreduced).
+    let mut env = VecEnv::<Pendulum>::builder(8)
+        .param("max_speed", 1000.0)
+        .param("dt", 1.0)
+        .param("m", 0.01)
+        .param("l", 0.01)
+        .param("max_torque", 200.0)
+        .max_episode_steps(0)
+        .build()
+        .unwrap();
+    for _ in 0..20 {
+        env.rollout(100_000, fusegym_core::Policy::Constant(&[200.0]), None).unwrap();
+        assert!(env.state()[..8].iter().all(|t| t.abs() <= THETA_WIND_LIMIT), "{:?}", &env.state()[..8]);
+        assert!(env.obs()[..16].iter().all(|x| x.abs() <= 1.0), "{:?}", &env.obs()[..16]);
+    }
+    assert!(env.state()[8..].iter().all(|&v| v == 1000.0), "spinning at max_speed: {:?}", &env.state()[8..]);
+}

@@ -120,8 +120,8 @@ fn reference_obs(p: &Reach3DParams, s: [f32; 9]) -> [f64; 9] {
     let mut o = [0.0; 9];
     for k in 0..3 {
         let ext = hi[k] - lo[k];
-        o[k] = (s[6 + k] as f64 - s[k] as f64) / ext;
-        o[3 + k] = 2.0 * (s[k] as f64 - lo[k]) / ext - 1.0;
+        o[k] = ((s[6 + k] as f64 - s[k] as f64) / ext).clamp(-1.0, 1.0);
+        o[3 + k] = (2.0 * (s[k] as f64 - lo[k]) / ext - 1.0).clamp(-1.0, 1.0);
         o[6 + k] = (s[3 + k] as f64 / p.max_vel as f64).clamp(-1.0, 1.0);
     }
     o
@@ -734,6 +734,11 @@ fn observation_includes_velocity_and_determines_the_state() {
     // Beyond max_vel (only set_env_state can hand such a state in) the components are clipped.
     let o = observe(&p, [1.0, -2.0, 3.0, 12.0, -30.0, 0.0, 0.0, 0.0, 1.0]);
     assert_eq!(o[6..], [1.0, -1.0, 0.0]);
+    // Positions and goals set outside the arena are clipped too (inside it the clip is a
+    // no-op): 1e4 m above an arena one ulp high was a quotient of inf before.
+    let flat = Reach3DParams { ground_z: 0.0, ceiling_z: f32::from_bits(1), goal_margin: 0.0, ..p };
+    let o = observe(&flat, [0.0, 20.0, 1e4, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]);
+    assert_eq!(o[..6], [0.0, -1.0, -1.0, 0.0, 1.0, 1.0]);
     // v0's observation was not Markov: these two states observed alike and stepped apart.
     let (a, b) = (mid_air(), [0.0, 0.0, 2.5, 3.0, 0.0, 0.0, 4.0, 4.0, 4.5]);
     assert_eq!(observe(&p, a)[..6], observe(&p, b)[..6]);

@@ -512,9 +512,7 @@ impl GpuVecEnv {
         if state.len() != self.state_dim {
             return Err(fusegym_core::Error::Length { what: "state", expected: self.state_dim, got: state.len() }.into());
         }
-        if let Some(index) = state.iter().position(|v| !v.is_finite()) {
-            return Err(fusegym_core::Error::NonFinite { what: "state", index }.into());
-        }
+        fusegym_core::checks::state(self.info.id, self.info.state_names, self.info.state_valid, state)?;
         let max = self.ctl.max_steps;
         if (max != 0 && elapsed >= max) || elapsed > fusegym_core::params::MAX_EPISODE_STEPS_LIMIT {
             return Err(fusegym_core::Error::Elapsed { elapsed, max }.into());

@@ -101,7 +101,8 @@ fn validate_prints_huge_values_in_scientific_notation() {
     assert!(out.contains("episode 2 step 7: reward") && out.contains("1e300"), "{out}");
     assert!(longest_digit_run(&out) < 20, "a number printed in full: {out}");
     assert!(!out.contains("inf") && !out.contains("NaN"), "{out}");
-    // A step that overflows in our float32 says so in words.
+    // A recorded state that would overflow our float32 step is refused by set_env_state (it
+    // is outside the declared state range), and the message says so in words.
     let p = edited("CartPole-v1", "overflowing-step.json", |v| {
         v["episodes"][2]["states"][3][3] = serde_json::Value::from(3e38);
     });
@@ -109,6 +110,7 @@ fn validate_prints_huge_values_in_scientific_notation() {
     std::fs::remove_file(&p).ok();
     assert_eq!(code, 1, "{out}");
     assert!(!out.contains("infeps") && !out.contains("inf eps") && longest_digit_run(&out) < 20, "{out}");
+    assert!(out.contains("theta_dot (index 3) = 3e38 is outside its valid range [-1000, 1000]"), "{out}");
 }
 
 #[test]
@@ -299,7 +301,11 @@ fn run_records_every_step_as_json_lines_in_each_autoreset_mode() {
 fn bad_parameters_and_modes_are_exit_2_with_the_name_and_range() {
     for (args, want) in [
         (vec!["--param", "lenght=1"], "no parameter \"lenght\""),
-        (vec!["--param", "length=-1"], "outside its valid range (0, inf)"),
+        (vec!["--param", "length=-1"], "outside its valid range [0.01, 10]"),
+        // Inside the old (0, inf), NaN in the step (issue 28, round two).
+        (vec!["--param", "length=1e-45"], "outside its valid range [0.01, 10]"),
+        (vec!["--param", "force_mag=3.4e38"], "outside its valid range [0, 1000]"),
+        (vec!["--param", "length=0.3..1e9"], "[0.01, 10]"),
         (vec!["--param", "length=0.9..0.1"], "low end 0.9 exceeds its high end 0.1"),
         (vec!["--param", "length=abc"], "is not a number"),
         (vec!["--param", "length"], "expected NAME=VALUE"),
@@ -327,7 +333,8 @@ fn info_env_lists_the_parameters_from_their_declaration() {
     let params = doc["params"].as_array().unwrap();
     let torque = params.iter().find(|p| p["name"] == "max_torque").unwrap();
     assert_eq!(torque["default"], 2.0);
-    assert_eq!(torque["valid"], "[0, inf)");
+    assert_eq!(torque["valid"], "[0, 200]");
+    assert_eq!(doc["state"]["valid"], serde_json::json!(["[-65536, 65536]", "[-1000, 1000]"]));
     assert!(torque["doc"].as_str().unwrap().contains("Torque limit"));
     let names: Vec<&str> = params.iter().map(|p| p["name"].as_str().unwrap()).collect();
     let declared: Vec<&str> = fusegym::info("Pendulum-v1").unwrap().params.iter().map(|f| f.name).collect();

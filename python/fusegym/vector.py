@@ -281,7 +281,9 @@ class FusegymVectorEnv(VectorEnv):
         return np.asarray(self._batch.env_state(_checks.index(i, self.num_envs)), dtype=np.float32)
 
     def set_env_state(self, i: int, state: Any, elapsed_steps: int = 0) -> None:
-        """Overwrites env ``i``'s state and step count and recomputes its observation."""
+        """Overwrites env ``i``'s state and step count and recomputes its observation. Each
+        component must be finite and inside its declared range (``fusegym info --env ID``, the
+        env's doc); otherwise ``ValueError`` naming the component."""
         i = _checks.index(i, self.num_envs)
         values = _checks.finite_floats("state", state, len(self._info["state_names"]))
         self._batch.set_env_state(i, values, _checks.count("elapsed_steps", elapsed_steps, 0, 2**32 - 1))

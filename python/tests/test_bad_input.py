@@ -98,6 +98,9 @@ def test_state_and_index_errors():
         envs.set_env_state(0, [0, 0, 0])
     with pytest.raises(ValueError, match="not finite"):
         envs.set_env_state(0, [0, np.nan, 0, 0])
+    # Finite but outside the state's declared range (issue 28, round two).
+    with pytest.raises(ValueError, match=r"theta_dot \(index 3\) = 1e30 is outside its valid range \[-1000, 1000\]"):
+        envs.set_env_state(0, [0, 0, 0, 1e30])
     with pytest.raises(ValueError, match="elapsed"):
         envs.set_env_state(0, [0, 0, 0, 0], elapsed_steps=500)
     with pytest.raises(IndexError):

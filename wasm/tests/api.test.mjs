@@ -483,6 +483,10 @@ test('bad input throws a readable Error (never a wasm trap), and the instance st
     [() => new VecEnv('CartPole-v1', 4, { params: { gravty: 9 } }), /unknown parameter "gravty"; its parameters are: gravity, masscart/],
     [() => new VecEnv('CartPole-v1', 4, { params: { gravity: -9 } }), /parameter gravity = -9 is outside its valid range/],
     [() => new VecEnv('CartPole-v1', 4, { params: { gravity: NaN } }), /parameter gravity = NaN is outside/],
+    // Inside the old (0, inf), NaN in the step (issue 28, round two): the ranges are bounded now.
+    [() => new VecEnv('CartPole-v1', 4, { params: { length: 1e-45 } }), /parameter length = 1e-45 is outside its valid range \[0\.01, 10\]/],
+    [() => new VecEnv('Pendulum-v1', 4, { params: { dt: { low: 0.05, high: 1e20 } } }), /parameter range dt = 0\.05\.\.1e20 is invalid/],
+    [() => env.setEnvState(0, [1e30, 0], 0), /state component position \(index 0\) = 1e30 is outside its valid range \[-100, 100\]/],
     [() => new VecEnv('CartPole-v1', 4, { params: { length: [1, 2] } }), /per-env values of parameter length \(one per env\): expected 4 values, got 2/],
     [() => new VecEnv('CartPole-v1', 4, { params: { length: { low: 2, high: 1 } } }), /low must not exceed high/],
     [() => new VecEnv('CartPole-v1', 4, { params: { length: 'long' } }), /expected a number \(shared by every env\)/],

@@ -30,43 +30,48 @@ use crate::rng::Rng;
 use crate::spec::{ActionSpace, Env, EnvSpec, ObsSpace, RefConst, Transition};
 use crate::{params, record};
 
+// The ranges: a factor of ten either side of Gymnasium's links (their mass matrix then stays
+// far from singular in f32: its Schur complement is at least link_moi / 4, against rounding of
+// at most ~1e-4 of it), steps up to 1 s, velocity limits up to 100 rad/s. RK4 at such steps can
+// still overflow f32 inside a step for some combinations of them; the step checks its result
+// for that (see `step`).
 params! {
     /// Acrobot-v1's constants, named as in Gymnasium (snake_case).
     pub struct AcrobotParams {
         /// Seconds per step, integrated with one RK4 step.
-        dt: 0.2, Valid::POSITIVE;
+        dt: 0.2, Valid::closed(1e-4, 1.0);
         /// Length of link 1 (m).
-        link_length_1: 1.0, Valid::POSITIVE;
+        link_length_1: 1.0, Valid::closed(0.1, 10.0);
         /// Length of link 2 (m). Gymnasium uses it only for rendering: neither the dynamics nor
         /// the termination rule (a fixed `terminal_height`) depend on it.
-        link_length_2: 1.0, Valid::POSITIVE;
+        link_length_2: 1.0, Valid::closed(0.1, 10.0);
         /// Mass of link 1 (kg).
-        link_mass_1: 1.0, Valid::POSITIVE;
+        link_mass_1: 1.0, Valid::closed(0.1, 10.0);
         /// Mass of link 2 (kg).
-        link_mass_2: 1.0, Valid::POSITIVE;
+        link_mass_2: 1.0, Valid::closed(0.1, 10.0);
         /// Position of link 1's centre of mass from the shoulder (m).
-        link_com_pos_1: 0.5, Valid::NON_NEGATIVE;
+        link_com_pos_1: 0.5, Valid::closed(0.0, 10.0);
         /// Position of link 2's centre of mass from the elbow (m).
-        link_com_pos_2: 0.5, Valid::NON_NEGATIVE;
+        link_com_pos_2: 0.5, Valid::closed(0.0, 10.0);
         /// Moment of inertia of each link (Gymnasium's `I1` and `I2` are both `LINK_MOI`).
-        link_moi: 1.0, Valid::POSITIVE;
+        link_moi: 1.0, Valid::closed(0.1, 10.0);
         /// `dtheta1` is clipped to ±this after each step: 4π.
-        max_vel_1: (4.0 * core::f64::consts::PI) as f32, Valid::POSITIVE;
+        max_vel_1: (4.0 * core::f64::consts::PI) as f32, Valid::closed(0.1, 100.0);
         /// `dtheta2` is clipped to ±this after each step: 9π.
-        max_vel_2: (9.0 * core::f64::consts::PI) as f32, Valid::POSITIVE;
+        max_vel_2: (9.0 * core::f64::consts::PI) as f32, Valid::closed(0.1, 100.0);
         /// Gravitational acceleration (Gymnasium hard-codes `g = 9.8` inside `_dsdt`).
-        g: 9.8, Valid::NON_NEGATIVE;
+        g: 9.8, Valid::closed(0.0, 100.0);
         /// The episode terminates when the tip's height `-cos(t1) - cos(t2 + t1)` exceeds this
-        /// (Gymnasium hard-codes `1.0` in `_terminal`).
-        terminal_height: 1.0, Valid::FINITE;
+        /// (Gymnasium hard-codes `1.0` in `_terminal`); the height lies in [-2, 2].
+        terminal_height: 1.0, Valid::closed(-10.0, 10.0);
         /// Elbow torque of action 0 (Gymnasium's `AVAIL_TORQUE[0]`).
-        avail_torque_0: -1.0, Valid::FINITE;
+        avail_torque_0: -1.0, Valid::closed(-100.0, 100.0);
         /// Elbow torque of action 1 (Gymnasium's `AVAIL_TORQUE[1]`).
-        avail_torque_1: 0.0, Valid::FINITE;
+        avail_torque_1: 0.0, Valid::closed(-100.0, 100.0);
         /// Elbow torque of action 2 (Gymnasium's `AVAIL_TORQUE[2]`).
-        avail_torque_2: 1.0, Valid::FINITE;
+        avail_torque_2: 1.0, Valid::closed(-100.0, 100.0);
         /// Reset draws every state component uniformly from `[-reset_bound, reset_bound)`.
-        reset_bound: 0.1, Valid::NON_NEGATIVE, ours;
+        reset_bound: 0.1, Valid::closed(0.0, core::f32::consts::PI), ours;
     }
     max_episode_steps: 500;
     order: [];
@@ -257,6 +262,12 @@ pub fn wrap<L: Lane>(x: L) -> L {
 /// Reduction passes of [`wrap`] for angles too large for its first one.
 const WRAP_PASSES: u32 = 8;
 
+/// Whether `x` is finite: `|x| <= f32::MAX` (false for NaN).
+#[inline(always)]
+fn finite<L: Lane>(x: L) -> L::Mask {
+    x.abs().le(L::splat(f32::MAX))
+}
+
 impl Env for Acrobot {
     crate::simd::compiled_here!();
     const SPEC: EnvSpec = EnvSpec { id: "Acrobot-v1", reference: "gymnasium/envs/classic_control/acrobot.py (Gymnasium 1.x)" };
@@ -267,6 +278,9 @@ impl Env for Acrobot {
     type State<L: Lane> = AcrobotState<L>;
     type Obs<L: Lane> = AcrobotObs<L>;
     type Action<L: Lane> = AcrobotAction<L>;
+    // Angles of up to 16 turns (a step wraps them), velocities up to the largest velocity limit.
+    const STATE_VALID: &'static [Valid] =
+        &[Valid::closed(-100.0, 100.0), Valid::closed(-100.0, 100.0), Valid::closed(-100.0, 100.0), Valid::closed(-100.0, 100.0)];
 
     fn action_space(_: &AcrobotParams) -> ActionSpace {
         ActionSpace::Discrete { n: 3 }
@@ -313,6 +327,15 @@ impl Env for Acrobot {
             dtheta2: weighted(w, k1.dtheta2, k2.dtheta2, k3.dtheta2, k4.dtheta2),
         };
         let ns = advance(s, dt / L::splat(RK4_FINAL_DIVISOR), &step);
+        // The stages integrate unclipped velocities, and their growth compounds (each stage's
+        // acceleration is quadratic in the previous stage's velocity): at some combinations of
+        // large steps, velocities and mass ratios inside the declared ranges a stage overflows
+        // f32, and the update is inf or NaN (Gymnasium's f64 would return a meaningless angle
+        // there, and its `wrap` loop would not end). Such an update is discarded: the env keeps
+        // the state it had, wrapped and clipped as usual. One vector-wide branch; never taken
+        // from the states Gymnasium's parameters reach.
+        let failed = !(finite(ns.theta1) & finite(ns.theta2) & finite(ns.dtheta1) & finite(ns.dtheta2));
+        let ns = if failed.any() { crate::record::select(failed, s, &ns) } else { ns };
         let (v1, v2) = (p.max_vel_1, p.max_vel_2);
         let next = AcrobotState {
             theta1: wrap(ns.theta1),

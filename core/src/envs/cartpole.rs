@@ -23,27 +23,32 @@ use crate::rng::Rng;
 use crate::spec::{ActionSpace, Env, EnvSpec, ObsSpace, RefConst, Transition};
 use crate::{params, record};
 
+// The ranges: about two orders of magnitude either side of Gymnasium's values for the physical
+// constants, thresholds up to a half turn. The smallest pole length and masses bound the
+// accelerations (the denominator `length (4/3 - masspole cos² / total_mass)` is at least
+// `length / 3`), and a state that does not terminate keeps |theta| <= pi and |x| <= 100, so every
+// step stays finite (docs/robustness.md, "Parameter and state ranges", has the bound).
 params! {
     /// CartPole-v1's constants, named as in Gymnasium.
     pub struct CartPoleParams {
         /// Gravitational acceleration (m/s²).
-        gravity: 9.8, Valid::NON_NEGATIVE;
+        gravity: 9.8, Valid::closed(0.0, 100.0);
         /// Mass of the cart (kg).
-        masscart: 1.0, Valid::POSITIVE;
+        masscart: 1.0, Valid::closed(0.01, 100.0);
         /// Mass of the pole (kg).
-        masspole: 0.1, Valid::POSITIVE;
+        masspole: 0.1, Valid::closed(0.001, 10.0);
         /// Half the pole's length (m): Gymnasium's `length` is the distance to the pole's centre.
-        length: 0.5, Valid::POSITIVE;
+        length: 0.5, Valid::closed(0.01, 10.0);
         /// Magnitude of the push (N).
-        force_mag: 10.0, Valid::NON_NEGATIVE;
+        force_mag: 10.0, Valid::closed(0.0, 1000.0);
         /// Seconds between state updates (s).
-        tau: 0.02, Valid::POSITIVE;
+        tau: 0.02, Valid::closed(1e-4, 1.0);
         /// Pole angle beyond which the episode terminates (rad): 12 degrees.
-        theta_threshold_radians: (12.0 * 2.0 * core::f64::consts::PI / 360.0) as f32, Valid::POSITIVE;
+        theta_threshold_radians: (12.0 * 2.0 * core::f64::consts::PI / 360.0) as f32, Valid::closed(1e-3, core::f32::consts::PI);
         /// Cart position beyond which the episode terminates (m).
-        x_threshold: 2.4, Valid::POSITIVE;
+        x_threshold: 2.4, Valid::closed(0.01, 100.0);
         /// Reset draws every state component uniformly from `[-reset_bound, reset_bound)`.
-        reset_bound: 0.05, Valid::NON_NEGATIVE, ours;
+        reset_bound: 0.05, Valid::closed(0.0, 1.0), ours;
     }
     max_episode_steps: 500;
     order: [];
@@ -89,6 +94,10 @@ impl Env for CartPole {
     type Obs<L: Lane> = CartPoleState<L>;
     type Action<L: Lane> = CartPoleAction<L>;
     const OBS_IS_STATE: bool = true;
+    // Ten times the largest x threshold, a pole angle past any threshold, velocities beyond what
+    // an episode reaches; with the parameter ranges these keep the step finite.
+    const STATE_VALID: &'static [Valid] =
+        &[Valid::closed(-1000.0, 1000.0), Valid::closed(-1000.0, 1000.0), Valid::closed(-10.0, 10.0), Valid::closed(-1000.0, 1000.0)];
 
     fn action_space(_: &CartPoleParams) -> ActionSpace {
         ActionSpace::Discrete { n: 2 }

@@ -27,29 +27,33 @@ use crate::{params, record};
 /// parameter; Gymnasium writes it as the literal `3`.
 pub const HILL_FREQ: f32 = 3.0;
 
+// The ranges: positions within ±100 (about 48 periods of the hill `sin(3 x)`, whose cosine the
+// step evaluates accurately there), speeds and per-step velocity changes up to 10 (the track
+// is crossed in a step long before that). Positions and velocities are clipped every step, so
+// every accepted configuration stays finite.
 params! {
     /// MountainCar-v0's constants, named as in Gymnasium.
     pub struct MountainCarParams {
         /// Left wall: position is clipped here, and a car hitting it stops.
-        min_position: -1.2, Valid::FINITE;
+        min_position: -1.2, Valid::closed(-100.0, 100.0);
         /// Right end of the track: position is clipped here (velocity is kept).
-        max_position: 0.6, Valid::FINITE;
+        max_position: 0.6, Valid::closed(-100.0, 100.0);
         /// Velocity is clipped to `[-max_speed, max_speed]`.
-        max_speed: 0.07, Valid::POSITIVE;
+        max_speed: 0.07, Valid::closed(1e-4, 10.0);
         /// Position at or beyond which the episode can terminate.
-        goal_position: 0.5, Valid::FINITE;
+        goal_position: 0.5, Valid::closed(-100.0, 100.0);
         /// Least velocity at the goal for the episode to terminate.
-        goal_velocity: 0.0, Valid::FINITE;
+        goal_velocity: 0.0, Valid::closed(-10.0, 10.0);
         /// Velocity change per step from the engine (action 0 or 2).
-        force: 0.001, Valid::NON_NEGATIVE;
+        force: 0.001, Valid::closed(0.0, 10.0);
         /// Velocity change per step from gravity, scaled by `cos(3 position)`.
-        gravity: 0.0025, Valid::NON_NEGATIVE;
+        gravity: 0.0025, Valid::closed(0.0, 10.0);
         /// Reward of every step (Gymnasium's literal `reward = -1.0`).
-        step_reward: -1.0, Valid::FINITE, ours;
+        step_reward: -1.0, Valid::closed(-1e6, 1e6), ours;
         /// Reset draws the position uniformly from `[reset_low, reset_high)`.
-        reset_low: -0.6, Valid::FINITE, ours;
+        reset_low: -0.6, Valid::closed(-100.0, 100.0), ours;
         /// See `reset_low`.
-        reset_high: -0.4, Valid::FINITE, ours;
+        reset_high: -0.4, Valid::closed(-100.0, 100.0), ours;
     }
     max_episode_steps: 200;
     order: [min_position < max_position, reset_low <= reset_high, min_position <= reset_low, reset_high <= max_position];
@@ -105,6 +109,8 @@ impl Env for MountainCar {
     type Obs<L: Lane> = MountainCarState<L>;
     type Action<L: Lane> = MountainCarAction<L>;
     const OBS_IS_STATE: bool = true;
+    // The extremes of the position and speed ranges (a step clips into the env's own).
+    const STATE_VALID: &'static [Valid] = &[Valid::closed(-100.0, 100.0), Valid::closed(-10.0, 10.0)];
 
     fn action_space(_: &MountainCarParams) -> ActionSpace {
         ActionSpace::Discrete { n: 3 }

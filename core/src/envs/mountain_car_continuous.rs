@@ -23,28 +23,31 @@ use crate::rng::Rng;
 use crate::spec::{ActionSpace, Env, EnvSpec, ObsSpace, Transition};
 use crate::{params, record};
 
+// The ranges: as MountainCar-v0's (positions within ±100, speeds and per-step velocity changes
+// up to 10, all clipped every step), action bounds within ±100, and the reward's two terms
+// bounded together (see `goal_reward`).
 params! {
     /// MountainCarContinuous-v0's constants, named as in Gymnasium (the last four are literals in
     /// Gymnasium's code, named here).
     pub struct MountainCarContinuousParams {
         /// Lower bound of the action space; the force is clipped to it.
-        min_action: -1.0, Valid::FINITE;
+        min_action: -1.0, Valid::closed(-100.0, 100.0);
         /// Upper bound of the action space; the force is clipped to it.
-        max_action: 1.0, Valid::FINITE;
+        max_action: 1.0, Valid::closed(-100.0, 100.0);
         /// Left wall: position is clipped here, and a car hitting it stops.
-        min_position: -1.2, Valid::FINITE;
+        min_position: -1.2, Valid::closed(-100.0, 100.0);
         /// Right end of the track: position is clipped here (velocity is kept).
-        max_position: 0.6, Valid::FINITE;
+        max_position: 0.6, Valid::closed(-100.0, 100.0);
         /// Velocity is clipped to `[-max_speed, max_speed]`.
-        max_speed: 0.07, Valid::POSITIVE;
+        max_speed: 0.07, Valid::closed(1e-4, 10.0);
         /// Position at or beyond which the episode can terminate.
-        goal_position: 0.45, Valid::FINITE;
+        goal_position: 0.45, Valid::closed(-100.0, 100.0);
         /// Least velocity at the goal for the episode to terminate.
-        goal_velocity: 0.0, Valid::FINITE;
+        goal_velocity: 0.0, Valid::closed(-10.0, 10.0);
         /// Velocity change per step per unit of force.
-        power: 0.0015, Valid::NON_NEGATIVE;
+        power: 0.0015, Valid::closed(0.0, 10.0);
         /// Velocity change per step from gravity, scaled by `cos(3 position)` (literal `0.0025`).
-        gravity_term: 0.0025, Valid::NON_NEGATIVE;
+        gravity_term: 0.0025, Valid::closed(0.0, 10.0);
         /// Reward for reaching the goal (literal `100.0`). Bounded, with `action_cost_coef`, so
         /// the reward stays finite for every accepted action (|a| < 2^60: cost < 100 · 2^120 ≈
         /// 1.3e38, plus 1e6, below f32's 3.4e38).
@@ -53,9 +56,9 @@ params! {
         /// `goal_reward`).
         action_cost_coef: 0.1, Valid::closed(0.0, 100.0);
         /// Reset draws the position uniformly from `[reset_low, reset_high)`.
-        reset_low: -0.6, Valid::FINITE, ours;
+        reset_low: -0.6, Valid::closed(-100.0, 100.0), ours;
         /// See `reset_low`.
-        reset_high: -0.4, Valid::FINITE, ours;
+        reset_high: -0.4, Valid::closed(-100.0, 100.0), ours;
     }
     max_episode_steps: 999;
     order: [min_action <= max_action, min_position < max_position, reset_low <= reset_high, min_position <= reset_low, reset_high <= max_position];
@@ -83,6 +86,8 @@ impl Env for MountainCarContinuous {
     type Obs<L: Lane> = MountainCarState<L>;
     type Action<L: Lane> = MountainCarContinuousAction<L>;
     const OBS_IS_STATE: bool = true;
+    // As MountainCar-v0's: the extremes of the position and speed ranges.
+    const STATE_VALID: &'static [Valid] = &[Valid::closed(-100.0, 100.0), Valid::closed(-10.0, 10.0)];
 
     fn action_space(p: &MountainCarContinuousParams) -> ActionSpace {
         ActionSpace::uniform_box(1, p.min_action, p.max_action)

@@ -14,40 +14,44 @@
 //! step and the clipped torque `u`. Termination: never. Truncation: 200 steps (`TimeLimit`).
 //! Reset: `theta` uniform in ±pi, `theta_dot` uniform in ±1.
 //! Deviation: computed in `f32` (Gymnasium mixes `f64` state with `f32` action terms); `theta`
-//! is not wrapped, so its `f32` resolution coarsens as it winds up (see the docs).
+//! is not wrapped, so its `f32` resolution coarsens as it winds up, until past
+//! [`THETA_WIND_LIMIT`] (65,536 rad) a step reduces it to `[-pi, pi)` (see the docs).
 
-use crate::lane::Lane;
+use crate::lane::{Lane, Mask};
 use crate::math;
 use crate::params::Valid;
 use crate::rng::Rng;
 use crate::spec::{ActionSpace, Env, EnvSpec, ObsSpace, Transition};
 use crate::{params, record};
 
+// The ranges: about two orders of magnitude either side of Gymnasium's values. The velocity is
+// clipped every step, the angle reduced past THETA_WIND_LIMIT, and the smallest rod (0.01 kg,
+// 0.01 m) bounds the acceleration `3 / (m l²) u` at 6e8 rad/s², so every step is finite.
 params! {
     /// Pendulum-v1's constants, named as in Gymnasium.
     pub struct PendulumParams {
         /// Angular velocity limit (rad/s); the new velocity is clipped to ±`max_speed`.
-        max_speed: 8.0, Valid::POSITIVE;
+        max_speed: 8.0, Valid::closed(0.1, 1000.0);
         /// Torque limit (N m): the action space's bound and the clip applied to actions.
-        max_torque: 2.0, Valid::NON_NEGATIVE;
+        max_torque: 2.0, Valid::closed(0.0, 200.0);
         /// Seconds between state updates.
-        dt: 0.05, Valid::POSITIVE;
+        dt: 0.05, Valid::closed(1e-4, 1.0);
         /// Gravitational acceleration (m/s²).
-        g: 10.0, Valid::NON_NEGATIVE;
+        g: 10.0, Valid::closed(0.0, 100.0);
         /// Mass of the rod (kg).
-        m: 1.0, Valid::POSITIVE;
+        m: 1.0, Valid::closed(0.01, 100.0);
         /// Length of the rod (m).
-        l: 1.0, Valid::POSITIVE;
+        l: 1.0, Valid::closed(0.01, 100.0);
         /// Weight of `theta_dot²` in the cost (a literal `0.1` in Gymnasium's `step`).
-        cost_thdot_coef: 0.1, Valid::NON_NEGATIVE;
+        cost_thdot_coef: 0.1, Valid::closed(0.0, 10.0);
         /// Weight of `u²` in the cost (a literal `0.001` in Gymnasium's `step`).
-        cost_u_coef: 0.001, Valid::NON_NEGATIVE;
+        cost_u_coef: 0.001, Valid::closed(0.0, 10.0);
         /// Reset draws `theta` uniformly from `[-x_init, x_init)` (Gymnasium's reset option
-        /// `x_init`, default `DEFAULT_X = pi`).
-        x_init: core::f32::consts::PI, Valid::NON_NEGATIVE, ours;
+        /// `x_init`, default `DEFAULT_X = pi`); up to a full turn either way.
+        x_init: core::f32::consts::PI, Valid::closed(0.0, core::f32::consts::TAU), ours;
         /// Reset draws `theta_dot` uniformly from `[-y_init, y_init)` (Gymnasium's reset option
         /// `y_init`, default `DEFAULT_Y = 1.0`).
-        y_init: 1.0, Valid::NON_NEGATIVE, ours;
+        y_init: 1.0, Valid::closed(0.0, 100.0), ours;
     }
     max_episode_steps: 200;
     order: [];
@@ -60,6 +64,16 @@ params! {
 const ROD_INERTIA_DIV: f32 = 3.0;
 /// The rod's centre of mass is at `l / ROD_CENTRE_DIV` from the pivot.
 const ROD_CENTRE_DIV: f32 = 2.0;
+
+/// Past this (rad), a step reduces `theta` by whole turns into `[-pi, pi)` (Gymnasium's
+/// `angle_normalize`). Gymnasium lets the angle wind up without end (with no time limit it
+/// does); in `f32` that carries it to where `math::sin_cos`'s argument reduction fails: its
+/// results leave [-1, 1] from about 1e9 rad (10^6 steps at the largest `max_speed * dt`, 1000
+/// rad) and overflow from about 1e15, and `angle_normalize` in the cost loses every digit.
+/// 2^16 rad is 10,430 turns: an episode of Gymnasium's 200 steps winds at most 80 rad, so
+/// golden replays never reach it, and below it `sin_cos` keeps its exact quadrant count. Also
+/// the bound `set_env_state` accepts for `theta`.
+pub const THETA_WIND_LIMIT: f32 = 65_536.0;
 
 record! {
     /// `[theta, theta_dot]`, Gymnasium's internal state order.
@@ -102,6 +116,8 @@ impl Env for Pendulum {
     type State<L: Lane> = PendulumState<L>;
     type Obs<L: Lane> = PendulumObs<L>;
     type Action<L: Lane> = PendulumAction<L>;
+    // theta up to the wind-up limit; theta_dot up to the largest max_speed (a step clips it).
+    const STATE_VALID: &'static [Valid] = &[Valid::closed(-THETA_WIND_LIMIT, THETA_WIND_LIMIT), Valid::closed(-1000.0, 1000.0)];
 
     fn action_space(p: &PendulumParams) -> ActionSpace {
         ActionSpace::uniform_box(1, -p.max_torque, p.max_torque)
@@ -132,6 +148,10 @@ impl Env for Pendulum {
         let theta_dot = theta_dot.clamp(-p.max_speed, p.max_speed);
         // Semi-implicit Euler: the angle advances with the new, clipped velocity.
         let theta = s.theta + theta_dot * dt;
+        // Whole turns off past THETA_WIND_LIMIT (one vector-wide branch, never taken in
+        // episodes of Gymnasium's length): the same sines, a bounded angle.
+        let wound = theta.abs().gt(L::splat(THETA_WIND_LIMIT));
+        let theta = if wound.any() { L::select(wound, math::angle_normalize(theta), theta) } else { theta };
         // Pendulum never terminates; only the TimeLimit ends an episode.
         let never = L::splat(0.0).lt(L::splat(0.0));
         Transition { state: PendulumState { theta, theta_dot }, reward: -cost, terminated: never }

@@ -36,63 +36,71 @@ use crate::spec::{ActionSpace, Env, EnvSpec, ObsSpace, Transition};
 use crate::{params, record};
 use core::ops::{Add, Mul, Sub};
 
+// The ranges: lengths and speeds within a factor of about 100 of the defaults (the arena up to
+// 2 km across), every gain and penalty bounded. Velocities, positions and both clamps keep the
+// state inside the arena and below `max_vel`, so the observation's quotients and the reward's
+// terms are bounded by products of these ends (docs/robustness.md).
 params! {
     /// Reach3D-v1's constants. The arena is `[-arena_half_width, arena_half_width]²` in x and y
     /// and `[ground_z, ceiling_z]` in z; "per step" fractions assume the default `dt`.
     pub struct Reach3DParams {
         /// Seconds between state updates (s).
-        dt: 0.05, Valid::POSITIVE;
+        dt: 0.05, Valid::closed(1e-4, 1.0);
         /// Acceleration per unit of x or y command (m/s²).
-        accel_scale_xy: 8.0, Valid::NON_NEGATIVE;
+        accel_scale_xy: 8.0, Valid::closed(0.0, 1000.0);
         /// Acceleration per unit of z command (m/s²); above `gravity`, so the mass can climb.
-        accel_scale_z: 15.0, Valid::NON_NEGATIVE;
+        accel_scale_z: 15.0, Valid::closed(0.0, 1000.0);
         /// Largest magnitude of the commanded acceleration vector (m/s²).
-        max_accel: 15.0, Valid::NON_NEGATIVE;
+        max_accel: 15.0, Valid::closed(0.0, 1000.0);
         /// Fraction of the carried-over velocity lost each step before the command acts (1/step).
         momentum_damping: 0.02, Valid::closed_open(0.0, 1.0);
         /// Gravitational acceleration, along -z (m/s²).
-        gravity: 9.81, Valid::NON_NEGATIVE;
+        gravity: 9.81, Valid::closed(0.0, 100.0);
         /// Fraction of horizontal velocity lost each step while touching the ground (1/step).
         ground_friction: 0.2, Valid::closed_open(0.0, 1.0);
         /// Fraction of velocity lost each step to linear air friction (1/step).
         air_friction: 0.01, Valid::closed_open(0.0, 1.0);
         /// Quadratic drag coefficient `k` in `dv/dt = -k |v| v` (1/m).
-        air_drag: 0.05, Valid::NON_NEGATIVE;
+        air_drag: 0.05, Valid::closed(0.0, 10.0);
         /// Largest speed, the magnitude of the velocity vector (m/s).
-        max_vel: 5.0, Valid::POSITIVE;
+        max_vel: 5.0, Valid::closed(0.01, 1000.0);
         /// Largest downward speed (m/s).
-        terminal_vel_z: 4.0, Valid::POSITIVE;
+        terminal_vel_z: 4.0, Valid::closed(0.01, 1000.0);
         /// Half the arena's side in x and y (m).
-        arena_half_width: 5.0, Valid::POSITIVE;
+        arena_half_width: 5.0, Valid::closed(0.1, 1000.0);
         /// Height of the ground, the arena's floor (m).
-        ground_z: 0.0, Valid::FINITE;
+        ground_z: 0.0, Valid::closed(-1000.0, 1000.0);
         /// Height of the ceiling, the arena's top (m).
-        ceiling_z: 5.0, Valid::FINITE;
+        ceiling_z: 5.0, Valid::closed(-1000.0, 1000.0);
         /// Scale `k` of the shaping `k (d - shaping_gamma d')`: reward per metre closed (1/m).
-        progress_scale: 1.0, Valid::NON_NEGATIVE;
+        progress_scale: 1.0, Valid::closed(0.0, 100.0);
         /// Discount `γ_s` of the shaping; set it to the learner's discount factor to make the
         /// shaping exactly policy-invariant (Ng et al. 1999). The default 1 is exact for
         /// undiscounted returns and, for any smaller discount, only adds a cost per metre away.
         shaping_gamma: 1.0, Valid::closed(0.0, 1.0);
         /// Distance to the goal below which the episode terminates (m).
-        goal_threshold: 0.25, Valid::POSITIVE;
+        goal_threshold: 0.25, Valid::closed(1e-3, 1000.0);
         /// Reward for reaching the goal, paid once on the terminating step; above what the
         /// shaping can pay in an episode (`progress_scale` times the arena's diagonal, 15 m).
-        goal_bonus: 20.0, Valid::NON_NEGATIVE;
+        goal_bonus: 20.0, Valid::closed(0.0, 1e6);
         /// Cost of every step, whatever the action.
-        step_cost: 0.01, Valid::NON_NEGATIVE;
+        step_cost: 0.01, Valid::closed(0.0, 1000.0);
         /// Penalty per metre the step tried to move past the arena's faces, summed over axes (1/m).
-        wall_penalty: 2.0, Valid::NON_NEGATIVE;
+        wall_penalty: 2.0, Valid::closed(0.0, 1000.0);
         /// Penalty per unit of command magnitude `|clip(action)|`, every step. Off by default:
         /// a positive value makes idling better than a long flight for small discounts.
-        stamina_penalty: 0.0, Valid::NON_NEGATIVE;
+        stamina_penalty: 0.0, Valid::closed(0.0, 1000.0);
         /// Smallest distance from a start position to the side walls and the ceiling (m).
-        start_margin: 0.5, Valid::NON_NEGATIVE;
+        start_margin: 0.5, Valid::closed(0.0, 1000.0);
         /// Smallest distance from a goal to every face of the arena, ground included (m).
-        goal_margin: 0.5, Valid::NON_NEGATIVE;
+        goal_margin: 0.5, Valid::closed(0.0, 1000.0);
     }
     max_episode_steps: 1000;
     order: [ground_z < ceiling_z, start_margin < arena_half_width, goal_margin < arena_half_width];
+    // The goal's margin must leave room at both ends of each axis: `goal_margin <
+    // arena_half_width` across, this one up (without it a goal could be drawn above the
+    // ceiling, outside the arena).
+    order_with_margin: [ground_z + 2 * goal_margin < ceiling_z];
 }
 
 record! {
@@ -287,6 +295,9 @@ impl Env for Reach3D {
     type State<L: Lane> = Reach3DState<L>;
     type Obs<L: Lane> = Reach3DObs<L>;
     type Action<L: Lane> = Reach3DAction<L>;
+    // Positions, velocities and goals within ±10 km (m/s): ten times the largest arena; a step
+    // clamps the position into the env's own arena and the speed below its max_vel.
+    const STATE_VALID: &'static [Valid] = &[Valid::closed(-1e4, 1e4); 9];
 
     fn action_space(_: &Reach3DParams) -> ActionSpace {
         ActionSpace::uniform_box(3, -1.0, 1.0)
@@ -363,17 +374,21 @@ impl Env for Reach3D {
         let (lo, hi) = bounds::<L>(p);
         let extent = hi - lo;
         let pos = V3::new(s.x, s.y, s.z);
-        let rel = (V3::new(s.goal_x, s.goal_y, s.goal_z) - pos).div(extent);
-        // 2 (p - lo) / extent - 1 rather than (p - centre) / half: rounding is monotone, so
-        // p - lo <= extent holds after rounding too and the result provably stays in [-1, 1].
         let two = L::splat(2.0);
         let one = L::splat(1.0);
+        let (neg, pos1) = (V3::new(-one, -one, -one), V3::new(one, one, one));
+        // 2 (p - lo) / extent - 1 rather than (p - centre) / half: rounding is monotone, so
+        // p - lo <= extent holds after rounding too and, for a position and goal inside the
+        // arena (every state a reset or a step produces), both parts provably stay in [-1, 1].
+        // set_env_state may put them outside (far out, over an arena height down to one ulp: a
+        // quotient past f32's range), so both are clipped too: a no-op inside the arena.
+        let rel = (V3::new(s.goal_x, s.goal_y, s.goal_z) - pos).div(extent).clamp(neg, pos1);
         let d = pos - lo;
-        let abs = V3::new(two * d.x / extent.x - one, two * d.y / extent.y - one, two * d.z / extent.z - one);
+        let abs = V3::new(two * d.x / extent.x - one, two * d.y / extent.y - one, two * d.z / extent.z - one).clamp(neg, pos1);
         // The step keeps |v| <= max_vel only up to rounding, and set_env_state may hand in any
         // velocity: the clip makes the range exact.
         let vel = V3::new(s.vx / p.max_vel, s.vy / p.max_vel, s.vz / p.max_vel);
-        let vel = vel.clamp(V3::new(-one, -one, -one), V3::new(one, one, one));
+        let vel = vel.clamp(neg, pos1);
         Reach3DObs {
             rel_x: rel.x,
             rel_y: rel.y,

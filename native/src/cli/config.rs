@@ -81,7 +81,11 @@ pub fn parse_param(env: &EnvInfo, spec: &str) -> Result<(String, ParamValue), St
         if field.valid.contains(v) {
             Ok(v)
         } else {
-            Err(format!("--param {spec:?}: {name} = {v} is outside its valid range {}", field.valid.describe()))
+            Err(format!(
+                "--param {spec:?}: {name} = {} is outside its valid range {}",
+                fusegym::error::Num(v as f64),
+                field.valid.describe()
+            ))
         }
     };
     let value = match value.split_once("..") {
