@@ -271,9 +271,7 @@ impl core::fmt::Display for Num {
             } else {
                 write!(f, "{v:e}")
             }
-        } else if x == libm::trunc(x) && x.abs() < 1e16 {
-            write!(f, "{x}")
-        } else if plain {
+        } else if plain || (x == libm::trunc(x) && x.abs() < 1e16) {
             write!(f, "{x}")
         } else {
             write!(f, "{x:e}")
