@@ -91,9 +91,12 @@ fn acrobot_wrap(x: f32) -> f32 {
 
 const ACROBOT_WRAP_PASSES: u32 = 8u;
 
-// |x| <= f32's largest value: false for infinities and NaN.
+// Whether x is finite: its exponent bits are not all ones (infinities and NaN). Tested on the
+// bits, not as `abs(x) <= f32 max`: that literal has no exact decimal form that every WGSL
+// compiler accepts (Tint refuses 3.40282347e38 as not representable), and a compiler that
+// assumes no infinities or NaN (Metal's fast math) may fold a float comparison to true.
 fn acrobot_finite(x: f32) -> bool {
-    return abs(x) <= 3.40282347e38;
+    return (bitcast<u32>(x) & 0x7f800000u) != 0x7f800000u;
 }
 
 fn acrobot_weighted(w: f32, q1: f32, q2: f32, q3: f32, q4: f32) -> f32 {
