@@ -39,7 +39,10 @@ build() {
   local tdir=target/wasm-web-$1 features=()
   [ "$1" = simd128 ] && features=(--features webgpu)
   mkdir -p "$tdir"
-  RUSTFLAGS=$2 "${CARGO[@]}" build --release --target "$TARGET" "${BUILD_STD[@]}" -p fusegym-wasm "${features[@]}" \
+  # Thin LTO, as the shipped module was built before the native release profile dropped it (to
+  # build in 5 minutes with both AVX paths): the wasm build has two lane paths, not five, and
+  # LTO keeps the module small.
+  CARGO_PROFILE_RELEASE_LTO=thin RUSTFLAGS=$2 "${CARGO[@]}" build --release --target "$TARGET" "${BUILD_STD[@]}" -p fusegym-wasm "${features[@]}" \
     --target-dir "$tdir" -j "$JOBS" >"$tdir/build.log" 2>&1
 }
 

@@ -6,7 +6,6 @@ use crate::error::Error;
 use crate::lane::{Lane, U32Lane};
 use crate::record::Record;
 use crate::rng;
-use crate::simd::{Kernels, RolloutFn, SimdPath};
 use crate::spec::{ActionSpace, Env, MAX_ACTION_DIM, MAX_OBS_DIM};
 
 /// How actions are chosen during [`crate::VecEnv::rollout`].
@@ -46,11 +45,6 @@ pub(crate) trait LanePolicy: Sync {
     /// # Safety
     /// `i + L::WIDTH <= num_envs` of the batch the policy was checked against.
     unsafe fn act<E: Env, L: Lane>(&self, obs: &E::Obs<L>, key: L::U32, elapsed: L::U32, i: usize) -> E::Action<L>;
-    /// This policy's rollout kernels in `E`'s table.
-    #[allow(clippy::type_complexity)]
-    fn kernel<E: Env>(k: &Kernels<E>) -> fn(SimdPath, bool) -> Result<RolloutFn<E, Self>, Error>
-    where
-        Self: Sized;
 }
 
 /// [`Policy::Random`] for one action space.
@@ -59,9 +53,6 @@ pub(crate) struct RandomPolicy {
 }
 
 impl LanePolicy for RandomPolicy {
-    fn kernel<E: Env>(k: &Kernels<E>) -> fn(SimdPath, bool) -> Result<RolloutFn<E, Self>, Error> {
-        k.random
-    }
     #[inline(always)]
     unsafe fn act<E: Env, L: Lane>(&self, _: &E::Obs<L>, key: L::U32, elapsed: L::U32, _: usize) -> E::Action<L> {
         // Values are computed in plain code and only copied by the `from_fn` closure: a closure
@@ -94,9 +85,6 @@ pub(crate) struct ConstantPolicy {
 }
 
 impl LanePolicy for ConstantPolicy {
-    fn kernel<E: Env>(k: &Kernels<E>) -> fn(SimdPath, bool) -> Result<RolloutFn<E, Self>, Error> {
-        k.constant
-    }
     #[inline(always)]
     unsafe fn act<E: Env, L: Lane>(&self, _: &E::Obs<L>, _: L::U32, _: L::U32, _: usize) -> E::Action<L> {
         E::Action::<L>::from_fn(|k| L::splat(self.action[k]))
@@ -140,9 +128,6 @@ impl LinearPolicy {
 }
 
 impl LanePolicy for LinearPolicy {
-    fn kernel<E: Env>(k: &Kernels<E>) -> fn(SimdPath, bool) -> Result<RolloutFn<E, Self>, Error> {
-        k.linear
-    }
     #[inline(always)]
     unsafe fn act<E: Env, L: Lane>(&self, obs: &E::Obs<L>, _: L::U32, _: L::U32, i: usize) -> E::Action<L> {
         let dim = E::Obs::<L>::LEN;
@@ -176,6 +161,20 @@ pub(crate) enum Checked {
     Random(RandomPolicy),
     Constant(ConstantPolicy),
     Linear(LinearPolicy),
+}
+
+/// One rollout kernel for every policy: the match on the kind is one predictable branch per
+/// lane group and step, where a kernel per policy tripled the rollout kernels the core compiles
+/// (`simd::compiled_here!`: build time and memory).
+impl LanePolicy for Checked {
+    #[inline(always)]
+    unsafe fn act<E: Env, L: Lane>(&self, obs: &E::Obs<L>, key: L::U32, elapsed: L::U32, i: usize) -> E::Action<L> {
+        match self {
+            Checked::Random(p) => p.act::<E, L>(obs, key, elapsed, i),
+            Checked::Constant(p) => p.act::<E, L>(obs, key, elapsed, i),
+            Checked::Linear(p) => p.act::<E, L>(obs, key, elapsed, i),
+        }
+    }
 }
 
 /// Checks `policy` for env `E` with `n` envs ([`crate::checks::policy`]) and turns it into the

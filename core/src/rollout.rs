@@ -8,7 +8,7 @@
 use crate::error::Error;
 use crate::exec::{Executor, Serial};
 use crate::kernel::RolloutBuffers;
-use crate::policy::{self, Checked, LanePolicy, Policy};
+use crate::policy::{self, Checked, Policy};
 use crate::record::Record;
 use crate::spec::Env;
 use crate::vec_env::{run_checked_with, VecEnv};
@@ -105,16 +105,12 @@ impl<E: Env> VecEnv<E> {
             r.rec_terminated = t.terminated.as_mut_ptr();
             r.rec_truncated = t.truncated.as_mut_ptr();
         }
-        match checked {
-            Checked::Random(pol) => self.run_rollout(steps, &pol, &r, exec)?,
-            Checked::Constant(pol) => self.run_rollout(steps, &pol, &r, exec)?,
-            Checked::Linear(pol) => self.run_rollout(steps, &pol, &r, exec)?,
-        }
+        self.run_rollout(steps, &checked, &r, exec)?;
         Ok(RolloutStats { reward_sum: &self.reward_sum, episodes: &self.episodes_done, length_sum: &self.length_sum })
     }
 
-    fn run_rollout<P: LanePolicy>(&mut self, steps: usize, policy: &P, r: &RolloutBuffers, exec: &dyn Executor) -> Result<(), Error> {
-        let f = E::kernels().rollout::<P>(self.path, self.per_env())?;
+    fn run_rollout(&mut self, steps: usize, policy: &Checked, r: &RolloutBuffers, exec: &dyn Executor) -> Result<(), Error> {
+        let f = E::kernels().rollout(self.path, self.per_env())?;
         let b = self.buffers(core::ptr::null());
         let params = &self.params;
         // SAFETY: buffers sized in `VecEnv::from_config` and above, policy checked, ranges

@@ -4,7 +4,8 @@ use crate::error::Error;
 use crate::kernel::{self, Buffers};
 #[cfg(all(target_arch = "x86_64", feature = "std"))]
 use crate::lane::x86::{Avx2, Avx512};
-use crate::policy::{ConstantPolicy, LanePolicy, LinearPolicy, RandomPolicy};
+use crate::lane::Lane;
+use crate::policy::Checked;
 use crate::spec::Env;
 use core::fmt;
 
@@ -158,117 +159,166 @@ pub(crate) type StepFn<E> = unsafe fn(&<E as Env>::Params, &Buffers, usize, usiz
 /// A monomorphised rollout over a range of envs.
 pub(crate) type RolloutFn<E, P> = unsafe fn(&<E as Env>::Params, &Buffers, &P, &kernel::RolloutBuffers, usize, usize, usize);
 
-/// Picks a kernel for a path and for shared (`false`) or per-env (`true`) parameters.
-type Selector<F> = fn(SimdPath, bool) -> Result<F, Error>;
+/// An env's kernels on one lane path, the step and the rollout (every policy), each for shared
+/// (`[0]`) and per-env (`[1]`) parameters (two kernels, so the shared path keeps its parameters
+/// as hoisted constants).
+pub struct PathKernels<E: Env> {
+    pub(crate) step: [StepFn<E>; 2],
+    pub(crate) rollout: [RolloutFn<E, Checked>; 2],
+}
 
-/// An env's step and rollout kernels on every lane type, as the crate that built this table
-/// compiled them (see [`Env::kernels`]).
+/// Builds one path's table, or says why this CPU or build cannot run the path.
+type PathTable<E> = fn() -> Result<PathKernels<E>, Error>;
+
+/// An env's step and rollout kernels on every lane path ([`SimdPath::ALL`]'s order), as the
+/// crate that built this table compiled them (see [`Env::kernels`]).
 pub struct Kernels<E: Env> {
-    step: Selector<StepFn<E>>,
-    pub(crate) random: Selector<RolloutFn<E, RandomPolicy>>,
-    pub(crate) constant: Selector<RolloutFn<E, ConstantPolicy>>,
-    pub(crate) linear: Selector<RolloutFn<E, LinearPolicy>>,
+    paths: [PathTable<E>; 5],
 }
 
 impl<E: Env> Kernels<E> {
-    /// Every kernel of `E`, compiled in the crate whose non-generic code calls this.
+    /// Every kernel of `E`, compiled in the crate whose non-generic code calls this, in one
+    /// codegen unit (an env declared outside this crate; this crate's envs use
+    /// `compiled_here!`, which splits them).
     #[allow(clippy::new_without_default)]
     pub fn new() -> Self {
-        Kernels {
-            step: step_fn::<E>,
-            random: rollout_fn::<E, RandomPolicy>,
-            constant: rollout_fn::<E, ConstantPolicy>,
-            linear: rollout_fn::<E, LinearPolicy>,
-        }
+        Kernels { paths: [PathKernels::scalar, PathKernels::wide4, PathKernels::wide8, PathKernels::avx2, PathKernels::avx512] }
+    }
+
+    /// The table of each path, in [`SimdPath::ALL`]'s order.
+    pub(crate) fn from_paths(paths: [PathTable<E>; 5]) -> Self {
+        Kernels { paths }
+    }
+
+    /// The kernels on `path`, or the error for a path this CPU or build cannot run.
+    fn on(&self, path: SimdPath) -> Result<PathKernels<E>, Error> {
+        let at = SimdPath::ALL.iter().position(|&p| p == path).expect("SimdPath::ALL lists every path");
+        (self.paths[at])()
     }
 
     /// The step on `path`.
     pub(crate) fn step(&self, path: SimdPath, per_env: bool) -> Result<StepFn<E>, Error> {
-        (self.step)(path, per_env)
+        Ok(self.on(path)?.step[usize::from(per_env)])
     }
 
-    /// The rollout with policy `P` on `path`.
-    pub(crate) fn rollout<P: LanePolicy>(&self, path: SimdPath, per_env: bool) -> Result<RolloutFn<E, P>, Error> {
-        P::kernel(self)(path, per_env)
+    /// The rollout on `path`.
+    pub(crate) fn rollout(&self, path: SimdPath, per_env: bool) -> Result<RolloutFn<E, Checked>, Error> {
+        Ok(self.on(path)?.rollout[usize::from(per_env)])
     }
 }
 
-/// `fn kernels()` for an [`Env`] impl of this crate: the table built, and so every kernel of
-/// the env compiled, once here. Rust shares no generic instantiation between crates in an
-/// optimised build, so with the trait's default every crate that steps an env (the CLI, each
-/// test binary, the benches) compiled all its kernels again: 5-9 minutes per test binary on
-/// a 2-core machine, most of CI's time.
+/// `fn kernels()` for an [`Env`] impl of this crate, with [`compile_kernels!`] invoked beside
+/// the impl: every kernel of the env compiled once, here, one lane path per module.
+///
+/// Why here: Rust shares no generic instantiation between crates in an optimised build, so
+/// with the trait's default every crate that steps an env (the CLI, each test binary, the
+/// benches) compiled all its kernels again: 5-9 minutes per test binary on a 2-core machine.
+///
+/// Why one module per path: rustc places an instance of a generic function in the codegen unit
+/// of the module that declares it, and an `inline` one in the unit of its caller, so with one
+/// generic table every kernel of every env (then 6 envs x 5 paths x 4 kernels, one per policy,
+/// x 2 parameter kinds x 3 autoreset modes) was one LLVM module: one thread for 5 minutes and
+/// 8.6 GB of memory for the core alone (`cargo rustc -p fusegym-core --release -- -Z
+/// time-passes`, 2-core machine). A non-generic table per (env, path) in a module of its own is
+/// a codegen unit of its own (`docs/benchmarks.md`, "Building it").
 macro_rules! compiled_here {
     () => {
-        #[inline(never)]
         fn kernels() -> $crate::simd::Kernels<Self> {
-            $crate::simd::Kernels::new()
+            $crate::simd::Kernels::from_paths([
+                self::compiled_kernels::scalar::table,
+                self::compiled_kernels::wide4::table,
+                self::compiled_kernels::wide8::table,
+                self::compiled_kernels::avx2::table,
+                self::compiled_kernels::avx512::table,
+            ])
         }
     };
 }
 pub(crate) use compiled_here;
+
+/// The per-path tables that [`compiled_here!`] refers to, for env `$env` of the module this is
+/// invoked in. `inline(never)`: a table inlined into its caller would put its kernels back in
+/// the caller's codegen unit.
+macro_rules! compile_kernels {
+    ($env:ident) => {
+        /// This env's kernels, one lane path per module (so per codegen unit: see
+        /// `simd::compiled_here!`).
+        mod compiled_kernels {
+            $crate::simd::compile_kernels!(@path $env, scalar);
+            $crate::simd::compile_kernels!(@path $env, wide4);
+            $crate::simd::compile_kernels!(@path $env, wide8);
+            $crate::simd::compile_kernels!(@path $env, avx2);
+            $crate::simd::compile_kernels!(@path $env, avx512);
+        }
+    };
+    (@path $env:ident, $path:ident) => {
+        pub(super) mod $path {
+            use $crate::simd::PathKernels;
+            #[inline(never)]
+            pub(in super::super) fn table() -> Result<PathKernels<super::super::$env>, $crate::Error> {
+                PathKernels::$path()
+            }
+        }
+    };
+}
+pub(crate) use compile_kernels;
 
 /// The error for a path this CPU or build cannot run.
 fn unavailable(path: SimdPath) -> Error {
     Error::SimdUnavailable { path: path.name(), available: SimdPath::available_list() }
 }
 
-/// The step of env `E` on `path`, for shared or per-env parameters (two kernels, so the shared
-/// path keeps its parameters as hoisted constants). The x86 kernels come only from a
-/// capability token (`lane::x86`), so a path this CPU lacks is an error here, not a crash.
-fn step_fn<E: Env>(path: SimdPath, per_env: bool) -> Result<StepFn<E>, Error> {
-    if per_env {
-        step_fn_of::<E, true>(path)
-    } else {
-        step_fn_of::<E, false>(path)
+impl<E: Env> PathKernels<E> {
+    /// The kernels on the portable lane type `L`. `inline(always)`, as every table below: the
+    /// kernels it names are compiled in the codegen unit of the table's non-inline caller.
+    #[inline(always)]
+    fn of<L: Lane>() -> Self {
+        PathKernels {
+            step: [kernel::step_range::<E, L, false>, kernel::step_range::<E, L, true>],
+            rollout: [kernel::rollout_range::<E, L, Checked, false>, kernel::rollout_range::<E, L, Checked, true>],
+        }
     }
-}
 
-fn step_fn_of<E: Env, const PER_ENV: bool>(path: SimdPath) -> Result<StepFn<E>, Error> {
-    Ok(match path {
-        SimdPath::Scalar => kernel::step_range::<E, f32, PER_ENV>,
-        #[cfg(not(all(target_arch = "wasm32", not(target_feature = "simd128"))))]
-        SimdPath::Wide4 => kernel::step_range::<E, wide::f32x4, PER_ENV>,
-        #[cfg(not(target_arch = "wasm32"))]
-        SimdPath::Wide8 => kernel::step_range::<E, wide::f32x8, PER_ENV>,
-        #[cfg(target_arch = "wasm32")]
-        SimdPath::Wide8 => return Err(unavailable(path)),
-        #[cfg(all(target_arch = "wasm32", not(target_feature = "simd128")))]
-        SimdPath::Wide4 => return Err(unavailable(path)),
-        #[cfg(all(target_arch = "x86_64", feature = "std"))]
-        SimdPath::Avx2 => Avx2::detect().ok_or_else(|| unavailable(path))?.step::<E, PER_ENV>(),
-        #[cfg(all(target_arch = "x86_64", feature = "std"))]
-        SimdPath::Avx512 => Avx512::detect().ok_or_else(|| unavailable(path))?.step::<E, PER_ENV>(),
-        #[cfg(not(all(target_arch = "x86_64", feature = "std")))]
-        SimdPath::Avx2 | SimdPath::Avx512 => return Err(unavailable(path)),
-    })
-}
-
-/// The rollout of env `E` with policy `P` on `path`, for shared or per-env parameters.
-fn rollout_fn<E: Env, P: LanePolicy>(path: SimdPath, per_env: bool) -> Result<RolloutFn<E, P>, Error> {
-    if per_env {
-        rollout_fn_of::<E, P, true>(path)
-    } else {
-        rollout_fn_of::<E, P, false>(path)
+    /// [`SimdPath::Scalar`].
+    #[inline(always)]
+    pub(crate) fn scalar() -> Result<Self, Error> {
+        Ok(Self::of::<f32>())
     }
-}
 
-fn rollout_fn_of<E: Env, P: LanePolicy, const PER_ENV: bool>(path: SimdPath) -> Result<RolloutFn<E, P>, Error> {
-    Ok(match path {
-        SimdPath::Scalar => kernel::rollout_range::<E, f32, P, PER_ENV>,
+    /// [`SimdPath::Wide4`].
+    #[inline(always)]
+    pub(crate) fn wide4() -> Result<Self, Error> {
         #[cfg(not(all(target_arch = "wasm32", not(target_feature = "simd128"))))]
-        SimdPath::Wide4 => kernel::rollout_range::<E, wide::f32x4, P, PER_ENV>,
-        #[cfg(not(target_arch = "wasm32"))]
-        SimdPath::Wide8 => kernel::rollout_range::<E, wide::f32x8, P, PER_ENV>,
-        #[cfg(target_arch = "wasm32")]
-        SimdPath::Wide8 => return Err(unavailable(path)),
+        return Ok(Self::of::<wide::f32x4>());
         #[cfg(all(target_arch = "wasm32", not(target_feature = "simd128")))]
-        SimdPath::Wide4 => return Err(unavailable(path)),
+        return Err(unavailable(SimdPath::Wide4));
+    }
+
+    /// [`SimdPath::Wide8`].
+    #[inline(always)]
+    pub(crate) fn wide8() -> Result<Self, Error> {
+        #[cfg(not(target_arch = "wasm32"))]
+        return Ok(Self::of::<wide::f32x8>());
+        #[cfg(target_arch = "wasm32")]
+        return Err(unavailable(SimdPath::Wide8));
+    }
+
+    /// [`SimdPath::Avx2`]. The x86 kernels come only from a capability token (`lane::x86`), so a
+    /// path this CPU lacks is an error here, not a crash.
+    #[inline(always)]
+    pub(crate) fn avx2() -> Result<Self, Error> {
         #[cfg(all(target_arch = "x86_64", feature = "std"))]
-        SimdPath::Avx2 => Avx2::detect().ok_or_else(|| unavailable(path))?.rollout::<E, P, PER_ENV>(),
-        #[cfg(all(target_arch = "x86_64", feature = "std"))]
-        SimdPath::Avx512 => Avx512::detect().ok_or_else(|| unavailable(path))?.rollout::<E, P, PER_ENV>(),
+        return Ok(Avx2::detect().ok_or_else(|| unavailable(SimdPath::Avx2))?.kernels::<E>());
         #[cfg(not(all(target_arch = "x86_64", feature = "std")))]
-        SimdPath::Avx2 | SimdPath::Avx512 => return Err(unavailable(path)),
-    })
+        return Err(unavailable(SimdPath::Avx2));
+    }
+
+    /// [`SimdPath::Avx512`], from its token as [`PathKernels::avx2`].
+    #[inline(always)]
+    pub(crate) fn avx512() -> Result<Self, Error> {
+        #[cfg(all(target_arch = "x86_64", feature = "std"))]
+        return Ok(Avx512::detect().ok_or_else(|| unavailable(SimdPath::Avx512))?.kernels::<E>());
+        #[cfg(not(all(target_arch = "x86_64", feature = "std")))]
+        return Err(unavailable(SimdPath::Avx512));
+    }
 }

@@ -356,3 +356,5 @@ impl Env for Acrobot {
         AcrobotObs { cos_theta1: cos1, sin_theta1: sin1, cos_theta2: cos2, sin_theta2: sin2, dtheta1: s.dtheta1, dtheta2: s.dtheta2 }
     }
 }
+
+crate::simd::compile_kernels!(Acrobot);

@@ -152,3 +152,5 @@ impl Env for CartPole {
         *s
     }
 }
+
+crate::simd::compile_kernels!(CartPole);

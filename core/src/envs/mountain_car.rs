@@ -142,3 +142,5 @@ impl Env for MountainCar {
         *s
     }
 }
+
+crate::simd::compile_kernels!(MountainCar);

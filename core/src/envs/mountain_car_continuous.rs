@@ -128,3 +128,5 @@ impl Env for MountainCarContinuous {
         *s
     }
 }
+
+crate::simd::compile_kernels!(MountainCarContinuous);

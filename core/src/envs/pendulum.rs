@@ -163,3 +163,5 @@ impl Env for Pendulum {
         PendulumObs { cos_theta, sin_theta, theta_dot: s.theta_dot }
     }
 }
+
+crate::simd::compile_kernels!(Pendulum);

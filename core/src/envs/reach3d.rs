@@ -402,3 +402,5 @@ impl Env for Reach3D {
         }
     }
 }
+
+crate::simd::compile_kernels!(Reach3D);

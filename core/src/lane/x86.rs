@@ -13,8 +13,8 @@ mod avx512;
 
 use super::pair::Pair;
 use crate::kernel;
-use crate::policy::LanePolicy;
-use crate::simd::{RolloutFn, StepFn};
+use crate::policy::{Checked, LanePolicy};
+use crate::simd::PathKernels;
 use crate::spec::Env;
 use avx2::Avx2F32;
 use avx512::Avx512F32;
@@ -39,14 +39,11 @@ impl Avx2 {
         std::is_x86_feature_detected!("avx2").then_some(Avx2 { _proof: () })
     }
 
-    /// The AVX2 step of env `E` (see [`kernel::step_range`] for its contract).
-    pub(crate) fn step<E: Env, const PER_ENV: bool>(self) -> StepFn<E> {
-        step_range_avx2::<E, PER_ENV>
-    }
-
-    /// The AVX2 rollout of env `E` with policy `P` (see [`kernel::rollout_range`]).
-    pub(crate) fn rollout<E: Env, P: LanePolicy, const PER_ENV: bool>(self) -> RolloutFn<E, P> {
-        rollout_range_avx2::<E, P, PER_ENV>
+    /// The AVX2 kernels of env `E` (see [`kernel::step_range`] and [`kernel::rollout_range`]
+    /// for their contracts), compiled in the codegen unit of the caller (`simd::compiled_here!`).
+    #[inline(always)]
+    pub(crate) fn kernels<E: Env>(self) -> PathKernels<E> {
+        x86_table!(E, step_range_avx2, rollout_range_avx2)
     }
 
     /// The largest value of `a` (0 when empty), for checking discrete actions.
@@ -75,14 +72,10 @@ impl Avx512 {
         all.then_some(Avx512 { _proof: () })
     }
 
-    /// The AVX-512 step of env `E` (see [`kernel::step_range`] for its contract).
-    pub(crate) fn step<E: Env, const PER_ENV: bool>(self) -> StepFn<E> {
-        step_range_avx512::<E, PER_ENV>
-    }
-
-    /// The AVX-512 rollout of env `E` with policy `P` (see [`kernel::rollout_range`]).
-    pub(crate) fn rollout<E: Env, P: LanePolicy, const PER_ENV: bool>(self) -> RolloutFn<E, P> {
-        rollout_range_avx512::<E, P, PER_ENV>
+    /// The AVX-512 kernels of env `E`, as [`Avx2::kernels`].
+    #[inline(always)]
+    pub(crate) fn kernels<E: Env>(self) -> PathKernels<E> {
+        x86_table!(E, step_range_avx512, rollout_range_avx512)
     }
 }
 
@@ -93,15 +86,19 @@ impl Avx512 {
 ///
 /// They are private and reached only through a token's methods, so "the CPU has the features"
 /// holds wherever they run; their `unsafe` contract is [`kernel::step_range`]'s, on buffers.
+/// `inline` (they are only ever called through a pointer) so that each is compiled in the
+/// codegen unit of the table that names it, not all in this module's (`simd::compiled_here!`).
 macro_rules! x86_kernels {
     ($step:ident, $rollout:ident, $features:literal, $lane:ty) => {
         // SAFETY of the `#[target_feature]`: see the macro's doc (token-gated).
         #[target_feature(enable = $features)]
+        #[inline]
         unsafe fn $step<E: Env, const PER_ENV: bool>(p: &E::Params, b: &kernel::Buffers, start: usize, end: usize) {
             kernel::step_range::<E, $lane, PER_ENV>(p, b, start, end)
         }
 
         #[target_feature(enable = $features)]
+        #[inline]
         unsafe fn $rollout<E: Env, P: LanePolicy, const PER_ENV: bool>(
             p: &E::Params,
             b: &kernel::Buffers,
@@ -115,6 +112,17 @@ macro_rules! x86_kernels {
         }
     };
 }
+
+/// The table of one x86 lane type's kernels for env `$e`.
+macro_rules! x86_table {
+    ($e:ty, $step:ident, $rollout:ident) => {
+        PathKernels {
+            step: [$step::<$e, false>, $step::<$e, true>],
+            rollout: [$rollout::<$e, Checked, false>, $rollout::<$e, Checked, true>],
+        }
+    };
+}
+use x86_table;
 
 x86_kernels!(step_range_avx2, rollout_range_avx2, "avx2", Pair<Avx2F32>);
 x86_kernels!(step_range_avx512, rollout_range_avx512, "avx2,avx512f,avx512vl,avx512dq,avx512bw", Pair<Avx512F32>);
