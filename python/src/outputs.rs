@@ -1,8 +1,10 @@
 //! Fresh copies of a step's outputs as Gymnasium's vector envs return them (`copy=True`):
 //! observations C-ordered `(num_envs, obs_dim)`, rewards `float64`, flags `bool`. The core keeps
-//! observations feature-major (`[obs_dim][num_envs]`), so their copy is a transpose: numpy's
-//! general transposing copy (and a plain Rust loop, which the compiler leaves scalar) moves one
-//! value at a time; on x86-64 this one moves 4 x 4 blocks with SSE2 shuffles, about 3x faster.
+//! observations feature-major (`[obs_dim][num_envs]`), so their copy is a transpose. numpy's
+//! general transposing copy moves one value at a time (327 us for the observations of 65,536
+//! CartPole envs on the 2-core dev VM); on x86-64 this one moves 4 x 4 blocks with SSE2
+//! shuffles (132 us for all four outputs). There memory traffic bounds it: a scalar loop over
+//! blocks of 8 envs measured 139 us in the same session.
 
 /// `src` (`[dim][n]`) into `dst` (`[n][dim]`).
 pub fn transpose(src: &[f32], n: usize, dim: usize, dst: &mut [f32]) {
