@@ -5,8 +5,8 @@ Run it through scripts/compare-peers.sh, which creates the virtualenv with the p
 (scripts/peers-requirements.txt) and then starts this script inside it.
 
 For every environment among CartPole-v1, MountainCar-v0, MountainCarContinuous-v0, Pendulum-v1
-and Acrobot-v1, and every batch size (default 1,024, 8,192 and 65,536 envs), it measures in one
-run, env by env, one measurement at a time:
+and Acrobot-v1, and every batch size (default 1, 64, 1,024, 8,192 and 65,536 envs), it measures in
+one run, env by env, one measurement at a time:
 
 * fusegym: `fusegym bench --json --backend threads --backend simd --mode step --envs N` (and
   `--mode rollout` if this build of the CLI has it);
@@ -19,7 +19,12 @@ run, env by env, one measurement at a time:
   num_threads=<cores>)`, synchronous `env.step(actions)`;
 * PufferLib 3.0 (CartPole only: its Ocean C CartPole; the classic-control envs have no Ocean
   port): `Cartpole(num_envs=N)`, `env.step(actions)`, in its own venv (numpy < 2) built by
-  scripts/build-pufferlib.sh, timed by scripts/puffer-peer.py with this file's `time_calls`.
+  scripts/build-pufferlib.sh, timed by scripts/puffer-peer.py with this file's `time_calls`;
+* fusegym from Python ("fusegym-py", this checkout's pip package, installed by compare-peers.sh):
+  `fusegym.make_vec(id, N, copy=False, backend=...)`, `env.step(actions)` timed like the
+  step-loop peers, on the simd and threads backends, the faster kept. It is the Python-to-Python
+  comparison, not a peer: the "fastest peer" ratios of native fusegym leave it out, and its own
+  ratio against the fastest peer is a column of its own.
 
 Actions are uniform over the action space and generated before timing. Creation (and for gymnax
 compilation) is timed apart from stepping. Each measurement warms up, sizes a repeat to about
@@ -56,11 +61,18 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 ENVS = ["CartPole-v1", "MountainCar-v0", "MountainCarContinuous-v0", "Pendulum-v1", "Acrobot-v1"]
-SIZES = [1_024, 8_192, 65_536]
-PEERS = ["gymnasium", "gymnax", "envpool", "pufferlib"]
-LABEL = {"gymnasium": "Gymnasium", "gymnax": "gymnax", "envpool": "EnvPool", "pufferlib": "PufferLib"}
-COLOR = {"gymnasium": "#1f77b4", "gymnax": "#ff7f0e", "envpool": "#9467bd", "pufferlib": "#d62728"}
+# 1 and 64 envs: where a step call's fixed cost from Python decides (PufferLib's C CartPole
+# costs about 0.5 us a call).
+SIZES = [1, 64, 1_024, 8_192, 65_536]
+# fusegym's own pip package, timed from Python like the peers but never counted as one.
+FUSEGYM_PY = "fusegym-py"
+PEERS = ["gymnasium", "gymnax", "envpool", "pufferlib", FUSEGYM_PY]
+LABEL = {"gymnasium": "Gymnasium", "gymnax": "gymnax", "envpool": "EnvPool", "pufferlib": "PufferLib",
+         FUSEGYM_PY: "fusegym (Python)"}
+COLOR = {"gymnasium": "#1f77b4", "gymnax": "#ff7f0e", "envpool": "#9467bd", "pufferlib": "#d62728",
+         FUSEGYM_PY: "#a5d6a7"}
 CHART_NOTE = {
+    FUSEGYM_PY: "fusegym (Python): make_vec(copy=False) stepped from Python, faster of simd/threads.",
     "gymnasium": "Gymnasium: CartPoleVectorEnv for CartPole, SyncVectorEnv (Python loop) otherwise.",
     "gymnax": "gymnax: jit + scan + vmap on CPU.",
     "envpool": "EnvPool: sync, own thread pool.",
@@ -72,7 +84,7 @@ SUPPORTS = {"pufferlib": {"CartPole-v1"}}
 PUFFER_VENV = ROOT / os.environ.get("PUFFER_VENV", "target/puffer-venv")
 PUFFER_SRC = ROOT / "target" / "puffer" / "pufferlib"
 # Distribution names whose versions go into the outputs.
-VERSIONS = ["numpy", "gymnasium", "gymnax", "jax", "jaxlib", "flax", "envpool", "matplotlib"]
+VERSIONS = ["numpy", "gymnasium", "gymnax", "jax", "jaxlib", "flax", "envpool", "matplotlib", "fusegym"]
 # Length of the ring of pre-generated action batches the step-loop peers cycle through, as in
 # `fusegym bench` (native/src/cli/bench.rs): the host's RNG is never inside the timed loop.
 RING = 8
@@ -364,9 +376,40 @@ def measure_pufferlib(env_id: str, n: int, cfg) -> dict:
     return json.loads(p.stdout.strip().splitlines()[-1])
 
 
+def measure_fusegym_py(env_id: str, n: int, cfg) -> dict:
+    import fusegym
+    import numpy as np
+
+    # The pip package's Gymnasium vector env, stepped from Python exactly as the step-loop peers
+    # are (same action ring, same time_calls); views of the batch's outputs (copy=False), as a
+    # trainer that feeds them straight to its policy would use. Both CPU backends, the faster
+    # kept, as for fusegym's native figure.
+    runs = {}
+    for backend in ("simd", "threads"):
+        extra = {"threads": cfg.cores} if backend == "threads" else {}
+        t0 = time.perf_counter()
+        env = fusegym.make_vec(env_id, n, seed=0, copy=False, backend=backend, **extra)
+        env.reset()
+        setup = time.perf_counter() - t0
+        ring = uniform_actions(np.random.default_rng(7), gym_space(env.single_action_space), (RING, n),
+                               env.single_action_space.dtype)
+        try:
+            res = time_calls(lambda t: env.step(ring[t % RING]), n, 1, cfg)
+        finally:
+            env.close()
+        runs[backend] = {**res, "setup_s": setup, "path": env.path}
+    best = max(runs, key=lambda b: runs[b]["sps_median"])
+    api = (f'fusegym.make_vec(ID, N, copy=False, backend="simd" | "threads", threads={cfg.cores}); env.step(actions) '
+           f"(fusegym {fusegym.__version__}, this checkout's pip package; the faster backend kept)")
+    return {**runs[best], "api": api, "backend": best,
+            "sps_by_backend": {b: r["sps_median"] for b, r in runs.items()},
+            "autoreset": "next step (AutoresetMode.NEXT_STEP, Gymnasium's default)"}
+
+
 MEASURE = {"gymnasium": measure_gymnasium, "gymnax": measure_gymnax, "envpool": measure_envpool,
-           "pufferlib": measure_pufferlib}
-IMPORTS = {"gymnasium": ["gymnasium"], "gymnax": ["jax", "gymnax"], "envpool": ["envpool"], "pufferlib": []}
+           "pufferlib": measure_pufferlib, FUSEGYM_PY: measure_fusegym_py}
+IMPORTS = {"gymnasium": ["gymnasium"], "gymnax": ["jax", "gymnax"], "envpool": ["envpool"], "pufferlib": [],
+           FUSEGYM_PY: ["fusegym"]}
 
 
 def peer_availability(peers: list[str], venv: Path | None) -> dict[str, str | None]:
@@ -467,8 +510,10 @@ def cells(results: dict, env: str, n: int, peers: list[str]) -> dict:
     # Measurements during which other processes kept BUSY_FLAG cores or more busy.
     row["flag"] = {who: (results["others"].get((who, "step", env, n)) or 0) >= BUSY_FLAG
                    for who in ["fusegym"] + peers}
-    fastest = [(v, p) for p, v in row["peers"].items() if v]
+    # fusegym from Python is fusegym, not a peer: left out of the fastest peer.
+    fastest = [(v, p) for p, v in row["peers"].items() if v and p != FUSEGYM_PY]
     row["fastest"], row["fastest_peer"] = max(fastest) if fastest else (None, None)
+    row["py"] = row["peers"].get(FUSEGYM_PY)
     return row
 
 
@@ -480,6 +525,7 @@ def console_table(results: dict, envs, sizes, peers) -> str:
     head = f"{'env':<25} {'N':>7} {'fg simd':>8} {'fg thr':>8} "  # each figure has a 1-char flag column
     head += "".join(f" {LABEL[p]:>10} " for p in peers)
     head += "".join(f" {'fg/' + p:>12}" for p in peers) + f" {'fg/fastest':>12}"
+    head += f" {'py/fastest':>12}" if FUSEGYM_PY in peers else ""
     lines = ["steps/s (median); fg = fusegym, ratios use fusegym's faster step-mode backend; "
              f"* = other processes used >= {BUSY_FLAG} core meanwhile", head]
     for n in sizes:
@@ -490,6 +536,7 @@ def console_table(results: dict, envs, sizes, peers) -> str:
             line += "".join(f" {si(c['peers'][p]):>10}{mark[p]}" for p in peers)
             line += "".join(f" {ratio(c['best'], c['peers'][p]):>12}" for p in peers)
             line += f" {ratio(c['best'], c['fastest']):>12}"
+            line += f" {ratio(c['py'], c['fastest']):>12}" if FUSEGYM_PY in peers else ""
             lines.append(line)
     return "\n".join(lines)
 
@@ -499,6 +546,7 @@ def markdown(doc: dict, results: dict, envs, sizes, peers) -> str:
     v = doc["versions"]
     avail = doc["unavailable"]
     rollout_note = doc["fusegym_rollout"]
+    py = FUSEGYM_PY in peers
     out = [
         "# fusegym vs. peers: steps/s",
         "",
@@ -525,14 +573,18 @@ def markdown(doc: dict, results: dict, envs, sizes, peers) -> str:
         "are generated before timing. Creation and compilation are timed apart (table below). "
         "fusegym: `fusegym bench --json --mode step --backend simd --backend threads --envs N` "
         f"(simd: one thread; threads: {doc['fusegym_threads']} threads). The ratios use fusegym's faster step-mode "
-        "backend at that size.",
+        "backend at that size."
+        + (" fusegym (Python) is this checkout's pip package stepped from Python like the peers (its faster backend); "
+           "it is not a peer: the fastest peer leaves it out, and its last column compares it, Python to Python, "
+           "with that fastest peer." if py else ""),
         "",
         "| env | envs | fusegym simd | fusegym threads | "
         + " | ".join(LABEL[p] for p in peers)
         + " | "
         + " | ".join(f"fusegym ÷ {LABEL[p]}" for p in peers)
-        + " | fusegym ÷ fastest peer |",
-        "|---|---:|---:|---:|" + "---:|" * (2 * len(peers) + 1),
+        + " | fusegym ÷ fastest peer |"
+        + (f" {LABEL[FUSEGYM_PY]} ÷ fastest peer |" if py else ""),
+        "|---|---:|---:|---:|" + "---:|" * (2 * len(peers) + 1 + py),
     ]
     for env in envs:
         for n in sizes:
@@ -544,6 +596,7 @@ def markdown(doc: dict, results: dict, envs, sizes, peers) -> str:
                 + " | "
                 + " | ".join(ratio(c["best"], c["peers"][p]) for p in peers)
                 + f" | {fastest} |"
+                + (f" {ratio(c['py'], c['fastest'])} |" if py else "")
             )
     others = [v for v in results["others"].values() if v is not None]
     flagged = sum(v >= BUSY_FLAG for v in others)
@@ -579,7 +632,8 @@ def markdown(doc: dict, results: dict, envs, sizes, peers) -> str:
     out += ["", "## Creation and compilation (seconds, not part of steps/s)", ""]
     cols = [("gymnasium", "setup_s", "Gymnasium make_vec + reset"), ("gymnax", "setup_s", "gymnax make + reset"),
             ("gymnax", "first_call_s", "gymnax first call (compile + 1 call)"),
-            ("envpool", "setup_s", "EnvPool make + reset"), ("pufferlib", "setup_s", "PufferLib Cartpole() + reset")]
+            ("envpool", "setup_s", "EnvPool make + reset"), ("pufferlib", "setup_s", "PufferLib Cartpole() + reset"),
+            (FUSEGYM_PY, "setup_s", "fusegym (Python) make_vec + reset")]
     cols = [c for c in cols if c[0] in peers and not avail.get(c[0])]
     out.append("| env | envs | " + " | ".join(c[2] for c in cols) + " |")
     out.append("|---|---:|" + "---:|" * len(cols))

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Compares fusegym's steps/s with the Python libraries users would otherwise pick (Gymnasium's
-# vector envs, gymnax on JAX/CPU, EnvPool, PufferLib's Ocean CartPole) on this machine, in one run.
+# vector envs, gymnax on JAX/CPU, EnvPool, PufferLib's Ocean CartPole) on this machine, in one run,
+# and fusegym's own pip package stepped from Python the same way (installed here from ./python).
 #
 #   scripts/compare-peers.sh [options of scripts/compare-peers.py]   (--help lists them)
 #
@@ -71,10 +72,24 @@ EOF
   [ "$all_ok" = 1 ] && echo "$want_stamp" >"$STAMP"
 fi
 
+# fusegym from Python (the "fusegym-py" rows): this checkout's pip package, rebuilt on every run
+# because its code changes between runs (maturin reuses cargo's build of the workspace). Its
+# dependencies (numpy, gymnasium) are the pinned ones installed above; a failed build is
+# reported like a peer's failed install.
+mkdir -p "$STATUS"
+say "pip install ./python (fusegym from Python)"
+if "$VENV/bin/python" -m pip install -q --disable-pip-version-check --force-reinstall --no-deps ./python \
+    >"$STATUS/fusegym-py.log" 2>&1; then
+  echo ok >"$STATUS/fusegym-py"
+else
+  tail -n 5 "$STATUS/fusegym-py.log" >"$STATUS/fusegym-py"
+  say "could not install fusegym's Python package (continuing without it):"
+  sed 's/^/    /' "$STATUS/fusegym-py" >&2
+fi
+
 # PufferLib 3.0 (Ocean CartPole) needs numpy < 2, so it gets its own venv, built from the PyPI
 # sdist by scripts/build-pufferlib.sh (skipped when already built); its outcome goes where the
 # other peers' do, and a failed build is reported, not fatal.
-mkdir -p "$STATUS"
 scripts/build-pufferlib.sh "$STATUS/pufferlib"
 
 exec "$VENV/bin/python" scripts/compare-peers.py --venv "$VENV" "$@"

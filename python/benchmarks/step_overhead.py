@@ -4,8 +4,11 @@ takes about 0.5 us per call on this project's machines).
 
     python python/benchmarks/step_overhead.py [--bench target/release/fusegym] [--envs CartPole-v1,...]
 
-Actions are pre-generated (a ring of 64 batches, as scripts/compare-peers.py does); each figure is
-the median of 5 repeats of about 0.5 s. Same autoreset mode (next-step, Gymnasium's default) and backend on both sides.
+Actions are pre-generated: a ring of 8 batches, as `fusegym bench` and scripts/compare-peers.py use
+(a ring of 64 int64 batches is 32 MB at 65,536 envs, beyond any cache, where the bench's ring of u32
+stays in cache: an unequal comparison). They are `action_space.sample()`'s, so int64 for discrete
+spaces (twice the bytes of the bench's u32; Python users pass int64). Each figure is the median of
+5 repeats of about 0.5 s. Same autoreset mode (next-step, Gymnasium's default) and backend on both sides.
 """
 
 import argparse
@@ -19,7 +22,7 @@ import numpy as np
 
 import fusegym
 
-RING = 64
+RING = 8
 
 
 def python_sps(env_id, n, copy, backend, seconds=0.5, repeats=5):

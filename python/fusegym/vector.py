@@ -1,9 +1,11 @@
 """``FusegymVectorEnv``: a batch of fusegym envs as a ``gymnasium.vector.VectorEnv``.
 
 The batch steps inside the Rust core (one fused pass per step, the GIL released for big
-batches); this class only checks arguments, copies the actions into the batch's staging buffer
-with one ``np.copyto`` and hands back numpy views of the batch's outputs (``copy=False``) or
-fresh copies of them (``copy=True``, Gymnasium's default).
+batches); this class only checks arguments and hands back numpy views of the batch's outputs
+(``copy=False``) or fresh copies of them (``copy=True``, Gymnasium's default). Actions that are
+a plain ``ndarray`` of the batch's shape are read by the extension in place (converted and
+checked in one pass); anything else is checked here and copied into the batch's staging buffer
+with one ``np.copyto``. Both give the same steps and the same errors.
 """
 
 from __future__ import annotations
@@ -179,6 +181,20 @@ class FusegymVectorEnv(VectorEnv):
         flags ``bool``), as Gymnasium's vector envs return them. ``copy=False``: views of the
         batch's own buffers (obs in Fortran order, rewards ``float32``) that the next ``step``
         or ``reset`` overwrites."""
+        # Every step call pays for each line here: keep the common case to two native calls.
+        if not self._batch.step_array(actions):
+            self._step_staged(actions)
+        self._fresh = False
+        infos = {} if self._fin is None else self._final_infos()
+        if self.copy:
+            # Filled by the extension in one pass; numpy's copies where it does not write arrays in place.
+            out = self._batch.outputs_copy()
+            obs, rew, term, trunc = out if out is not None else self._numpy_copies()
+            return obs, rew, term, trunc, infos
+        return self._obs, self._rew, self._term, self._trunc, infos
+
+    def _step_staged(self, actions: Any) -> None:
+        """The general path: any array-like the numpy way, checked, cast and staged."""
         if self._act is None:
             raise RuntimeError(f"this {self.env_id} batch is closed")
         a = actions if type(actions) is np.ndarray else np.asarray(actions)
@@ -189,18 +205,19 @@ class FusegymVectorEnv(VectorEnv):
             raise TypeError(f"{self.env_id}: actions must be {what}, got dtype {a.dtype}")
         np.copyto(self._act, a, casting="unsafe")
         self._batch.step()
-        self._fresh = False
-        infos: dict[str, Any] = {}
-        if self._fin is not None:
-            done = self._term | self._trunc
-            if done.any():
-                idx = np.flatnonzero(done)
-                final = np.full(self.num_envs, None, dtype=object)
-                final[idx] = list(self._fin[idx])
-                infos = {"final_obs": final, "_final_obs": done, "final_info": {}, "_final_info": done.copy()}
-        if self.copy:
-            return self._obs.copy(order="C"), self._rew.astype(np.float64), self._term.copy(), self._trunc.copy(), infos
-        return self._obs, self._rew, self._term, self._trunc, infos
+
+    def _final_infos(self) -> dict[str, Any]:
+        """Same-step mode's ``final_obs``, as Gymnasium gives it (one array per finished env)."""
+        done = self._term | self._trunc
+        if not done.any():
+            return {}
+        idx = np.flatnonzero(done)
+        final = np.full(self.num_envs, None, dtype=object)
+        final[idx] = list(self._fin[idx])
+        return {"final_obs": final, "_final_obs": done, "final_info": {}, "_final_info": done.copy()}
+
+    def _numpy_copies(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        return self._obs.copy(order="C"), self._rew.astype(np.float64), self._term.copy(), self._trunc.copy()
 
     def render(self, envs: int | Sequence[int] | None = None) -> np.ndarray | None:
         """RGB frames ``(k, height, width, 3)`` of the envs ``envs`` (default: the first 16), drawn

@@ -1,7 +1,9 @@
 //! [`Batch`]: one batch of envs as the Python layer (`fusegym/vector.py`) drives it. Actions
-//! arrive in a staging buffer Python fills with one `np.copyto` (no Python loop, no address
-//! crossing the boundary); outputs are the engine's own buffers, which Python views without a
-//! copy. Every call checks its input through the core's checks and raises the core's message.
+//! that are a plain `ndarray` of the expected shape are read in place, converted and checked in
+//! one pass (`step_array`, `actions.rs`); anything else arrives in a staging buffer Python fills
+//! with one `np.copyto` (`step`). Outputs are the engine's own buffers, which Python views
+//! without a copy, or fresh arrays filled here (`outputs_copy`). Every call checks its input
+//! through the core's checks and raises the core's message.
 //!
 //! Threads: the batch sits behind a mutex taken with `try_lock`, so a second Python thread that
 //! calls into a batch while another is inside (the GIL is released while big batches step) gets
@@ -9,12 +11,13 @@
 
 use crate::buffer::{Buffer, Elem, Storage};
 use crate::engine::{Engine, Stats};
-use crate::{error, memory};
+use crate::ndarray::{self, Dtype};
+use crate::{actions, error, memory, outputs};
 use fusegym::registry::EnvInfo;
 use fusegym::{policy::linear_outputs, ActionSpace, Actions, Autoreset, EnvConfig, ParamValue, Policy, SimdPath, Threads, Trajectory};
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyDict, PyTuple};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, TryLockError};
 
@@ -24,8 +27,9 @@ const DETACH_MIN_ENVS: usize = 2048;
 /// The state behind the lock.
 struct Inner {
     engine: Engine,
-    /// Discrete actions as Python gave them (`int64`), checked and narrowed into `act_u32`.
+    /// Discrete actions as Python staged them (`int64`), checked and narrowed into `act_u32`.
     act_i64: Vec<i64>,
+    /// The discrete actions the core steps.
     act_u32: Vec<u32>,
     /// Continuous actions, `[action_dim][n]`.
     act_f32: Vec<f32>,
@@ -84,10 +88,14 @@ impl Batch {
     fn with<T: Send>(&self, py: Python<'_>, f: impl FnOnce(&mut Inner) -> PyResult<T> + Send) -> PyResult<T> {
         let mut guard = self.lock()?;
         let inner = guard.as_mut().expect("an open batch has its engine");
+        self.detached_if_big(py, || f(inner))
+    }
+
+    fn detached_if_big<T: Send>(&self, py: Python<'_>, f: impl FnOnce() -> T + Send) -> T {
         if self.n >= DETACH_MIN_ENVS {
-            py.detach(|| f(inner))
+            py.detach(f)
         } else {
-            f(inner)
+            f()
         }
     }
 
@@ -100,20 +108,15 @@ impl Batch {
     }
 }
 
+/// A discrete action outside `0..n` (`actions.rs` found it), as the core words it.
+fn out_of_range(env: &'static str, (index, value): (usize, i64), n: u32) -> PyErr {
+    error::core(fusegym::Error::ActionOutOfRange { env, index, value, n })
+}
+
 impl Inner {
-    fn step(&mut self, space: ActionSpace, id: &'static str, mode: Autoreset) -> PyResult<()> {
-        let actions = match space {
-            ActionSpace::Discrete { n } => {
-                for (index, (&v, out)) in self.act_i64.iter().zip(self.act_u32.iter_mut()).enumerate() {
-                    if v < 0 || v >= n as i64 {
-                        return Err(error::core(fusegym::Error::ActionOutOfRange { env: id, index, value: v, n }));
-                    }
-                    *out = v as u32;
-                }
-                Actions::Discrete(&self.act_u32)
-            }
-            ActionSpace::Box { .. } => Actions::Continuous(&self.act_f32),
-        };
+    /// One step with the actions in `act_u32` or `act_f32`.
+    fn step(&mut self, space: ActionSpace, mode: Autoreset) -> PyResult<()> {
+        let actions = if space.is_discrete() { Actions::Discrete(&self.act_u32) } else { Actions::Continuous(&self.act_f32) };
         self.engine.step(actions)?;
         if mode == Autoreset::SameStep {
             // Brings the dense final observations up to date (only the finished envs' entries).
@@ -293,7 +296,62 @@ impl Batch {
     /// One step with the actions in the staging buffer.
     fn step(&self, py: Python<'_>) -> PyResult<()> {
         let (space, id, mode) = (self.space, self.info.id, self.mode);
-        self.with(py, |inner| inner.step(space, id, mode))
+        self.with(py, |inner| {
+            if let ActionSpace::Discrete { n } = space {
+                actions::narrow(&inner.act_i64, &mut inner.act_u32, n).map_err(|bad| out_of_range(id, bad, n))?;
+            }
+            inner.step(space, mode)
+        })
+    }
+
+    /// One step with `actions` read in place when they are an `ndarray` of the action space's
+    /// batch shape and a dtype `actions.rs` reads (the per-call fast path); false, without
+    /// stepping, for anything else, which Python then checks and stages (`step`).
+    fn step_array(&self, py: Python<'_>, actions: &Bound<'_, PyAny>) -> PyResult<bool> {
+        let Some(array) = ndarray::read(actions) else { return Ok(false) };
+        let mut guard = self.lock()?;
+        let inner = guard.as_mut().expect("an open batch has its engine");
+        // Read under the GIL: no Python code can reshape or free the array meanwhile.
+        match self.space {
+            ActionSpace::Discrete { n } => match actions::discrete(&array, &mut inner.act_u32, n) {
+                None => return Ok(false),
+                Some(read) => read.map_err(|bad| out_of_range(self.info.id, bad, n))?,
+            },
+            ActionSpace::Box { dim, .. } => {
+                if !actions::continuous(&array, &mut inner.act_f32, self.n, dim) {
+                    return Ok(false);
+                }
+            }
+        }
+        let (space, mode) = (self.space, self.mode);
+        self.detached_if_big(py, || inner.step(space, mode))?;
+        Ok(true)
+    }
+
+    /// Fresh arrays of the last step's outputs, `(obs, rewards, terminated, truncated)` as
+    /// Gymnasium's vector envs return them (`outputs.rs`); `None` where arrays are not written
+    /// in place (`ndarray.rs`: Python copies them with numpy then).
+    fn outputs_copy<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyTuple>>> {
+        let (n, od) = (self.n, self.obs_dim());
+        let Some((obs, obs_at)) = ndarray::empty(py, &[n, od], Dtype::F32)? else { return Ok(None) };
+        let fresh = |dtype| ndarray::empty(py, &[n], dtype).map(|a| a.expect("arrays are written in place: the first one was"));
+        let ((rew, rew_at), (term, term_at), (trunc, trunc_at)) = (fresh(Dtype::F64)?, fresh(Dtype::Bool)?, fresh(Dtype::Bool)?);
+        // Addresses cross into the detached closure as numbers: the arrays are new, and only
+        // this call holds them until it returns them.
+        let at = [obs_at, rew_at, term_at, trunc_at].map(|p| p as usize);
+        self.with(py, |inner| {
+            let (o, r, te, tr) = inner.engine.outputs();
+            // SAFETY: each address starts a new, C-contiguous, writeable array of the length
+            // given, of the type written (`ndarray::empty`), which nothing else references.
+            unsafe {
+                outputs::transpose(o, n, od, std::slice::from_raw_parts_mut(at[0] as *mut f32, n * od));
+                outputs::widen(r, std::slice::from_raw_parts_mut(at[1] as *mut f64, n));
+                std::slice::from_raw_parts_mut(at[2] as *mut u8, n).copy_from_slice(te);
+                std::slice::from_raw_parts_mut(at[3] as *mut u8, n).copy_from_slice(tr);
+            }
+            Ok(())
+        })?;
+        Ok(Some(PyTuple::new(py, [obs, rew, term, trunc])?))
     }
 
     /// Episode 0 of every env under `seed` (parameters drawn from ranges are drawn again).

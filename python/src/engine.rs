@@ -50,6 +50,12 @@ impl HostMirror {
     }
 }
 
+/// Flags as the bytes numpy's `bool` holds.
+fn bytes(flags: &[bool]) -> &[u8] {
+    // SAFETY: a `bool` is one byte holding 0 or 1, so every `bool` slice is a valid `u8` slice.
+    unsafe { std::slice::from_raw_parts(flags.as_ptr() as *const u8, flags.len()) }
+}
+
 /// Addresses of the buffers Python views; stable for the engine's life.
 pub struct Addresses {
     pub obs: usize,
@@ -101,6 +107,17 @@ impl Engine {
                 terminated: host.terminated.as_ptr() as usize,
                 truncated: host.truncated.as_ptr() as usize,
             },
+        }
+    }
+
+    /// The last step's outputs: observations `[obs_dim][n]`, rewards, and the flags as bytes.
+    pub fn outputs(&self) -> (&[f32], &[f32], &[u8], &[u8]) {
+        match self {
+            Engine::Cpu { env, .. } => {
+                let v = env.view();
+                (v.obs, v.reward, bytes(v.terminated), bytes(v.truncated))
+            }
+            Engine::Gpu { host, .. } => (&host.obs, &host.reward, &host.terminated, &host.truncated),
         }
     }
 
