@@ -1,11 +1,10 @@
 """Every bad input is a Python exception naming the problem (docs/robustness.md, Python)."""
 
-import threading
-
 import numpy as np
 import pytest
 
 import fusegym
+from conftest import assert_second_thread_refused
 
 
 def make(**kw):
@@ -151,29 +150,4 @@ def test_use_after_close():
 def test_one_batch_from_two_threads_is_an_error_not_a_race():
     envs = fusegym.make_vec("CartPole-v1", 1 << 17, seed=0, backend="simd")
     envs.reset()
-    errors, done = [], threading.Event()
-
-    def long_rollouts():
-        while not done.is_set():
-            try:
-                envs.rollout(50)
-            except RuntimeError as e:
-                errors.append(e)
-
-    t = threading.Thread(target=long_rollouts)
-    t.start()
-    try:
-        seen = []
-        for _ in range(2000):
-            try:
-                envs.rollout(1)
-            except RuntimeError as e:
-                seen.append(e)
-                if len(seen) > 3:
-                    break
-    finally:
-        done.set()
-        t.join()
-    caught = seen + errors
-    assert caught, "two threads never overlapped inside the batch (the GIL is not released?)"
-    assert all("in use by another thread" in str(e) for e in caught)
+    assert_second_thread_refused(lambda: envs.rollout(50), lambda: envs.rollout(1), tries=2000)

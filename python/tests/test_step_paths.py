@@ -6,12 +6,12 @@ give the same steps, the same outputs and the same errors."""
 import os
 import subprocess
 import sys
-import threading
 
 import numpy as np
 import pytest
 
 import fusegym
+from conftest import assert_second_thread_refused
 
 N = 37  # not a multiple of any SIMD width or of the 4-env transpose blocks
 STEPS = 40
@@ -163,32 +163,7 @@ def test_one_batch_stepped_from_two_threads_is_an_error_not_a_race():
     envs = fusegym.make_vec("CartPole-v1", 1 << 17, seed=0, backend="simd", copy=False)
     envs.reset()
     actions = np.zeros(1 << 17, dtype=np.int64)
-    errors, done = [], threading.Event()
-
-    def stepping():
-        while not done.is_set():
-            try:
-                envs.step(actions)
-            except RuntimeError as e:
-                errors.append(e)
-
-    t = threading.Thread(target=stepping)
-    t.start()
-    try:
-        seen = []
-        for _ in range(5000):
-            try:
-                envs.step(actions)
-            except RuntimeError as e:
-                seen.append(e)
-                if len(seen) > 3:
-                    break
-    finally:
-        done.set()
-        t.join()
-    caught = seen + errors
-    assert caught, "two threads never overlapped inside the batch (the GIL is not released?)"
-    assert all("in use by another thread" in str(e) for e in caught)
+    assert_second_thread_refused(lambda: envs.step(actions), lambda: envs.step(actions), tries=5000)
 
 
 _TRAJECTORY = """
