@@ -99,6 +99,16 @@ impl SimdPath {
     }
 }
 
+// A path's discriminant is its index in `SimdPath::ALL` (how `Kernels` finds its table):
+// checked when this crate compiles.
+const _: () = {
+    let mut i = 0;
+    while i < SimdPath::ALL.len() {
+        assert!(SimdPath::ALL[i] as usize == i, "SimdPath::ALL must list the variants in declaration order");
+        i += 1;
+    }
+};
+
 impl fmt::Display for SimdPath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
@@ -192,8 +202,7 @@ impl<E: Env> Kernels<E> {
 
     /// The kernels on `path`, or the error for a path this CPU or build cannot run.
     fn on(&self, path: SimdPath) -> Result<PathKernels<E>, Error> {
-        let at = SimdPath::ALL.iter().position(|&p| p == path).expect("SimdPath::ALL lists every path");
-        (self.paths[at])()
+        (self.paths[path as usize])()
     }
 
     /// The step on `path`.
